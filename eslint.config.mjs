@@ -1,0 +1,34 @@
+// ESLint flat config: typed strict rules plus Pulumi's rules (no Outputs in template literals).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+
+export default tseslint.config(
+    { ignores: ["node_modules/**", "bin/**", "render/**", "eslint.config.mjs"] },
+    js.configs.recommended,
+    ...tseslint.configs.strictTypeChecked,
+    {
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+        },
+        plugins: { "@pulumi": pulumi },
+        rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
+            "@typescript-eslint/no-explicit-any": "error",
+            "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+            "no-console": "error",
+        },
+    },
+    {
+        files: ["tests/**/*.ts"],
+        rules: {
+            "@typescript-eslint/no-non-null-assertion": "off",
+            "@typescript-eslint/no-unused-expressions": "off",
+        },
+    },
+    {
+        files: ["scripts/**/*.ts"],
+        rules: { "no-console": "off" },
+    },
+);
