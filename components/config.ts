@@ -1,0 +1,604 @@
+/**
+ * The one typed, validated model of everything under the `platform:` config namespace.
+ *
+ * `parseConfig(raw)` takes the flat map Pulumi hands a program (`platform:<key>` → string, objects
+ * as JSON) and returns a `PlatformConfig`, or throws a `ConfigError` that lists every bad value
+ * as `platform:<key path>: <value> — <what is allowed>`. Nothing registers a resource before this
+ * has succeeded. Cross-field rules (connection budget, cron, names) live in `validate*` functions
+ * below and report in the same format.
+ */
+import { z } from "zod";
+import { isQuantity, parseQuantity } from "./quantity";
+import { connectionBudgetProblems } from "./postgres/budget";
+import { cronProblem } from "./postgres/cron";
+
+export const NAMESPACE = "platform";
+
+/** A config problem: the key path (without the namespace), the offending value, what is allowed. */
+export interface Problem {
+    key: string;
+    value?: unknown;
+    message: string;
+}
+
+/** Keys whose values are never printed in an error. */
+const SECRET_KEYS = new Set(["kubeconfig"]);
+
+export class ConfigError extends Error {
+    constructor(public readonly problems: Problem[]) {
+        super(
+            `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+export function formatProblem(p: Problem): string {
+    const top = p.key.split(/[.[]/)[0] ?? p.key;
+    const shown =
+        p.value === undefined
+            ? ""
+            : SECRET_KEYS.has(top)
+              ? " = [secret]"
+              : ` = ${truncate(JSON.stringify(p.value))}`;
+    return `${NAMESPACE}:${p.key}${shown}: ${p.message}`;
+}
+
+function truncate(s: string): string {
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const PG_IDENT = /^[a-z_][a-z0-9_]*$/;
+
+const dnsLabel = (max = 63) =>
+    z
+        .string()
+        .max(max, { error: `must be at most ${max} characters` })
+        .regex(DNS_LABEL, {
+            error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+        });
+
+const pgIdent = z.string().max(63, { error: "must be at most 63 characters" }).regex(PG_IDENT, {
+    error: "must be a lowercase PostgreSQL identifier: letters, digits and '_', not starting with a digit",
+});
+
+const quantity = z.string().refine(isQuantity, {
+    error: 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+});
+
+const int = (min: number, max: number) =>
+    z
+        .number({ error: `must be a whole number from ${min} to ${max}` })
+        .int({ error: `must be a whole number from ${min} to ${max}` })
+        .min(min, { error: `must be a whole number from ${min} to ${max}` })
+        .max(max, { error: `must be a whole number from ${min} to ${max}` });
+
+const stringMap = z.record(
+    z.string(),
+    z.string({ error: 'must be a string (quote numbers in YAML: "25")' }),
+);
+
+const computeResources = z.strictObject({
+    cpu: quantity.optional(),
+    memory: quantity.optional(),
+});
+
+export const resourcesSchema = z
+    .strictObject({
+        requests: computeResources.prefault({}),
+        limits: computeResources.prefault({}),
+    })
+    .superRefine((r, ctx) => {
+        for (const kind of ["cpu", "memory"] as const) {
+            const req = r.requests[kind];
+            const lim = r.limits[kind];
+            if (req && lim && parseQuantity(req) > parseQuantity(lim)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["requests", kind],
+                    input: req,
+                    message: `must not exceed limits.${kind} (${lim})`,
+                });
+            }
+        }
+    });
+export type Resources = z.infer<typeof resourcesSchema>;
+
+const volume = z.strictObject({
+    size: quantity,
+    storageClass: z.string().min(1).optional(),
+});
+
+const cidr = z
+    .string()
+    .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/, {
+        error: 'must be a CIDR such as "10.25.11.0/24"',
+    });
+
+// ---------------------------------------------------------------------------------------------
+// PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
+
+export const PGBOUNCER_ALLOWED_PARAMETERS: readonly string[] = [
+    "application_name_add_host",
+    "autodb_idle_timeout",
+    "cancel_wait_timeout",
+    "client_idle_timeout",
+    "client_login_timeout",
+    "default_pool_size",
+    "disable_pqexec",
+    "dns_max_ttl",
+    "dns_nxdomain_ttl",
+    "idle_transaction_timeout",
+    "ignore_startup_parameters",
+    "listen_backlog",
+    "log_connections",
+    "log_disconnections",
+    "log_pooler_errors",
+    "log_stats",
+    "max_client_conn",
+    "max_db_connections",
+    "max_packet_size",
+    "max_prepared_statements",
+    "max_user_connections",
+    "min_pool_size",
+    "pkt_buf",
+    "query_timeout",
+    "query_wait_timeout",
+    "reserve_pool_size",
+    "reserve_pool_timeout",
+    "sbuf_loopcnt",
+    "server_check_delay",
+    "server_check_query",
+    "server_connect_timeout",
+    "server_fast_close",
+    "server_idle_timeout",
+    "server_lifetime",
+    "server_login_retry",
+    "server_reset_query",
+    "server_reset_query_always",
+    "server_round_robin",
+    "server_tls_ciphers",
+    "server_tls_protocols",
+    "stats_period",
+    "suspend_timeout",
+    "tcp_defer_accept",
+    "tcp_socket_buffer",
+    "tcp_keepalive",
+    "tcp_keepcnt",
+    "tcp_keepidle",
+    "tcp_keepintvl",
+    "tcp_user_timeout",
+    "track_extra_parameters",
+    "verbose",
+];
+
+/** PgBouncer parameters whose value must be a non-negative integer. */
+const PGBOUNCER_INTEGER_PARAMETERS = new Set([
+    "default_pool_size",
+    "reserve_pool_size",
+    "max_client_conn",
+    "max_db_connections",
+    "max_user_connections",
+    "min_pool_size",
+    "max_prepared_statements",
+]);
+
+/**
+ * PostgreSQL parameters CNPG fixes itself, or that this project manages through a dedicated key.
+ * Setting them in `postgres.parameters` is rejected with a pointer to the right place.
+ */
+const RESERVED_PG_PARAMETERS: Record<string, string> = {
+    max_connections:
+        "set postgres.maxConnections instead (it is checked against the pooler budget)",
+    shared_preload_libraries: "set postgres.sharedPreloadLibraries instead",
+    listen_addresses: "is fixed by CloudNativePG",
+    port: "is fixed by CloudNativePG",
+    archive_mode: "is fixed by CloudNativePG",
+    archive_command: "is fixed by CloudNativePG",
+    restore_command: "is fixed by CloudNativePG",
+    hot_standby: "is fixed by CloudNativePG",
+    wal_level: "is fixed by CloudNativePG",
+    wal_log_hints: "is fixed by CloudNativePG",
+    ssl: "is fixed by CloudNativePG",
+    ssl_ca_file: "is fixed by CloudNativePG",
+    ssl_cert_file: "is fixed by CloudNativePG",
+    ssl_key_file: "is fixed by CloudNativePG",
+    log_destination: "is fixed by CloudNativePG",
+    log_directory: "is fixed by CloudNativePG",
+    log_filename: "is fixed by CloudNativePG",
+    logging_collector: "is fixed by CloudNativePG",
+    unix_socket_directories: "is fixed by CloudNativePG",
+    data_directory: "is fixed by CloudNativePG",
+    hba_file: "is fixed by CloudNativePG",
+    ident_file: "is fixed by CloudNativePG",
+};
+
+/** Role names CNPG or PostgreSQL reserve. */
+function reservedRoleReason(role: string): string | undefined {
+    if (["postgres", "streaming_replica", "public"].includes(role)) return "is reserved";
+    if (role.startsWith("cnpg_")) return "starts with cnpg_, which CloudNativePG reserves";
+    if (role.startsWith("pg_")) return "starts with pg_, which PostgreSQL reserves";
+    return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const kubernetesSchema = z.strictObject({
+    /** kubeconfig context to use; the kubeconfig itself comes from `platform:kubeconfig` (secret) or KUBECONFIG. */
+    context: z.string().min(1).optional(),
+});
+
+const onepasswordSchema = z.strictObject({
+    vault: z.string().min(1).default("Infra"),
+    /** Prefix of the item titles this stack writes and reads, e.g. `kubernetes/infra`. */
+    itemPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, {
+            error: 'must be a slash-separated path such as "kubernetes/infra"',
+        })
+        .default("kubernetes/infra"),
+});
+
+const cnpgSchema = z.strictObject({
+    namespace: dnsLabel().default("cnpg-system"),
+    chart: z
+        .strictObject({
+            version: z.string().min(1).default("0.25.0"),
+            repository: z.url().default("https://cloudnative-pg.github.io/charts"),
+        })
+        .prefault({}),
+    replicas: int(1, 5).default(1),
+    resources: resourcesSchema.prefault({
+        requests: { cpu: "100m", memory: "256Mi" },
+        limits: { cpu: "200m", memory: "256Mi" },
+    }),
+    monitoring: z
+        .strictObject({
+            podMonitor: z.boolean().default(false),
+            grafanaDashboard: z.boolean().default(false),
+        })
+        .prefault({}),
+});
+
+const backupSchema = z.strictObject({
+    destinationPath: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, {
+        error: 'must be an S3 URL such as "s3://monosense-cnpg/shared-postgres"',
+    }),
+    endpointURL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }),
+    retentionPolicy: z
+        .string()
+        .regex(/^[1-9][0-9]*[dwm]$/, { error: 'must be a number and d, w or m, such as "30d"' })
+        .default("30d"),
+    schedule: z.string().default("0 0 2 * * *"),
+    immediate: z.boolean().default(false),
+    target: z.enum(["prefer-standby", "primary"]).default("prefer-standby"),
+    walCompression: z.enum(["bzip2", "gzip", "lz4", "snappy", "xz", "zstd"]).default("gzip"),
+    dataCompression: z.enum(["bzip2", "gzip", "snappy"]).default("gzip"),
+    encryption: z.enum(["AES256", "aws:kms"]).default("AES256"),
+    /** 1Password item (title relative to onepassword.itemPrefix) holding the MinIO credentials. */
+    credentials: z
+        .strictObject({
+            item: z.string().min(1).default("cloudnative-pg/minio"),
+            accessKeyField: z.string().min(1).default("accessKey"),
+            secretKeyField: z.string().min(1).default("secretKey"),
+        })
+        .prefault({}),
+});
+
+const adminServiceSchema = z.strictObject({
+    enabled: z.boolean().default(false),
+    /** A LoadBalancer IP to pin through Cilium LB-IPAM (annotation lbipam.cilium.io/ips). */
+    loadBalancerIP: z.ipv4({ error: "must be an IPv4 address" }).optional(),
+    sourceRanges: z.array(cidr).default([]),
+    annotations: stringMap.default({}),
+});
+
+const adminSchema = z.strictObject({
+    host: z.string().min(1),
+    port: int(1, 65535).default(5432),
+    sslmode: z.enum(["require", "verify-ca", "verify-full"]).default("require"),
+});
+
+const postgresSchema = z.strictObject({
+    name: dnsLabel(50).default("shared-postgres"),
+    namespace: dnsLabel().default("cnpg-system"),
+    instances: int(1, 9).default(3),
+    imageName: z
+        .string()
+        .regex(/^[^\s:]+(:[0-9][^\s]*)?(@sha256:[a-f0-9]{64})?$/, {
+            error: 'must be an image reference with a version tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8"',
+        })
+        .refine((s) => /:[0-9]/.test(s), {
+            error: 'needs an explicit PostgreSQL version tag (e.g. ":16.8"): CloudNativePG 1.26 defaults to PostgreSQL 17',
+        }),
+    storage: volume,
+    walStorage: volume.optional(),
+    resources: resourcesSchema.prefault({}),
+    antiAffinity: z.enum(["preferred", "required"]).default("preferred"),
+    maxConnections: int(20, 10000).default(100),
+    reservedConnections: z
+        .strictObject({
+            /** PostgreSQL's superuser_reserved_connections (default 3). */
+            superuser: int(0, 100).default(3),
+            /** Headroom for the instance manager, metrics exporter, backups and admin sessions. */
+            system: int(0, 1000).default(10),
+        })
+        .prefault({}),
+    parameters: stringMap.default({}),
+    sharedPreloadLibraries: z.array(z.string().min(1)).default([]),
+    pgHba: z.array(z.string().min(1)).default(["hostssl all all all scram-sha-256"]),
+    monitoring: z.strictObject({ podMonitor: z.boolean().default(false) }).prefault({}),
+    backup: backupSchema.optional(),
+    adminService: adminServiceSchema.prefault({}),
+    admin: adminSchema,
+    /** How long Pulumi waits for the Cluster to report Ready. */
+    readyTimeoutSeconds: int(60, 7200).default(1800),
+});
+
+const poolerSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    instances: int(1, 10).default(2),
+    type: z.enum(["rw", "ro", "r"]).default("rw"),
+    poolMode: z.enum(["session", "transaction"]).default("session"),
+    parameters: stringMap.default({}),
+});
+
+const tenantSchema = z.strictObject({
+    name: dnsLabel(56),
+    role: pgIdent,
+    connectionLimit: int(1, 10000),
+    databases: z
+        .array(
+            z.strictObject({
+                name: pgIdent,
+                extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default([]),
+            }),
+        )
+        .min(1, { error: "must list at least one database" }),
+    /** sslmode clients should use; written to the 1Password item and connection secrets. */
+    sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
+    pooler: poolerSchema.prefault({}),
+});
+
+export const configSchema = z.strictObject({
+    role: z.enum(["infra", "apps"]),
+    kubeconfig: z.string().optional(),
+    kubernetes: kubernetesSchema.prefault({}),
+    onepassword: onepasswordSchema.prefault({}),
+    cnpg: cnpgSchema.prefault({}),
+    postgres: postgresSchema.optional(),
+    tenants: z.array(tenantSchema).default([]),
+});
+
+export type PlatformConfig = z.infer<typeof configSchema>;
+export type PostgresConfig = z.infer<typeof postgresSchema>;
+export type BackupConfig = z.infer<typeof backupSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type PoolerConfig = z.infer<typeof poolerSchema>;
+export type CnpgConfig = z.infer<typeof cnpgSchema>;
+export type OnePasswordConfig = z.infer<typeof onepasswordSchema>;
+
+/** The top-level keys this project reads; `Pulumi.yaml` declares exactly these. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/** Turns Pulumi's flat config map into the object the schema parses. */
+export function rawToObject(raw: Record<string, string>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [fullKey, value] of Object.entries(raw)) {
+        if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
+        const key = fullKey.slice(NAMESPACE.length + 1);
+        out[key] = decodeValue(value);
+    }
+    return out;
+}
+
+function decodeValue(value: string): unknown {
+    const trimmed = value.trim();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+        try {
+            return JSON.parse(trimmed) as unknown;
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = root;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[seg];
+    }
+    return cur;
+}
+
+export function pathToKey(path: readonly PropertyKey[]): string {
+    let key = "";
+    for (const seg of path) {
+        if (typeof seg === "number") key += `[${seg}]`;
+        else key += key === "" ? String(seg) : `.${String(seg)}`;
+    }
+    return key;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
+    switch (issue.code) {
+        case "invalid_type":
+            if (value === undefined) return "is required";
+            return issue.message.startsWith("Invalid input")
+                ? `must be ${article(issue.expected)}`
+                : issue.message;
+        case "invalid_value":
+            return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        case "unrecognized_keys":
+            return `unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (check the spelling against Pulumi.yaml)`;
+        default:
+            return issue.message;
+    }
+}
+
+function article(type: string): string {
+    return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** Parses and validates the raw config map. Throws ConfigError listing every problem. */
+export function parseConfig(raw: Record<string, string>): PlatformConfig {
+    const input = rawToObject(raw);
+    const result = configSchema.safeParse(input);
+    if (!result.success) {
+        const problems = result.error.issues.map((issue) => {
+            const value =
+                issue.code === "unrecognized_keys" ? undefined : valueAt(input, issue.path);
+            return {
+                key: pathToKey(issue.path) || "(root)",
+                value,
+                message: issueMessage(issue, value),
+            };
+        });
+        throw new ConfigError(problems);
+    }
+    const problems = validate(result.data);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return result.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field rules
+
+export function validate(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    if (cfg.role === "infra" && !cfg.postgres) {
+        problems.push({ key: "postgres", message: 'is required when role is "infra"' });
+    }
+    if (cfg.postgres) problems.push(...validatePostgres(cfg.postgres));
+    if (cfg.tenants.length > 0 && !cfg.postgres) {
+        problems.push({
+            key: "tenants",
+            message: "need platform:postgres (the cluster they live in)",
+        });
+    }
+    problems.push(...validateTenants(cfg.tenants, cfg.postgres));
+    if (cfg.postgres && problems.length === 0) {
+        problems.push(...connectionBudgetProblems(cfg.postgres, cfg.tenants));
+    }
+    return problems;
+}
+
+function validatePostgres(pg: PostgresConfig): Problem[] {
+    const problems: Problem[] = [];
+    for (const [name, value] of Object.entries(pg.parameters)) {
+        const reason = RESERVED_PG_PARAMETERS[name];
+        if (reason) {
+            problems.push({ key: `postgres.parameters.${name}`, value, message: reason });
+        }
+    }
+    if (pg.backup) {
+        const cronError = cronProblem(pg.backup.schedule);
+        if (cronError) {
+            problems.push({
+                key: "postgres.backup.schedule",
+                value: pg.backup.schedule,
+                message: cronError,
+            });
+        }
+    }
+    if (pg.adminService.enabled && pg.adminService.sourceRanges.length === 0) {
+        problems.push({
+            key: "postgres.adminService.sourceRanges",
+            value: [],
+            message:
+                "must list the CIDRs allowed to reach PostgreSQL when adminService.enabled is true (a LoadBalancer open to every address is refused)",
+        });
+    }
+    return problems;
+}
+
+function validateTenants(tenants: TenantConfig[], pg: PostgresConfig | undefined): Problem[] {
+    const problems: Problem[] = [];
+    const seen = {
+        name: new Map<string, number>(),
+        role: new Map<string, number>(),
+        db: new Map<string, number>(),
+    };
+    tenants.forEach((t, i) => {
+        const at = `tenants[${i}]`;
+        if (["superuser", "minio"].includes(t.name)) {
+            problems.push({
+                key: `${at}.name`,
+                value: t.name,
+                message: "is reserved (its 1Password item title is used by the cluster itself)",
+            });
+        }
+        const roleReason = reservedRoleReason(t.role);
+        if (roleReason) problems.push({ key: `${at}.role`, value: t.role, message: roleReason });
+        if (pg && `${t.name}-pooler` === pg.name) {
+            problems.push({
+                key: `${at}.name`,
+                value: t.name,
+                message: `gives Pooler "${t.name}-pooler", the name of the Cluster; CNPG rejects a Pooler named like its Cluster`,
+            });
+        }
+        for (const [kind, value] of [
+            ["name", t.name],
+            ["role", t.role],
+        ] as const) {
+            const first = seen[kind].get(value);
+            if (first !== undefined) {
+                problems.push({
+                    key: `${at}.${kind}`,
+                    value,
+                    message: `is already used by tenants[${first}]; each tenant needs its own ${kind}`,
+                });
+            } else seen[kind].set(value, i);
+        }
+        t.databases.forEach((db, j) => {
+            if (["postgres", "template0", "template1"].includes(db.name)) {
+                problems.push({
+                    key: `${at}.databases[${j}].name`,
+                    value: db.name,
+                    message: "is a PostgreSQL system database",
+                });
+            }
+            const first = seen.db.get(db.name);
+            if (first !== undefined) {
+                problems.push({
+                    key: `${at}.databases[${j}].name`,
+                    value: db.name,
+                    message: `is already used by tenants[${first}]; databases belong to exactly one tenant`,
+                });
+            } else seen.db.set(db.name, i);
+        });
+        for (const [name, value] of Object.entries(t.pooler.parameters)) {
+            const key = `${at}.pooler.parameters.${name}`;
+            if (!PGBOUNCER_ALLOWED_PARAMETERS.includes(name)) {
+                problems.push({
+                    key,
+                    value,
+                    message: `is not a PgBouncer parameter CloudNativePG accepts; allowed: ${PGBOUNCER_ALLOWED_PARAMETERS.join(", ")}`,
+                });
+            } else if (PGBOUNCER_INTEGER_PARAMETERS.has(name) && !/^[0-9]+$/.test(value)) {
+                problems.push({
+                    key,
+                    value,
+                    message: 'must be a whole number written as a string, such as "20"',
+                });
+            }
+        }
+    });
+    return problems;
+}
+
+/** Title of a 1Password item under this stack's prefix. */
+export function itemTitle(op: OnePasswordConfig, relative: string): string {
+    return `${op.itemPrefix}/${relative}`;
+}

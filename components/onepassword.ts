@@ -1,0 +1,98 @@
+/**
+ * 1Password helpers: the vault is resolved to its UUID once (passing the vault's name makes the
+ * provider replace items on every run), items are written with every value marked secret, and
+ * existing items are read field by field with a clear error when a field is missing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as onepassword from "@1password/pulumi-onepassword";
+
+/** Resolves a vault name to its UUID through the given provider. */
+export function vaultUuid(name: string, provider: onepassword.Provider): pulumi.Output<string> {
+    return onepassword.getVaultOutput({ name }, { provider }).uuid;
+}
+
+/** One field of an item read from 1Password, by label (top-level username/password or a section field). */
+function fieldValue(item: onepassword.GetItemResult, label: string): string | undefined {
+    if (label === "username" && item.username) return item.username;
+    if (label === "password" && item.password) return item.password;
+    for (const section of item.sections ?? []) {
+        for (const field of section.fields ?? []) {
+            if (field.label === label && field.value !== undefined) return field.value;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Reads the named fields of an existing item, in the order given. Every value is a secret
+ * Output; a missing field
+ * fails the deployment with the item title and the labels it has.
+ */
+export function readItemFields(
+    vault: pulumi.Input<string>,
+    title: string,
+    labels: readonly string[],
+    provider: onepassword.Provider,
+): pulumi.Output<string>[] {
+    const item = onepassword.getItemOutput({ vault, title }, { provider });
+    return labels.map((label) =>
+        pulumi.secret(
+            item.apply((it) => {
+                const value = fieldValue(it, label);
+                if (value === undefined || value === "") {
+                    throw new Error(
+                        `1Password item "${title}" has no field "${label}"; add it in the vault (fields expected: ${labels.join(", ")})`,
+                    );
+                }
+                return value;
+            }),
+        ),
+    );
+}
+
+export interface CredentialItemArgs {
+    vault: pulumi.Input<string>;
+    title: string;
+    username: pulumi.Input<string>;
+    password: pulumi.Input<string>;
+    /** Further fields, by label, written to a section named after `section`. All are stored concealed or as text, and marked secret. */
+    fields?: Record<string, pulumi.Input<string>>;
+    section?: string;
+    /** Labels of `fields` that are secrets (stored CONCEALED). */
+    concealed?: readonly string[];
+    tags?: string[];
+}
+
+/** A login item carrying generated credentials for people and other systems (ESO consumers). */
+export function credentialItem(
+    name: string,
+    args: CredentialItemArgs,
+    opts: pulumi.CustomResourceOptions,
+): onepassword.Item {
+    const fields = Object.entries(args.fields ?? {});
+    return new onepassword.Item(
+        name,
+        {
+            vault: args.vault,
+            title: args.title,
+            category: "login",
+            username: pulumi.secret(args.username),
+            password: pulumi.secret(args.password),
+            tags: args.tags ?? ["managed-by:pulumi", "project:platform"],
+            sections:
+                fields.length === 0
+                    ? undefined
+                    : [
+                          {
+                              label: args.section ?? "details",
+                              fields: fields.map(([label, value]) => ({
+                                  label,
+                                  value: pulumi.secret(value),
+                                  type: args.concealed?.includes(label) ? "CONCEALED" : "STRING",
+                              })),
+                          },
+                      ],
+        },
+        opts,
+    );
+}

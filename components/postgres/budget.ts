@@ -1,0 +1,138 @@
+/**
+ * Connection budget of the shared cluster: what each tenant's PgBouncer can open against
+ * PostgreSQL, checked against the role's CONNECTION LIMIT and against max_connections.
+ *
+ * PgBouncer limits are per process, and every Pooler instance is its own process. For one tenant:
+ *   per database   = default_pool_size + reserve_pool_size   (capped by max_db_connections if set)
+ *   per instance   = databases × per database                (capped by max_user_connections if set)
+ *   server total   = instances × per instance                must be ≤ the role's connectionLimit
+ * For the cluster, every role may use its whole connectionLimit (clients can also reach the -rw
+ * Service directly), and each Pooler instance logs in once per database as cnpg_pooler_pgbouncer to
+ * run auth_query:
+ *   Σ connectionLimit + Σ (instances × databases) + superuser reserve + system headroom ≤ max_connections
+ * WAL senders for replicas are limited by max_wal_senders, not max_connections (PostgreSQL ≥ 12).
+ */
+import type { PostgresConfig, Problem, TenantConfig } from "../config";
+
+/** PgBouncer 1.24 defaults (doc/config.md). */
+export const PGBOUNCER_DEFAULTS = { default_pool_size: 20, reserve_pool_size: 0 } as const;
+
+export interface TenantBudget {
+    tenant: string;
+    role: string;
+    instances: number;
+    databases: number;
+    defaultPoolSize: number;
+    reservePoolSize: number;
+    perDatabase: number;
+    perInstance: number;
+    /** Server connections the tenant's Pooler can open in total (0 without a Pooler). */
+    serverConnections: number;
+    /** cnpg_pooler_pgbouncer logins for auth_query. */
+    authConnections: number;
+    connectionLimit: number;
+}
+
+export interface ClusterBudget {
+    tenants: TenantBudget[];
+    roleLimits: number;
+    authConnections: number;
+    superuserReserved: number;
+    systemReserved: number;
+    required: number;
+    maxConnections: number;
+}
+
+function intParam(params: Record<string, string>, name: string, fallback: number): number {
+    const v = params[name];
+    return v === undefined ? fallback : Number.parseInt(v, 10);
+}
+
+export function tenantBudget(t: TenantConfig): TenantBudget {
+    const p = t.pooler.parameters;
+    const defaultPoolSize = intParam(p, "default_pool_size", PGBOUNCER_DEFAULTS.default_pool_size);
+    const reservePoolSize = intParam(p, "reserve_pool_size", PGBOUNCER_DEFAULTS.reserve_pool_size);
+    const maxDb = intParam(p, "max_db_connections", 0);
+    const maxUser = intParam(p, "max_user_connections", 0);
+    const databases = t.databases.length;
+    let perDatabase = defaultPoolSize + reservePoolSize;
+    if (maxDb > 0) perDatabase = Math.min(perDatabase, maxDb);
+    let perInstance = databases * perDatabase;
+    if (maxUser > 0) perInstance = Math.min(perInstance, maxUser);
+    const instances = t.pooler.enabled ? t.pooler.instances : 0;
+    return {
+        tenant: t.name,
+        role: t.role,
+        instances,
+        databases,
+        defaultPoolSize,
+        reservePoolSize,
+        perDatabase,
+        perInstance,
+        serverConnections: instances * perInstance,
+        authConnections: instances * databases,
+        connectionLimit: t.connectionLimit,
+    };
+}
+
+export function clusterBudget(pg: PostgresConfig, tenants: TenantConfig[]): ClusterBudget {
+    const budgets = tenants.map(tenantBudget);
+    const roleLimits = budgets.reduce((s, b) => s + b.connectionLimit, 0);
+    const authConnections = budgets.reduce((s, b) => s + b.authConnections, 0);
+    const superuserReserved = intParam(
+        pg.parameters,
+        "superuser_reserved_connections",
+        pg.reservedConnections.superuser,
+    );
+    const systemReserved = pg.reservedConnections.system;
+    return {
+        tenants: budgets,
+        roleLimits,
+        authConnections,
+        superuserReserved,
+        systemReserved,
+        required: roleLimits + authConnections + superuserReserved + systemReserved,
+        maxConnections: pg.maxConnections,
+    };
+}
+
+function describeTenant(b: TenantBudget): string {
+    const caps =
+        b.perInstance < b.databases * (b.defaultPoolSize + b.reservePoolSize)
+            ? " (after max_*_connections caps)"
+            : "";
+    return (
+        `${b.instances} pooler instance${b.instances === 1 ? "" : "s"} × ${b.databases} database${b.databases === 1 ? "" : "s"} × ` +
+        `(${b.defaultPoolSize} default_pool_size + ${b.reservePoolSize} reserve_pool_size)${caps} = ${b.serverConnections} server connections`
+    );
+}
+
+export function connectionBudgetProblems(pg: PostgresConfig, tenants: TenantConfig[]): Problem[] {
+    const problems: Problem[] = [];
+    const budget = clusterBudget(pg, tenants);
+    budget.tenants.forEach((b, i) => {
+        if (b.serverConnections > b.connectionLimit) {
+            problems.push({
+                key: `tenants[${i}].connectionLimit`,
+                value: b.connectionLimit,
+                message:
+                    `tenant "${b.tenant}": ${describeTenant(b)}, more than role ${b.role}'s connectionLimit ${b.connectionLimit}; ` +
+                    `PgBouncer logins beyond it fail with "too many connections for role". ` +
+                    `Lower pooler.instances or default_pool_size/reserve_pool_size, or raise connectionLimit to at least ${b.serverConnections}`,
+            });
+        }
+    });
+    if (budget.required > budget.maxConnections) {
+        const perRole = budget.tenants.map((b) => `${b.connectionLimit} ${b.role}`).join(" + ");
+        problems.push({
+            key: "postgres.maxConnections",
+            value: budget.maxConnections,
+            message:
+                `is below what the tenants can use: role limits (${perRole || "none"}) = ${budget.roleLimits}, ` +
+                `+ ${budget.authConnections} auth_query logins (pooler instances × databases), ` +
+                `+ ${budget.superuserReserved} superuser_reserved_connections + ${budget.systemReserved} system headroom ` +
+                `= ${budget.required}. Raise maxConnections to at least ${budget.required} or lower the tenants' connectionLimit`,
+        });
+    }
+    return problems;
+}

@@ -1,0 +1,193 @@
+/**
+ * The shared CloudNativePG cluster: superuser secret, backup credentials, the `Cluster` CR
+ * (protected; Pulumi waits for its Ready condition), the `ScheduledBackup`, and the admin
+ * endpoint the PostgreSQL provider connects through.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as onepassword from "@1password/pulumi-onepassword";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import {
+    itemTitle,
+    type OnePasswordConfig,
+    type PostgresConfig,
+    type TenantConfig,
+} from "../config";
+import { MANAGED_BY } from "../namespace";
+import { credentialItem, readItemFields } from "../onepassword";
+import { buildClusterSpec, buildScheduledBackupSpec, clusterNames, CNPG_API_VERSION } from "./spec";
+
+export interface PostgresClusterArgs {
+    config: PostgresConfig;
+    tenants: TenantConfig[];
+    onepassword: OnePasswordConfig;
+    vaultUuid: pulumi.Input<string>;
+    /** The CNPG operator release: CRDs and webhook must exist before any CR. */
+    operator: pulumi.Resource;
+    k8sProvider: k8s.Provider;
+    opProvider: onepassword.Provider;
+}
+
+/** The role CNPG's poolers use to run auth_query; see PostgresCluster.poolerAuthRole. */
+export const POOLER_AUTH_ROLE = "cnpg_pooler_pgbouncer";
+
+export class PostgresCluster extends pulumi.ComponentResource {
+    public readonly cluster: k8s.apiextensions.CustomResource;
+    public readonly scheduledBackup?: k8s.apiextensions.CustomResource;
+    public readonly superuserPassword: pulumi.Output<string>;
+    /** PostgreSQL provider connected as the superuser through the admin endpoint. */
+    public readonly sqlProvider: postgresql.Provider;
+    /**
+     * `cnpg_pooler_pgbouncer`, created here rather than left to the operator: CNPG creates it
+     * asynchronously once a Pooler exists, and the tenants' `GRANT CONNECT` to it must not race
+     * that. CNPG finds the role present and only adds its grants and `user_search` function.
+     */
+    public readonly poolerAuthRole: postgresql.Role;
+    public readonly rwHost: string;
+    public readonly namespace: string;
+    public readonly name: string;
+
+    constructor(name: string, args: PostgresClusterArgs, opts: pulumi.ComponentResourceOptions) {
+        super("platform:postgres:Cluster", name, {}, opts);
+        const pg = args.config;
+        const names = clusterNames(pg);
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        this.name = pg.name;
+        this.namespace = pg.namespace;
+        this.rwHost = `${names.rw}.${pg.namespace}.svc`;
+
+        const password = new random.RandomPassword(
+            names.superuserSecret,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        this.superuserPassword = pulumi.secret(password.result);
+
+        const superuserSecret = new k8s.core.v1.Secret(
+            names.superuserSecret,
+            {
+                metadata: {
+                    name: names.superuserSecret,
+                    namespace: pg.namespace,
+                    labels: { ...MANAGED_BY, "cnpg.io/reload": "true" },
+                },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: "postgres", password: this.superuserPassword },
+            },
+            k8sOpts,
+        );
+
+        credentialItem(
+            names.superuserSecret,
+            {
+                vault: args.vaultUuid,
+                title: itemTitle(args.onepassword, "cloudnative-pg/superuser"),
+                username: "postgres",
+                password: this.superuserPassword,
+                section: "connection",
+                fields: {
+                    host: pg.admin.host,
+                    port: String(pg.admin.port),
+                    database: "postgres",
+                    sslmode: pg.admin.sslmode,
+                },
+            },
+            { parent: this, provider: args.opProvider },
+        );
+
+        const dependsOn: pulumi.Resource[] = [args.operator, superuserSecret];
+        if (pg.backup) {
+            const creds = pg.backup.credentials;
+            const [accessKey, secretKey] = readItemFields(
+                args.vaultUuid,
+                itemTitle(args.onepassword, creds.item),
+                [creds.accessKeyField, creds.secretKeyField],
+                args.opProvider,
+            );
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    names.backupSecret,
+                    {
+                        metadata: {
+                            name: names.backupSecret,
+                            namespace: pg.namespace,
+                            labels: MANAGED_BY,
+                        },
+                        type: "Opaque",
+                        stringData: {
+                            ACCESS_KEY_ID: accessKey ?? "",
+                            ACCESS_SECRET_KEY: secretKey ?? "",
+                        },
+                    },
+                    k8sOpts,
+                ),
+            );
+        }
+
+        this.cluster = new k8s.apiextensions.CustomResource(
+            pg.name,
+            {
+                apiVersion: CNPG_API_VERSION,
+                kind: "Cluster",
+                metadata: {
+                    name: pg.name,
+                    namespace: pg.namespace,
+                    labels: MANAGED_BY,
+                    annotations: {
+                        "pulumi.com/waitFor": "condition=Ready",
+                        "pulumi.com/timeoutSeconds": String(pg.readyTimeoutSeconds),
+                    },
+                },
+                spec: buildClusterSpec(pg, args.tenants),
+            },
+            { ...k8sOpts, dependsOn, protect: true },
+        );
+
+        const scheduled = buildScheduledBackupSpec(pg);
+        if (scheduled) {
+            this.scheduledBackup = new k8s.apiextensions.CustomResource(
+                names.scheduledBackup,
+                {
+                    apiVersion: CNPG_API_VERSION,
+                    kind: "ScheduledBackup",
+                    metadata: {
+                        name: names.scheduledBackup,
+                        namespace: pg.namespace,
+                        labels: MANAGED_BY,
+                    },
+                    spec: scheduled,
+                },
+                { ...k8sOpts, dependsOn: [this.cluster] },
+            );
+        }
+
+        this.sqlProvider = new postgresql.Provider(
+            pg.name,
+            {
+                host: pg.admin.host,
+                port: pg.admin.port,
+                username: "postgres",
+                password: this.superuserPassword,
+                database: "postgres",
+                sslmode: pg.admin.sslmode,
+                superuser: true,
+                connectTimeout: 30,
+            },
+            { parent: this, dependsOn: [this.cluster] },
+        );
+
+        this.poolerAuthRole = new postgresql.Role(
+            POOLER_AUTH_ROLE,
+            { name: POOLER_AUTH_ROLE, login: true, skipDropRole: true, skipReassignOwned: true },
+            { parent: this, provider: this.sqlProvider, dependsOn: [this.cluster] },
+        );
+
+        this.registerOutputs({
+            name: this.name,
+            namespace: this.namespace,
+            rwHost: this.rwHost,
+            superuserPassword: this.superuserPassword,
+        });
+    }
+}

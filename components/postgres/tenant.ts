@@ -1,0 +1,201 @@
+/**
+ * One tenant of the shared cluster: a generated password, its login role, its databases (owned by
+ * the role, protected), the grants that close them to everybody else, its extensions, its
+ * credentials in Kubernetes and 1Password, and its PgBouncer `Pooler`.
+ *
+ * Statements that touch one database's ACL run one after another (role → database → revoke
+ * PUBLIC → grant owner → grant pooler → extensions): PostgreSQL raises "tuple concurrently
+ * updated" when two GRANTs on one database run at once.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as onepassword from "@1password/pulumi-onepassword";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import {
+    itemTitle,
+    type OnePasswordConfig,
+    type PostgresConfig,
+    type TenantConfig,
+} from "../config";
+import { MANAGED_BY } from "../namespace";
+import { credentialItem } from "../onepassword";
+import { POOLER_AUTH_ROLE } from "./cluster";
+import { buildPoolerSpec, CNPG_API_VERSION, poolerName } from "./spec";
+
+export interface TenantArgs {
+    tenant: TenantConfig;
+    postgres: PostgresConfig;
+    onepassword: OnePasswordConfig;
+    vaultUuid: pulumi.Input<string>;
+    /** The Cluster CR (Ready) and the operator release. */
+    cluster: pulumi.Resource;
+    operator: pulumi.Resource;
+    poolerAuthRole: postgresql.Role;
+    sqlProvider: postgresql.Provider;
+    k8sProvider: k8s.Provider;
+    opProvider: onepassword.Provider;
+}
+
+/** Privileges the owning role keeps on its database after `REVOKE ALL ... FROM PUBLIC`. */
+export const OWNER_DATABASE_PRIVILEGES = ["CONNECT", "CREATE", "TEMPORARY"];
+
+export function tenantSecretName(tenant: TenantConfig): string {
+    return `${tenant.name}-db-credentials`;
+}
+
+export class Tenant extends pulumi.ComponentResource {
+    public readonly role: postgresql.Role;
+    public readonly databases: postgresql.Database[];
+    public readonly pooler?: k8s.apiextensions.CustomResource;
+    public readonly secret: k8s.core.v1.Secret;
+    public readonly item: onepassword.Item;
+    public readonly password: pulumi.Output<string>;
+    /** Host clients use: the pooler's Service when there is one, else the cluster's -rw Service. */
+    public readonly host: string;
+    public readonly port = 5432;
+    /** The last statement of each database's chain; dependents of "tenant ready" wait for these. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: TenantArgs, opts: pulumi.ComponentResourceOptions) {
+        super("platform:postgres:Tenant", name, {}, opts);
+        const t = args.tenant;
+        const pg = args.postgres;
+        const sqlOpts = { parent: this, provider: args.sqlProvider };
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        this.host = t.pooler.enabled
+            ? `${poolerName(t)}.${pg.namespace}.svc`
+            : `${pg.name}-rw.${pg.namespace}.svc`;
+
+        // Alphanumeric: Harbor puts the password unquoted into a key=value DSN.
+        const password = new random.RandomPassword(
+            `${t.name}-db-password`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        this.password = pulumi.secret(password.result);
+
+        this.role = new postgresql.Role(
+            t.role,
+            {
+                name: t.role,
+                login: true,
+                password: this.password,
+                connectionLimit: t.connectionLimit,
+                superuser: false,
+                createDatabase: false,
+                createRole: false,
+                replication: false,
+                bypassRowLevelSecurity: false,
+            },
+            { ...sqlOpts, dependsOn: [args.cluster] },
+        );
+
+        this.databases = [];
+        this.ready = [];
+        for (const db of t.databases) {
+            const database = new postgresql.Database(
+                db.name,
+                { name: db.name, owner: this.role.name, encoding: "UTF8", template: "template0" },
+                { ...sqlOpts, protect: true },
+            );
+            this.databases.push(database);
+            const revokePublic = new postgresql.Grant(
+                `${db.name}-revoke-public`,
+                { database: database.name, role: "public", objectType: "database", privileges: [] },
+                { ...sqlOpts, dependsOn: [database] },
+            );
+            const grantOwner = new postgresql.Grant(
+                `${db.name}-${t.role}`,
+                {
+                    database: database.name,
+                    role: this.role.name,
+                    objectType: "database",
+                    privileges: OWNER_DATABASE_PRIVILEGES,
+                },
+                { ...sqlOpts, dependsOn: [revokePublic] },
+            );
+            let last: pulumi.Resource = new postgresql.Grant(
+                `${db.name}-${POOLER_AUTH_ROLE}`,
+                {
+                    database: database.name,
+                    role: args.poolerAuthRole.name,
+                    objectType: "database",
+                    privileges: ["CONNECT"],
+                },
+                { ...sqlOpts, dependsOn: [grantOwner] },
+            );
+            for (const ext of db.extensions) {
+                last = new postgresql.Extension(
+                    `${db.name}-${ext}`,
+                    { name: ext, database: database.name },
+                    { ...sqlOpts, dependsOn: [last] },
+                );
+            }
+            this.ready.push(last);
+        }
+
+        this.secret = new k8s.core.v1.Secret(
+            tenantSecretName(t),
+            {
+                metadata: {
+                    name: tenantSecretName(t),
+                    namespace: pg.namespace,
+                    labels: {
+                        ...MANAGED_BY,
+                        "cnpg.io/reload": "true",
+                        "platform.monosense.io/tenant": t.name,
+                    },
+                },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: t.role, password: this.password },
+            },
+            k8sOpts,
+        );
+
+        const firstDb = t.databases[0]?.name ?? t.name;
+        this.item = credentialItem(
+            `${t.name}-db`,
+            {
+                vault: args.vaultUuid,
+                title: itemTitle(args.onepassword, `cloudnative-pg/${t.name}`),
+                username: t.role,
+                password: this.password,
+                section: "connection",
+                fields: {
+                    host: this.host,
+                    port: String(this.port),
+                    database: firstDb,
+                    sslmode: t.sslmode,
+                },
+            },
+            { parent: this, provider: args.opProvider },
+        );
+
+        if (t.pooler.enabled) {
+            this.pooler = new k8s.apiextensions.CustomResource(
+                poolerName(t),
+                {
+                    apiVersion: CNPG_API_VERSION,
+                    kind: "Pooler",
+                    metadata: {
+                        name: poolerName(t),
+                        namespace: pg.namespace,
+                        labels: { ...MANAGED_BY, "platform.monosense.io/tenant": t.name },
+                    },
+                    spec: buildPoolerSpec(pg, t),
+                },
+                { ...k8sOpts, dependsOn: [args.operator, args.cluster] },
+            );
+        }
+
+        this.registerOutputs({
+            host: this.host,
+            port: this.port,
+            username: t.role,
+            password: this.password,
+            databases: t.databases.map((d) => d.name),
+            secretName: tenantSecretName(t),
+        });
+    }
+}

@@ -1,0 +1,34 @@
+/**
+ * The stack's explicit providers, built once. Credentials come from secret config or the
+ * environment, never from committed files; none of them is needed by the tests or the render.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as onepassword from "@1password/pulumi-onepassword";
+import type { PlatformConfig } from "./config";
+
+export interface Providers {
+    k8s: k8s.Provider;
+    onepassword: onepassword.Provider;
+}
+
+/**
+ * Kubernetes: `platform:kubeconfig` (secret) when set, else KUBECONFIG / ~/.kube/config, with the
+ * configured context. 1Password: the provider reads `onepassword:url`/`onepassword:token`
+ * (Connect) or `onepassword:serviceAccountToken` from its own config namespace, or
+ * OP_CONNECT_HOST / OP_CONNECT_TOKEN / OP_SERVICE_ACCOUNT_TOKEN from the environment.
+ */
+export function createProviders(cfg: PlatformConfig): Providers {
+    const kubernetes = new k8s.Provider(cfg.role, {
+        kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
+        context: cfg.kubernetes.context,
+        enableServerSideApply: true,
+    });
+    const opConfig = new pulumi.Config("onepassword");
+    const op = new onepassword.Provider("onepassword", {
+        url: opConfig.get("url"),
+        token: opConfig.getSecret("token"),
+        serviceAccountToken: opConfig.getSecret("serviceAccountToken"),
+    });
+    return { k8s: kubernetes, onepassword: op };
+}

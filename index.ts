@@ -1,0 +1,10 @@
+/**
+ * Entry point: reads the `platform:` config once, validates all of it before any resource is
+ * registered, then builds what the stack's role calls for. The exported function's result becomes
+ * the stack's outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parseConfig } from "./components/config";
+import { buildStack } from "./components/stacks";
+
+export = (): Record<string, unknown> => buildStack(parseConfig(pulumi.runtime.allConfig()));

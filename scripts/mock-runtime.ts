@@ -1,0 +1,322 @@
+/**
+ * Runs the real program under Pulumi's mock runtime and records every registration with what
+ * the engine would see: type, name, parent, dependencies, protect/retainOnDelete and inputs (with
+ * secrets still marked). Shared by the offline render (scripts/render.ts) and the tests
+ * (tests/mocks.ts), so both exercise exactly the same wiring.
+ *
+ * Generated secrets take the value `render-secret-<resource name>`: any appearance of that text
+ * outside a secret marker is a leak.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
+
+export const SECRET_PREFIX = "render-secret-";
+const SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+const RESOURCE_SIG = pulumi.runtime.specialResourceSig;
+
+export interface Registration {
+    type: string;
+    name: string;
+    custom: boolean;
+    /** `<type>::<name>` of the parent, if any. */
+    parent?: string;
+    /** `<type>::<name>` of every resource this one waits for (dependsOn and input dependencies). */
+    dependencies: string[];
+    protect: boolean;
+    retainOnDelete: boolean;
+    /** Inputs as registered; secret values are wrapped in Pulumi's secret marker. */
+    inputs: Record<string, unknown>;
+    urn: string;
+}
+
+export interface Invocation {
+    token: string;
+    inputs: Record<string, unknown>;
+}
+
+export interface MockOptions {
+    project?: string;
+    stack: string;
+    /** Full config map (`platform:key` → string, objects as JSON). */
+    config: Record<string, string>;
+    secretKeys?: string[];
+    /** Outputs returned for `pulumi.StackReference(name)`, by stack name. */
+    stackOutputs?: Record<string, Record<string, unknown>>;
+    preview?: boolean;
+}
+
+/** A value wrapped the way the engine marks a secret; the mock monitor passes it on as a secret. */
+export function secretValue(value: unknown): Record<string, unknown> {
+    return { [SIG_KEY]: SECRET_SIG, value };
+}
+
+export function isSecretMarker(value: unknown): value is { value: unknown } {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+    );
+}
+
+/** Replaces every secret with "[secret]" and resource references with their `<type>::<name>`. */
+export function redact(value: unknown): unknown {
+    if (isSecretMarker(value)) return "[secret]";
+    if (Array.isArray(value)) return value.map(redact);
+    if (typeof value === "object" && value !== null) {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === RESOURCE_SIG && typeof obj.urn === "string") return urnToRef(obj.urn);
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+/** The plain value with secret markers removed (for assertions on what a resource receives). */
+export function unwrap(value: unknown): unknown {
+    if (isSecretMarker(value)) return unwrap(value.value);
+    if (Array.isArray(value)) return value.map(unwrap);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, unwrap(v)]),
+        );
+    }
+    return value;
+}
+
+/** `urn:pulumi:stack::project::a$b$type::name` → `type::name`. */
+export function urnToRef(urn: string): string {
+    const parts = urn.split("::");
+    const qualified = parts[2] ?? "";
+    const type = qualified.split("$").pop() ?? qualified;
+    const name = parts.slice(3).join("::");
+    return `${type}::${name}`;
+}
+
+/** Fields a 1Password item looked up during a render is given, each `render-secret-<title>/<label>`. */
+const LOOKUP_LABELS = ["username", "password", "accessKey", "secretKey", "credential", "token"];
+
+function onePasswordItem(inputs: Record<string, unknown>): Record<string, unknown> {
+    const title = typeof inputs.title === "string" ? inputs.title : "item";
+    const v = (label: string) => `${SECRET_PREFIX}${title}/${label}`;
+    return {
+        id: `vaults/render/items/${title}`,
+        uuid: `uuid-${title}`,
+        title,
+        vault: inputs.vault,
+        category: "login",
+        username: v("username"),
+        password: v("password"),
+        sections: [
+            {
+                id: "render",
+                label: "render",
+                fields: LOOKUP_LABELS.map((label) => ({
+                    id: label,
+                    label,
+                    type: "CONCEALED",
+                    value: v(label),
+                })),
+            },
+        ],
+    };
+}
+
+/** State the mock returns for a resource: its inputs plus what the real provider computes. */
+function resourceState(args: MockResourceArgs, opts: MockOptions): Record<string, unknown> {
+    const inputs = args.inputs as Record<string, unknown>;
+    const generated = secretValue(`${SECRET_PREFIX}${args.name}`);
+    switch (args.type) {
+        case "random:index/randomPassword:RandomPassword":
+        case "random:index/randomString:RandomString":
+            return {
+                ...inputs,
+                result: generated,
+                bcryptHash: secretValue(`$2a$10$${SECRET_PREFIX}${args.name}`),
+            };
+        case "random:index/randomBytes:RandomBytes":
+            return { ...inputs, base64: generated, hex: generated };
+        case "kubernetes:helm.sh/v3:Release":
+            return {
+                ...inputs,
+                status: {
+                    name: inputs.name,
+                    namespace: inputs.namespace,
+                    chart: inputs.chart,
+                    version: inputs.version,
+                    status: "deployed",
+                    revision: 1,
+                },
+            };
+        case "onepassword:index/item:Item":
+            return { ...inputs, uuid: `uuid-${args.name}` };
+        case "pulumi:pulumi:StackReference": {
+            const name = typeof inputs.name === "string" ? inputs.name : "";
+            return { ...inputs, outputs: opts.stackOutputs?.[name] ?? {}, secretOutputNames: [] };
+        }
+        case "tls:index/privateKey:PrivateKey":
+            return {
+                ...inputs,
+                privateKeyPem: generated,
+                privateKeyPemPkcs8: generated,
+                publicKeyPem: `render-public-key-${args.name}`,
+            };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return {
+                ...inputs,
+                certPem: `-----BEGIN CERTIFICATE-----\nrender-${args.name}\n-----END CERTIFICATE-----\n`,
+            };
+        default:
+            return inputs;
+    }
+}
+
+function invoke(args: MockCallArgs): Record<string, unknown> {
+    const inputs = args.inputs as Record<string, unknown>;
+    switch (args.token) {
+        case "onepassword:index/getVault:getVault": {
+            const name = typeof inputs.name === "string" ? inputs.name : "vault";
+            return { uuid: `render-vault-${name}`, name, description: "" };
+        }
+        case "onepassword:index/getItem:getItem":
+            return onePasswordItem(inputs);
+        default:
+            throw new Error(`unmocked invoke ${args.token}: add it to scripts/mock-runtime.ts`);
+    }
+}
+
+/** The URN the mock monitor gives a resource (MockMonitor.newUrn is private). */
+function mockUrn(parent: string, type: string, name: string): string {
+    const parentType = parent ? (parent.split("::")[2] ?? "").split("$").pop() : undefined;
+    const qualified = parentType ? `${parentType}$${type}` : type;
+    const { project, stack } = { project: pulumi.getProject(), stack: pulumi.getStack() };
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+class RecordingMonitor extends MockMonitor {
+    public readonly registrations: Registration[] = [];
+    public readonly invocations: Invocation[] = [];
+
+    public override async registerResource(
+        req: Parameters<MockMonitor["registerResource"]>[0],
+        callback: Parameters<MockMonitor["registerResource"]>[1],
+    ): Promise<void> {
+        const type: string = req.getType();
+        const name: string = req.getName();
+        const parent: string = req.getParent();
+        const deps = new Set<string>((req.getDependenciesList() as string[]).map(urnToRef));
+        const propDeps = req.getPropertydependenciesMap() as Map<
+            string,
+            { getUrnsList(): string[] }
+        >;
+        propDeps.forEach((v) => {
+            for (const urn of v.getUrnsList()) deps.add(urnToRef(urn));
+        });
+        const urn = mockUrn(parent, type, name);
+        deps.delete(urnToRef(urn));
+        this.registrations.push({
+            type,
+            name,
+            custom: Boolean(req.getCustom()),
+            parent: parent ? urnToRef(parent) : undefined,
+            dependencies: [...deps].sort(),
+            protect: Boolean(req.getProtect()),
+            retainOnDelete: Boolean(req.getRetainondelete()),
+            inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<
+                string,
+                unknown
+            >,
+            urn,
+        });
+        return super.registerResource(req, callback);
+    }
+
+    public override async invoke(
+        req: Parameters<MockMonitor["invoke"]>[0],
+        callback: Parameters<MockMonitor["invoke"]>[1],
+    ): Promise<void> {
+        this.invocations.push({
+            token: req.getTok(),
+            inputs: pulumi.runtime.deserializeProperties(req.getArgs()) as Record<string, unknown>,
+        });
+        return super.invoke(req, callback);
+    }
+}
+
+export interface RunResult {
+    registrations: Registration[];
+    invocations: Invocation[];
+    /** Stack outputs with secrets still marked. */
+    outputs: Record<string, unknown>;
+}
+
+/**
+ * Runs `program` (the stack's entry function) as the engine would, and waits until every
+ * registration has been made. Throws what the program throws.
+ */
+export async function runProgram(program: () => unknown, opts: MockOptions): Promise<RunResult> {
+    const monitor = new RecordingMonitor({
+        newResource: (args) => ({
+            id: args.custom ? `${args.name}-id` : undefined,
+            state: resourceState(args, opts),
+        }),
+        call: invoke,
+    });
+    pulumi.runtime.setMockOptions(
+        monitor,
+        opts.project ?? "platform",
+        opts.stack,
+        opts.preview ?? false,
+    );
+    enableMockFeatures();
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+
+    let programResult: unknown;
+    await pulumi.runtime.runInPulumiStack(async () => {
+        programResult = await Promise.resolve(program());
+        return programResult as Record<string, unknown>;
+    });
+    await internals.settings.waitForRPCs();
+    return {
+        registrations: monitor.registrations,
+        invocations: monitor.invocations,
+        outputs: await serializeOutputs(programResult),
+    };
+}
+
+/** Stack outputs serialized like the engine stores them (secrets keep their marker). */
+async function serializeOutputs(outputs: unknown): Promise<Record<string, unknown>> {
+    const serialized = (await pulumi.runtime.serializeProperty("outputs", outputs, new Set(), {
+        keepOutputValues: false,
+    })) as unknown;
+    return (serialized ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * Two SDK internals the public API does not expose: the runtime store (feature flags) and the
+ * wait for outstanding RPCs. `setMocks` sets the same flags; we need `setMockOptions` to pass our
+ * recording monitor.
+ */
+const internals = {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    state: require("@pulumi/pulumi/runtime/state") as { getStore(): Record<string, unknown> },
+    settings: require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> },
+    /* eslint-enable @typescript-eslint/no-require-imports */
+};
+
+function enableMockFeatures(): void {
+    Object.assign(internals.state.getStore(), {
+        supportsSecrets: true,
+        supportsResourceReferences: true,
+        supportsOutputValues: false,
+        supportsDeletedWith: true,
+        supportsReplaceWith: true,
+        supportsAliasSpecs: true,
+        supportsTransforms: true,
+        supportsInvokeTransforms: true,
+        supportsParameterization: true,
+        supportsResourceHooks: true,
+        supportsErrorHooks: true,
+        supportsInvokeDependsOn: false,
+    });
+}
