@@ -1,0 +1,286 @@
+/**
+ * Helm values for goharbor/harbor chart 1.16.4, built from config and the NAMES of Secrets the
+ * Harbor component creates. No secret value ever passes through here: every credential goes
+ * through one of the chart's `existingSecret` settings.
+ */
+import { k8sResources } from "../dragonfly/spec";
+import type { HarborConfig } from "./config";
+
+/** Lengths Harbor requires of the generated secrets (chart values.yaml comments, Harbor source). */
+export const HARBOR_SECRET_LENGTHS = {
+    /** AES key for encrypted settings: exactly 16 characters; never rotate (old data unreadable). */
+    secretKey: 16,
+    coreSecret: 16,
+    /** CSRF key: exactly 32, else each core pod makes its own and the UI fails with 2 replicas. */
+    xsrfKey: 32,
+    jobserviceSecret: 16,
+    registryHttpSecret: 16,
+} as const;
+
+/** Keys the chart reads from each existing Secret. */
+export const HARBOR_SECRET_KEYS = {
+    admin: "HARBOR_ADMIN_PASSWORD",
+    secretKey: "secretKey",
+    core: "secret",
+    coreToken: ["tls.crt", "tls.key"],
+    xsrf: "CSRF_KEY",
+    jobservice: "JOBSERVICE_SECRET",
+    registryHttp: "REGISTRY_HTTP_SECRET",
+    registryCredentials: ["REGISTRY_PASSWD", "REGISTRY_HTPASSWD"],
+    database: "password",
+    redis: "REDIS_PASSWORD",
+    s3: ["REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"],
+} as const;
+
+/** The registry's basic-auth user (the htpasswd entry in the credentials Secret is for it). */
+export const HARBOR_REGISTRY_USERNAME = "harbor_registry_user";
+
+/** The chart's fixed ClusterIP Service name and port (expose.clusterIP), the HTTPRoute backend. */
+export const HARBOR_SERVICE = { name: "harbor", port: 80 } as const;
+
+/**
+ * Redis password decision: `redis.external.existingSecret` (key REDIS_PASSWORD), not
+ * `redis.external.password`.
+ *
+ * The chart reads that Secret with Helm `lookup` at render time and writes the password into the
+ * Redis URLs of its ConfigMaps (core, jobservice, exporter, trivy) — the upstream limitation
+ * (goharbor/harbor-helm#1803) is the same with `password`, so neither keeps it out of ConfigMaps.
+ * What differs is Pulumi's state: a secret Output inside `helm.v3.Release` values is shown in plain
+ * text (pulumi/pulumi#9781, open), whereas existingSecret keeps the Release values free of secrets.
+ * `helm.v3.Release` runs real Helm against the cluster, so `lookup` works, provided that:
+ *   1. the Secret exists in the Harbor namespace before the Release renders (the component makes
+ *      the Release depend on it);
+ *   2. the password is URL-safe (alphanumeric): with existingSecret the chart does not URL-escape it;
+ *   3. a password rotation is followed by a Release upgrade (the chart only re-reads the Secret
+ *      when Helm renders again) — the component ties a non-secret revision of the password to the
+ *      Release (e.g. a pod annotation), never the value itself.
+ * An offline render or `helm template` has no cluster, so its ConfigMaps would show `redis://:@…`;
+ * the render only records values, so that is expected there.
+ */
+export const REDIS_PASSWORD_NOTE =
+    "redis.external.existingSecret (key REDIS_PASSWORD): helm.v3.Release resolves it with Helm lookup " +
+    "at install/upgrade, so the Secret must exist before the Release and hold a URL-safe password; " +
+    "no secret value goes into the Release values (pulumi/pulumi#9781). The chart still embeds the " +
+    "password in its ConfigMaps either way (goharbor/harbor-helm#1803).";
+
+/**
+ * Value paths the component must fill from secret Outputs. Empty: every credential goes through an
+ * existingSecret, so the Release values hold names only.
+ */
+export const HARBOR_SECRET_VALUE_PATHS: readonly string[] = [];
+
+/** Names (never values) the Harbor values refer to. Secrets live in the Harbor namespace. */
+export interface HarborRefs {
+    /** `<tenant>-pooler.<cluster namespace>.svc`, e.g. harbor-pooler.cnpg-system.svc */
+    databaseHost: string;
+    /** A string, as the chart wants it: "5432". */
+    databasePort: string;
+    databaseUser: string;
+    /** e.g. harbor_registry */
+    coreDatabase: string;
+    /** Secret with key `password` (the database role's password). */
+    databaseSecret: string;
+    /** e.g. dragonfly.dragonfly.svc.cluster.local:6379 */
+    redisAddr: string;
+    /** Secret with key REDIS_PASSWORD. */
+    redisSecret: string;
+    /** Secret with key HARBOR_ADMIN_PASSWORD (initial admin password). */
+    adminSecret: string;
+    /** Secret with key `secretKey` (16 characters). */
+    secretKeySecret: string;
+    /** Secret with key `secret` (core.secret, 16 characters). */
+    coreSecret: string;
+    /** kubernetes.io/tls Secret (tls.crt, tls.key) for signing registry tokens. */
+    coreTokenSecret: string;
+    /** Secret with key CSRF_KEY (32 characters). */
+    xsrfSecret: string;
+    /** Secret with key JOBSERVICE_SECRET (16 characters). */
+    jobserviceSecret: string;
+    /** Secret with key REGISTRY_HTTP_SECRET (16 characters). */
+    registryHttpSecret: string;
+    /** Secret with keys REGISTRY_PASSWD and REGISTRY_HTPASSWD (for HARBOR_REGISTRY_USERNAME). */
+    registryCredentialsSecret: string;
+    /** Secret with REGISTRY_STORAGE_S3_ACCESSKEY / _SECRETKEY; required when storage.type is s3. */
+    s3Secret?: string;
+}
+
+type Values = Record<string, unknown>;
+
+function componentValues(c: {
+    replicas: number;
+    resources: Parameters<typeof k8sResources>[0];
+}): Values {
+    return { replicas: c.replicas, resources: k8sResources(c.resources) };
+}
+
+function persistenceValues(cfg: HarborConfig): Values {
+    const pvc: Values = {};
+    if (cfg.storage.type === "filesystem") {
+        pvc.registry = {
+            storageClass: cfg.storage.filesystem.storageClass,
+            accessMode: cfg.storage.filesystem.accessMode,
+            size: cfg.storage.filesystem.size,
+        };
+    }
+    const js = cfg.components.jobservice;
+    if (js.jobLoggers.includes("file")) {
+        pvc.jobservice = {
+            jobLog: {
+                storageClass: js.jobLog.storageClass,
+                accessMode: js.jobLog.accessMode,
+                size: js.jobLog.size,
+            },
+        };
+    }
+    if (cfg.trivy.enabled) {
+        pvc.trivy = { storageClass: cfg.trivy.storageClass, size: cfg.trivy.size };
+    }
+
+    const imageChartStorage: Values = { type: cfg.storage.type };
+    if (cfg.storage.type === "s3") {
+        const s3 = cfg.storage.s3;
+        if (s3 === undefined)
+            throw new Error('harbor.storage.s3 is required when storage.type is "s3"');
+        imageChartStorage.disableredirect = s3.disableredirect;
+        imageChartStorage.s3 = {
+            region: s3.region,
+            bucket: s3.bucket,
+            regionendpoint: s3.regionendpoint,
+            ...(s3.rootdirectory === undefined ? {} : { rootdirectory: s3.rootdirectory }),
+        };
+    }
+    return {
+        enabled: true,
+        resourcePolicy: "keep",
+        persistentVolumeClaim: pvc,
+        imageChartStorage,
+    };
+}
+
+/**
+ * The Helm values for chart 1.16.4. TLS ends at the Gateway: `expose.type: clusterIP` with TLS
+ * off serves plain HTTP on the Service `harbor`:80 (no `expose.tls.auto.commonName` needed, no
+ * generated certificate); `externalURL` stays https, which also keeps the CSRF cookie Secure.
+ * `containerSecurityContext` is left at the chart default (restricted-compliant).
+ */
+export function harborValues(cfg: HarborConfig, refs: HarborRefs): Values {
+    if (cfg.storage.type === "s3" && refs.s3Secret === undefined) {
+        throw new Error('harborValues: refs.s3Secret is required when storage.type is "s3"');
+    }
+    const c = cfg.components;
+    const redis: Values = {
+        addr: refs.redisAddr,
+        coreDatabaseIndex: cfg.redis.coreDatabaseIndex,
+        jobserviceDatabaseIndex: cfg.redis.jobserviceDatabaseIndex,
+        registryDatabaseIndex: cfg.redis.registryDatabaseIndex,
+        trivyAdapterIndex: cfg.redis.trivyAdapterIndex,
+        ...(cfg.redis.harborDatabaseIndex === undefined
+            ? {}
+            : { harborDatabaseIndex: cfg.redis.harborDatabaseIndex }),
+        ...(cfg.redis.cacheLayerDatabaseIndex === undefined
+            ? {}
+            : { cacheLayerDatabaseIndex: cfg.redis.cacheLayerDatabaseIndex }),
+        username: "",
+        existingSecret: refs.redisSecret,
+    };
+    const persistence = persistenceValues(cfg);
+    if (cfg.storage.type === "s3" && refs.s3Secret !== undefined) {
+        const ics = persistence.imageChartStorage as { s3: Values };
+        ics.s3.existingSecret = refs.s3Secret;
+    }
+
+    return {
+        expose: {
+            type: "clusterIP",
+            tls: { enabled: false, certSource: "none" },
+            clusterIP: { name: HARBOR_SERVICE.name, ports: { httpPort: HARBOR_SERVICE.port } },
+        },
+        externalURL: cfg.externalURL,
+        persistence,
+        existingSecretAdminPassword: refs.adminSecret,
+        existingSecretAdminPasswordKey: HARBOR_SECRET_KEYS.admin,
+        existingSecretSecretKey: refs.secretKeySecret,
+        updateStrategy: { type: cfg.updateStrategy },
+        metrics: {
+            enabled: cfg.metrics.enabled,
+            serviceMonitor: {
+                enabled: cfg.metrics.enabled && cfg.metrics.serviceMonitor,
+                additionalLabels: cfg.metrics.serviceMonitorLabels,
+            },
+        },
+        cache: { enabled: cfg.cache.enabled, expireHours: cfg.cache.expireHours },
+        nginx: componentValues(c.nginx),
+        portal: componentValues(c.portal),
+        core: {
+            ...componentValues(c.core),
+            quotaUpdateProvider: cfg.quotaUpdateProvider,
+            existingSecret: refs.coreSecret,
+            secretName: refs.coreTokenSecret,
+            existingXsrfSecret: refs.xsrfSecret,
+            existingXsrfSecretKey: HARBOR_SECRET_KEYS.xsrf,
+        },
+        jobservice: {
+            ...componentValues(c.jobservice),
+            jobLoggers: [...c.jobservice.jobLoggers],
+            existingSecret: refs.jobserviceSecret,
+            existingSecretKey: HARBOR_SECRET_KEYS.jobservice,
+        },
+        registry: {
+            replicas: c.registry.replicas,
+            registry: { resources: k8sResources(c.registry.resources) },
+            existingSecret: refs.registryHttpSecret,
+            existingSecretKey: HARBOR_SECRET_KEYS.registryHttp,
+            // Relative Location headers: TLS ends at the Gateway, so the registry never has to
+            // guess the external scheme/host of upload URLs.
+            relativeurls: true,
+            credentials: {
+                username: HARBOR_REGISTRY_USERNAME,
+                existingSecret: refs.registryCredentialsSecret,
+            },
+        },
+        trivy: {
+            enabled: cfg.trivy.enabled,
+            ...componentValues(c.trivy),
+            skipUpdate: cfg.trivy.skipUpdate,
+        },
+        exporter: componentValues(c.exporter),
+        database: {
+            type: "external",
+            external: {
+                host: refs.databaseHost,
+                port: refs.databasePort,
+                username: refs.databaseUser,
+                coreDatabase: refs.coreDatabase,
+                existingSecret: refs.databaseSecret,
+                sslmode: cfg.database.sslmode,
+            },
+            maxOpenConns: cfg.database.maxOpenConns,
+            maxIdleConns: cfg.database.maxIdleConns,
+        },
+        redis: { type: "external", external: redis },
+    };
+}
+
+/** Spec of the Gateway API HTTPRoute that sends externalURL's host to the chart's Service. */
+export function harborHttpRouteSpec(cfg: HarborConfig): Values {
+    return {
+        parentRefs: [
+            {
+                group: "gateway.networking.k8s.io",
+                kind: "Gateway",
+                name: cfg.gateway.name,
+                namespace: cfg.gateway.namespace,
+                ...(cfg.gateway.sectionName === undefined
+                    ? {}
+                    : { sectionName: cfg.gateway.sectionName }),
+            },
+        ],
+        hostnames: [cfg.hostname],
+        rules: [
+            {
+                matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                backendRefs: [{ name: HARBOR_SERVICE.name, port: HARBOR_SERVICE.port }],
+            },
+        ],
+    };
+}
