@@ -1,0 +1,109 @@
+/**
+ * The one mocks helper: runs the real program (index.ts) under Pulumi's mock runtime with a given
+ * config and returns every registration, with lookups that make assertions short. The machinery
+ * is scripts/mock-runtime.ts, shared with the offline render.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { loadStackConfig } from "../scripts/render";
+import {
+    runProgram,
+    unwrap,
+    isSecretMarker,
+    type Registration,
+    type RunResult,
+} from "../scripts/mock-runtime";
+
+export { unwrap, isSecretMarker, SECRET_PREFIX, redact } from "../scripts/mock-runtime";
+export type { Registration } from "../scripts/mock-runtime";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The committed stack settings as the flat config map Pulumi would hand the program. */
+export function stackConfig(stack: string): Record<string, string> {
+    return loadStackConfig(
+        path.join(PROJECT_DIR, "Pulumi.yaml"),
+        path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`),
+    ).config;
+}
+
+/** The committed stack settings file as an object (`config:` block), for tests that modify one key. */
+export function stackSettings(stack: string): Record<string, unknown> {
+    const doc = YAML.parse(
+        fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"),
+    ) as {
+        config: Record<string, unknown>;
+    };
+    return doc.config;
+}
+
+/** Flat config map from a settings object (`platform:key` → value), applying Pulumi.yaml defaults. */
+export function toConfigMap(settings: Record<string, unknown>): Record<string, string> {
+    const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "platform-")), "Pulumi.test.yaml");
+    fs.writeFileSync(tmp, YAML.stringify({ config: settings }));
+    return loadStackConfig(path.join(PROJECT_DIR, "Pulumi.yaml"), tmp).config;
+}
+
+export class Run {
+    constructor(public readonly result: RunResult) {}
+
+    get registrations(): Registration[] {
+        return this.result.registrations;
+    }
+
+    /** All registrations of a type. */
+    all(type: string): Registration[] {
+        return this.registrations.filter((r) => r.type === type);
+    }
+
+    /** The one registration of `type` named `name`; throws (listing what exists) when absent. */
+    get(type: string, name: string): Registration {
+        const found = this.registrations.find((r) => r.type === type && r.name === name);
+        if (!found) {
+            const names = this.all(type).map((r) => r.name);
+            throw new Error(`no ${type} named ${name}; registered: ${names.join(", ") || "none"}`);
+        }
+        return found;
+    }
+
+    has(type: string, name: string): boolean {
+        return this.registrations.some((r) => r.type === type && r.name === name);
+    }
+
+    /** Plain inputs of a registration (secret markers removed). */
+    inputs(type: string, name: string): Record<string, unknown> {
+        return unwrap(this.get(type, name).inputs) as Record<string, unknown>;
+    }
+
+    /** Stack outputs, plain. */
+    get outputs(): Record<string, unknown> {
+        return unwrap(this.result.outputs) as Record<string, unknown>;
+    }
+}
+
+/** Runs the program for `stack` with the given flat config map (default: the committed settings). */
+export async function runStack(
+    stack: string,
+    config: Record<string, string> = stackConfig(stack),
+    stackOutputs: Record<string, Record<string, unknown>> = {},
+): Promise<Run> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require(path.join(PROJECT_DIR, "index")) as () => unknown;
+    return new Run(await runProgram(program, { stack, config, stackOutputs }));
+}
+
+/** Every path inside `value` whose string contains `needle` outside a secret marker. */
+export function plainOccurrences(value: unknown, needle: string, at = ""): string[] {
+    if (isSecretMarker(value)) return [];
+    if (typeof value === "string") return value.includes(needle) ? [at || "(root)"] : [];
+    if (Array.isArray(value))
+        return value.flatMap((v, i) => plainOccurrences(v, needle, `${at}[${i}]`));
+    if (value && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+            plainOccurrences(v, needle, at ? `${at}.${k}` : k),
+        );
+    }
+    return [];
+}
