@@ -60,9 +60,12 @@ export function isSecretMarker(value: unknown): value is { value: unknown } {
     );
 }
 
-/** Replaces every secret with "[secret]" and resource references with their `<type>::<name>`. */
+/**
+ * Replaces every secret with "[secret]" and resource references with their `<type>::<name>`.
+ * A secret object keeps its keys (a Secret's `stringData` shows which keys it has), never its values.
+ */
 export function redact(value: unknown): unknown {
-    if (isSecretMarker(value)) return "[secret]";
+    if (isSecretMarker(value)) return redactAll(value.value);
     if (Array.isArray(value)) return value.map(redact);
     if (typeof value === "object" && value !== null) {
         const obj = value as Record<string, unknown>;
@@ -70,6 +73,16 @@ export function redact(value: unknown): unknown {
         return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
     }
     return value;
+}
+
+function redactAll(value: unknown): unknown {
+    if (isSecretMarker(value)) return redactAll(value.value);
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+        return Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactAll(v)]),
+        );
+    }
+    return "[secret]";
 }
 
 /** The plain value with secret markers removed (for assertions on what a resource receives). */

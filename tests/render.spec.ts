@@ -1,0 +1,156 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { findLeaks, render, type RenderedFiles } from "../scripts/render";
+import { PROJECT_DIR, SECRET_PREFIX } from "./mocks";
+
+describe("offline render", () => {
+    let first: RenderedFiles;
+    let second: RenderedFiles;
+    before(async () => {
+        first = await render({ stack: "infra" });
+        second = await render({ stack: "infra" });
+    });
+
+    it("writes the contract's files", () => {
+        for (const f of [
+            "manifests.yaml",
+            "resources.json",
+            "graph.mmd",
+            "releases/cloudnative-pg.yaml",
+        ]) {
+            assert.ok(f in first.files, `missing ${f}`);
+        }
+    });
+
+    it("is byte-identical across two renders of the same config", () => {
+        assert.deepEqual(Object.keys(first.files).sort(), Object.keys(second.files).sort());
+        for (const [file, content] of Object.entries(first.files)) {
+            assert.equal(second.files[file], content, `${file} differs between renders`);
+        }
+    });
+
+    it("redacts every secret and leaks no generated value", () => {
+        assert.deepEqual(findLeaks(first.files), []);
+        const docs = YAML.parseAllDocuments(first.files["manifests.yaml"] ?? "").map(
+            (d) => d.toJS() as Record<string, any>,
+        ); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const secret = docs.find(
+            (d) => d.kind === "Secret" && d.metadata.name === "harbor-db-credentials",
+        );
+        assert.deepEqual(secret?.stringData, { username: "[secret]", password: "[secret]" });
+    });
+
+    it("detects a leak", () => {
+        assert.deepEqual(
+            findLeaks({ "a.yaml": `x: 1\npassword: ${SECRET_PREFIX}harbor-db-password\n` }),
+            [`a.yaml: password: ${SECRET_PREFIX}harbor-db-password`],
+        );
+    });
+
+    it("orders manifests by apiVersion, kind, namespace, name", () => {
+        const docs = YAML.parseAllDocuments(first.files["manifests.yaml"] ?? "").map(
+            (d) =>
+                d.toJS() as {
+                    apiVersion: string;
+                    kind: string;
+                    metadata: { name: string; namespace?: string };
+                },
+        );
+        const keys = docs.map((d) =>
+            [d.apiVersion, d.kind, d.metadata.namespace ?? "", d.metadata.name].join("|"),
+        );
+        assert.deepEqual(
+            keys,
+            [...keys].sort((a, b) => a.localeCompare(b)),
+        );
+        assert.ok(docs.some((d) => d.kind === "Cluster" && d.metadata.name === "shared-postgres"));
+        assert.equal(docs.filter((d) => d.kind === "Pooler").length, 3);
+    });
+
+    it("records each resource with the contract's fields", () => {
+        const rows = JSON.parse(first.files["resources.json"] ?? "[]") as Record<string, unknown>[];
+        assert.ok(rows.length > 40);
+        for (const row of rows) {
+            assert.deepEqual(Object.keys(row).sort(), [
+                "custom",
+                "dependencies",
+                "inputs",
+                "name",
+                "parent",
+                "protect",
+                "retainOnDelete",
+                "type",
+            ]);
+        }
+        const types = new Set(rows.map((r) => r.type));
+        for (const t of [
+            "postgresql:index/role:Role",
+            "postgresql:index/database:Database",
+            "postgresql:index/grant:Grant",
+            "onepassword:index/item:Item",
+            "kubernetes:postgresql.cnpg.io/v1:Cluster",
+        ]) {
+            assert.ok(types.has(t), `no ${t}`);
+        }
+    });
+
+    it("writes each Helm release's chart coordinates and values", () => {
+        const rel = YAML.parse(first.files["releases/cloudnative-pg.yaml"] ?? "") as Record<
+            string,
+            unknown
+        >;
+        assert.equal(rel.name, "cloudnative-pg");
+        assert.equal(rel.namespace, "cnpg-system");
+        assert.equal(rel.chart, "cloudnative-pg");
+        assert.equal(rel.version, "0.25.0");
+        assert.equal(rel.repository, "https://cloudnative-pg.github.io/charts");
+        assert.equal((rel.values as { replicaCount: number }).replicaCount, 1);
+    });
+
+    it("draws the dependency graph", () => {
+        const g = first.files["graph.mmd"] ?? "";
+        assert.match(g, /^flowchart LR\n/);
+        assert.ok(g.includes("kubernetes:postgresql.cnpg.io/v1:Cluster<br/>shared-postgres"));
+        assert.ok(g.split("\n").some((l) => / --> /.test(l)));
+    });
+
+    it("renders the apps stack without an infra stack", async () => {
+        const apps = await render({ stack: "apps" });
+        assert.deepEqual(findLeaks(apps.files), []);
+        assert.ok("releases/cloudnative-pg.yaml" in apps.files);
+    });
+
+    it("exits non-zero with the config error on stderr for a bad config", function () {
+        this.timeout(30000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+        const bad = path.join(dir, "Pulumi.bad.yaml");
+        fs.writeFileSync(
+            bad,
+            YAML.stringify({
+                config: { "platform:role": "infra", "platform:cnpg": { replicas: 0 } },
+            }),
+        );
+        const res = spawnSync(
+            process.execPath,
+            [
+                "--require",
+                "ts-node/register/transpile-only",
+                "scripts/render.ts",
+                "bad",
+                "--config",
+                bad,
+                "--out",
+                dir,
+            ],
+            { cwd: PROJECT_DIR, encoding: "utf8" },
+        );
+        assert.equal(res.status, 1);
+        assert.match(res.stderr, /platform:cnpg\.replicas = 0: must be a whole number from 1 to 5/);
+        assert.match(res.stderr, /^invalid configuration \(1 problem\):/);
+        assert.equal(fs.existsSync(path.join(dir, "manifests.yaml")), false);
+    });
+});
