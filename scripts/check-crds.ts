@@ -1,0 +1,97 @@
+/**
+ * Validates the custom resources of a render against CustomResourceDefinition files:
+ *   npm run check-crds -- <render dir> <dir with CRD YAML files>
+ *
+ * Each document in <render dir>/manifests.yaml whose apiVersion/kind a CRD defines is validated
+ * against that version's openAPIV3Schema. Unlike the API server, which silently prunes unknown
+ * fields, this rejects them (a misspelt field is a bug), except where the schema says
+ * x-kubernetes-preserve-unknown-fields. Exits 1 listing every violation.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Ajv from "ajv";
+import * as YAML from "yaml";
+
+type Schema = Record<string, unknown>;
+
+/** Adds additionalProperties: false wherever a structural schema lists its properties. */
+export function closeSchema(schema: Schema): Schema {
+    const out: Schema = {};
+    for (const [k, v] of Object.entries(schema)) {
+        if (k === "properties" && v && typeof v === "object") {
+            out[k] = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, closeSchema(s)]));
+        } else if ((k === "items" || k === "additionalProperties") && v && typeof v === "object") {
+            out[k] = closeSchema(v as Schema);
+        } else if ((k === "allOf" || k === "anyOf" || k === "oneOf") && Array.isArray(v)) {
+            out[k] = (v as Schema[]).map(closeSchema);
+        } else if (!k.startsWith("x-kubernetes-")) {
+            out[k] = v;
+        }
+    }
+    if (schema.properties && schema.additionalProperties === undefined && schema["x-kubernetes-preserve-unknown-fields"] !== true) {
+        out.additionalProperties = false;
+    }
+    if (schema["x-kubernetes-int-or-string"] === true) {
+        delete out.type;
+        out.anyOf = [{ type: "integer" }, { type: "string" }];
+    }
+    return out;
+}
+
+interface Crd {
+    spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: Schema } }[] };
+}
+
+export function loadCrds(dir: string): Map<string, Schema> {
+    const schemas = new Map<string, Schema>();
+    for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
+        for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8"))) {
+            const crd = doc.toJS() as Crd & { kind?: string };
+            if (crd.kind !== "CustomResourceDefinition") continue;
+            for (const v of crd.spec.versions) {
+                if (!v.schema) continue;
+                const root = closeSchema(v.schema.openAPIV3Schema);
+                // metadata is validated by the API server itself, not by the CRD.
+                (root.properties as Record<string, Schema>).metadata = { type: "object" };
+                schemas.set(`${crd.spec.group}/${v.name}|${crd.spec.names.kind}`, root);
+            }
+        }
+    }
+    return schemas;
+}
+
+export function checkManifests(manifests: string, schemas: Map<string, Schema>): { checked: string[]; errors: string[] } {
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const checked: string[] = [];
+    const errors: string[] = [];
+    for (const doc of YAML.parseAllDocuments(manifests)) {
+        const obj = doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
+        const schema = schemas.get(`${obj.apiVersion ?? ""}|${obj.kind ?? ""}`);
+        if (!schema) continue;
+        const id = `${obj.kind ?? ""} ${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+        checked.push(id);
+        const validate = ajv.compile(schema);
+        if (!validate(obj)) {
+            for (const e of validate.errors ?? []) {
+                const extra = e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : "";
+                errors.push(`${id}: ${e.instancePath || "/"} ${e.message ?? ""}${extra}`);
+            }
+        }
+    }
+    return { checked, errors };
+}
+
+if (require.main === module) {
+    const [renderDir, crdDir] = process.argv.slice(2);
+    if (!renderDir || !crdDir) {
+        console.error("usage: npm run check-crds -- <render dir> <crd dir>");
+        process.exit(2);
+    }
+    const { checked, errors } = checkManifests(fs.readFileSync(path.join(renderDir, "manifests.yaml"), "utf8"), loadCrds(crdDir));
+    for (const c of checked) console.log(`checked ${c}`);
+    if (errors.length > 0) {
+        console.error(`CRD violations:\n  ${errors.join("\n  ")}`);
+        process.exit(1);
+    }
+    console.log(`${checked.length} custom resources valid against ${crdDir}`);
+}
