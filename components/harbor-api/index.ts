@@ -163,15 +163,20 @@ function robotAccess(permissions: readonly RobotPermission[]): RobotAccess[] {
  * Robot secrets are exposed as secret outputs in `robots["<project>/<robot>"]`.
  */
 export class HarborConfig extends pulumi.ComponentResource {
-    readonly projects: Record<string, HarborProject> = {};
-    readonly robots: Record<string, HarborRobotOutputs> = {};
-    readonly retentionPolicies: Record<string, HarborRetentionPolicy> = {};
+    readonly projects: Record<string, HarborProject>;
+    /** Keyed "<project>/<robot>"; `secret` is always a secret Output. */
+    readonly robots: Record<string, HarborRobotOutputs>;
+    readonly retentionPolicies: Record<string, HarborRetentionPolicy>;
     readonly gcSchedule: HarborGcSchedule;
 
     constructor(name: string, args: HarborConfigArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:harbor:Configuration", name, {}, opts);
+        // Validate before registering anything.
         validateHarborProjects(args.projects);
         assertHarborCron(args.gc.schedule, "Harbor GC schedule");
+        super("platform:harbor:Configuration", name, {}, opts);
+        this.projects = {};
+        this.robots = {};
+        this.retentionPolicies = {};
 
         const imports = args.imports ?? {};
         const connection = {
