@@ -347,6 +347,11 @@ const poolerSchema = z.strictObject({
     type: z.enum(["rw", "ro", "r"]).default("rw"),
     poolMode: z.enum(["session", "transaction"]).default("session"),
     parameters: stringMap.default({}),
+    /**
+     * Annotate the pooler Service `service.cilium.io/global: "true"` (a ClusterMesh global
+     * service). Unset means false; optional so TenantConfig literals elsewhere stay valid.
+     */
+    global: z.boolean().optional(),
 });
 
 const tenantSchema = z.strictObject({
@@ -366,6 +371,60 @@ const tenantSchema = z.strictObject({
     pooler: poolerSchema.prefault({}),
 });
 
+// ---------------------------------------------------------------------------------------------
+// Apps stack: consumers of the infra platform
+
+/** A co-located cluster's image: CloudNativePG "system" images carry Barman Cloud; PG16 is pinned. */
+const pg16Image = z.string().regex(/^[^\s:@]+:16(\.[0-9]+)*(-[^\s@]+)?(@sha256:[a-f0-9]{64})?$/, {
+    error: 'must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8" (CloudNativePG 1.26 defaults to PostgreSQL 17)',
+});
+
+/** Backups of a co-located cluster: the shared cluster's block, the destination defaulting per app. */
+const appBackupSchema = backupSchema.extend({
+    /** Default `s3://postgres-backups/<application name>`. */
+    destinationPath: backupSchema.shape.destinationPath.optional(),
+});
+
+const colocatedPostgresSchema = z.strictObject({
+    instances: int(1, 9).default(1),
+    imageName: pg16Image.default("ghcr.io/cloudnative-pg/postgresql:16.8"),
+    storage: volume.default({ size: "20Gi" }),
+    resources: resourcesSchema.prefault({
+        requests: { cpu: "250m", memory: "512Mi" },
+        limits: { cpu: "500m", memory: "512Mi" },
+    }),
+    /** Merged over the tuned defaults (components/apps/spec.ts COLOCATED_DEFAULT_PARAMETERS). */
+    parameters: stringMap.default({}),
+    sharedPreloadLibraries: z.array(z.string().min(1)).default([]),
+    /** Database and owning role created by `bootstrap.initdb`; default: the application name with '-' → '_'. */
+    database: pgIdent.optional(),
+    owner: pgIdent.optional(),
+    backup: appBackupSchema.optional(),
+    readyTimeoutSeconds: int(60, 7200).default(1800),
+});
+
+const harborProjectName = z
+    .string()
+    .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, {
+        error: "must be a Harbor project name: lowercase letters, digits and '.', '_' or '-' between them",
+    })
+    .max(255, { error: "must be at most 255 characters" });
+
+const applicationSchema = z.strictObject({
+    /** Names the namespace (by default), the `<name>-database` Secret and the `<name>-postgres` Cluster. */
+    name: dnsLabel(40),
+    namespace: dnsLabel().optional(),
+    podSecurity: z.enum(["restricted", "baseline"]).default("restricted"),
+    /** Harbor project whose robot account (1Password item `harbor-robot-<project>`) pulls images. */
+    harborProject: harborProjectName.optional(),
+    /** A tenant of the infra stack's shared cluster, reached through its global pooler Service. */
+    tenant: dnsLabel(56).optional(),
+    /** One of the tenant's databases; default its first. */
+    database: pgIdent.optional(),
+    /** A co-located CloudNativePG cluster in the application's namespace. */
+    postgres: colocatedPostgresSchema.optional(),
+});
+
 export const configSchema = z.strictObject({
     role: z.enum(["infra", "apps"]),
     kubeconfig: z.string().optional(),
@@ -374,6 +433,23 @@ export const configSchema = z.strictObject({
     cnpg: cnpgSchema.prefault({}),
     postgres: postgresSchema.optional(),
     tenants: z.array(tenantSchema).default([]),
+    /** Apps: the infra stack to read through a StackReference, e.g. "organization/platform/infra". */
+    infraStack: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/, {
+            error: 'must be a stack name such as "organization/platform/infra"',
+        })
+        .optional(),
+    /** Apps: Harbor's hostname when the infra stack does not export `harbor.hostname`. */
+    harborHostname: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+(:[0-9]{1,5})?$/, {
+            error: 'must be a hostname such as "harbor.monosense.io"',
+        })
+        .default("harbor.monosense.io"),
+    /** Apps: tenant names the infra stack is expected to have, checked before anything runs. */
+    knownTenants: z.array(dnsLabel(56)).optional(),
+    applications: z.array(applicationSchema).default([]),
 });
 
 export type PlatformConfig = z.infer<typeof configSchema>;
@@ -383,6 +459,8 @@ export type TenantConfig = z.infer<typeof tenantSchema>;
 export type PoolerConfig = z.infer<typeof poolerSchema>;
 export type CnpgConfig = z.infer<typeof cnpgSchema>;
 export type OnePasswordConfig = z.infer<typeof onepasswordSchema>;
+export type ApplicationConfig = z.infer<typeof applicationSchema>;
+export type ColocatedPostgresConfig = z.infer<typeof colocatedPostgresSchema>;
 
 /** The top-level keys this project reads; `Pulumi.yaml` declares exactly these. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
@@ -488,6 +566,7 @@ export function validate(cfg: PlatformConfig): Problem[] {
         });
     }
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
+    problems.push(...validateApps(cfg));
     if (cfg.postgres && problems.length === 0) {
         problems.push(...connectionBudgetProblems(cfg.postgres, cfg.tenants));
     }
@@ -591,6 +670,113 @@ function validateTenants(tenants: TenantConfig[], pg: PostgresConfig | undefined
                     key,
                     value,
                     message: 'must be a whole number written as a string, such as "20"',
+                });
+            }
+        }
+    });
+    return problems;
+}
+
+/** The namespace an application lives in: its own name unless set. */
+export function appNamespace(app: ApplicationConfig): string {
+    return app.namespace ?? app.name;
+}
+
+/** PostgreSQL parameters a co-located cluster may not set, and where to go instead. */
+const RESERVED_APP_PG_PARAMETERS: Record<string, string> = {
+    ...Object.fromEntries(
+        Object.entries(RESERVED_PG_PARAMETERS).filter(([k]) => k !== "max_connections"),
+    ),
+    shared_preload_libraries:
+        'is managed by CloudNativePG: set postgres.sharedPreloadLibraries, or a "pg_stat_statements.*" parameter (CloudNativePG then preloads and creates pg_stat_statements itself)',
+};
+
+function validateApps(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    if (cfg.role === "apps" && !cfg.infraStack) {
+        problems.push({
+            key: "infraStack",
+            message:
+                'is required when role is "apps": the infra stack to read through a StackReference, such as "organization/platform/infra"',
+        });
+    }
+    if (cfg.role !== "apps" && cfg.applications.length > 0) {
+        problems.push({ key: "applications", message: 'are only built when role is "apps"' });
+    }
+    const seen = { name: new Map<string, number>(), namespace: new Map<string, number>() };
+    cfg.applications.forEach((app, i) => {
+        const at = `applications[${i}]`;
+        const ns = appNamespace(app);
+        for (const [kind, value] of [
+            ["name", app.name],
+            ["namespace", ns],
+        ] as const) {
+            const first = seen[kind].get(value);
+            if (first !== undefined) {
+                problems.push({
+                    key: `${at}.${kind}`,
+                    value,
+                    message: `is already used by applications[${first}]; each application needs its own ${kind}`,
+                });
+            } else seen[kind].set(value, i);
+        }
+        if (ns === cfg.cnpg.namespace || ["kube-system", "kube-public", "default"].includes(ns)) {
+            problems.push({
+                key: `${at}.namespace`,
+                value: ns,
+                message: "is a system or operator namespace; give the application its own",
+            });
+        }
+        if (app.tenant && app.postgres) {
+            problems.push({
+                key: `${at}.postgres`,
+                message: `cannot be combined with tenant "${app.tenant}": an application uses either a shared tenant or a co-located cluster`,
+            });
+        }
+        if (app.database && !app.tenant) {
+            problems.push({
+                key: `${at}.database`,
+                value: app.database,
+                message:
+                    "needs tenant (it names one of the tenant's databases); a co-located cluster's database is postgres.database",
+            });
+        }
+        if (app.tenant && cfg.knownTenants && !cfg.knownTenants.includes(app.tenant)) {
+            problems.push({
+                key: `${at}.tenant`,
+                value: app.tenant,
+                message: `is not a tenant of the infra stack; known tenants (platform:knownTenants): ${cfg.knownTenants.join(", ") || "none"}`,
+            });
+        }
+        const pg = app.postgres;
+        if (!pg) return;
+        for (const [name, value] of Object.entries(pg.parameters)) {
+            const reason = RESERVED_APP_PG_PARAMETERS[name];
+            if (reason) {
+                problems.push({ key: `${at}.postgres.parameters.${name}`, value, message: reason });
+            }
+        }
+        if (pg.owner && reservedRoleReason(pg.owner)) {
+            problems.push({
+                key: `${at}.postgres.owner`,
+                value: pg.owner,
+                message: reservedRoleReason(pg.owner) ?? "",
+            });
+        }
+        if (pg.database && ["postgres", "template0", "template1"].includes(pg.database)) {
+            problems.push({
+                key: `${at}.postgres.database`,
+                value: pg.database,
+                message: "is a PostgreSQL system database",
+            });
+        }
+        if (pg.backup) {
+            const cronError = cronProblem(pg.backup.schedule);
+            if (cronError) {
+                problems.push({
+                    key: `${at}.postgres.backup.schedule`,
+                    value: pg.backup.schedule,
+                    message: cronError,
                 });
             }
         }

@@ -17,7 +17,7 @@ function fieldValue(item: onepassword.GetItemResult, label: string): string | un
     if (label === "password" && item.password) return item.password;
     for (const section of item.sections ?? []) {
         for (const field of section.fields ?? []) {
-            if (field.label === label && field.value !== undefined) return field.value;
+            if (field.label === label) return field.value;
         }
     }
     return undefined;

@@ -8,7 +8,17 @@ import { CnpgOperator } from "./cnpg/operator";
 import { vaultUuid } from "./onepassword";
 import { PostgresCluster } from "./postgres/cluster";
 import { Tenant } from "./postgres/tenant";
+import { poolerName } from "./postgres/spec";
 import { createProviders } from "./providers";
+import { Application } from "./apps/application";
+import { ClusterMeshStubs } from "./apps/clustermesh";
+import {
+    checkAgainstInfra,
+    globalServices,
+    parseInfraOutputs,
+    readInfraOutputs,
+    tenantConnection,
+} from "./apps/infra";
 
 export type StackOutputs = Record<string, unknown>;
 
@@ -83,23 +93,109 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
                         poolMode: tc?.pooler.enabled ? tc.pooler.poolMode : undefined,
                         item: `${cfg.onepassword.itemPrefix}/cloudnative-pg/${tc?.name ?? ""}`,
                         password: t.password,
+                        // What the apps stack needs to reach the tenant over ClusterMesh: the
+                        // pooler Service, its namespace, whether it is global, the sslmode.
+                        global: Boolean(tc?.pooler.enabled && tc.pooler.global),
+                        service: tc?.pooler.enabled ? poolerName(tc) : `${pg.name}-rw`,
+                        namespace: pg.namespace,
+                        sslmode: tc?.sslmode,
                     },
                 ];
             }),
         ),
+        // TODO(harbor, dragonfly): export what the apps stack reads (components/apps/infra.ts):
+        //   harbor: { hostname }                                  (e.g. "harbor.monosense.io")
+        //   dragonfly: { address, service, namespace, global }    (global: the Service is a
+        //     ClusterMesh global service; apps then creates its stub Service)
     };
 }
 
+/**
+ * The apps cluster: the CNPG operator (for co-located clusters), the infra stack's outputs through
+ * a StackReference, ClusterMesh stubs for the infra's global services, and the applications.
+ *
+ * The infra outputs are read as plain values before the stubs and applications are registered
+ * (see components/apps/infra.ts), so that resource names come from known values and a mismatch
+ * (unknown tenant, missing global pooler, unknown database) fails with one clear message.
+ */
 export function buildApps(cfg: PlatformConfig): StackOutputs {
+    const infraStack = cfg.infraStack;
+    if (!infraStack) throw new Error("platform:infraStack is required on apps (validated earlier)");
     const providers = createProviders(cfg);
     const operator = new CnpgOperator(
         "cnpg",
-        { config: cfg.cnpg, namespaceHoldsData: false },
+        {
+            config: cfg.cnpg,
+            namespaceHoldsData: false,
+        },
         { providers: [providers.k8s] },
     );
+    const infraRef = new pulumi.StackReference(infraStack);
+    const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
+
+    const built = readInfraOutputs(infraRef).then((raw) => {
+        const infra = parseInfraOutputs(raw);
+        checkAgainstInfra(cfg, infra);
+        const harborHost = infra.harborHostname ?? cfg.harborHostname;
+        const stubs = globalServices(infra);
+        new ClusterMeshStubs(
+            "clustermesh",
+            {
+                services: stubs,
+                existingNamespaces: { [operator.namespaceName]: operator.namespace },
+                k8sProvider: providers.k8s,
+            },
+            {},
+        );
+        const apps = cfg.applications.map((app, index) => {
+            const t = app.tenant ? infra.tenants[app.tenant] : undefined;
+            return new Application(
+                app.name,
+                {
+                    app,
+                    index,
+                    harborHost,
+                    onepassword: cfg.onepassword,
+                    vaultUuid: vault,
+                    tenant: t
+                        ? tenantConnection(t, app.database ?? t.databases[0] ?? "")
+                        : undefined,
+                    operator: operator.release,
+                    k8sProvider: providers.k8s,
+                    opProvider: providers.onepassword,
+                },
+                {},
+            );
+        });
+        return {
+            harborHostname: harborHost,
+            clusterMeshStubs: stubs.map((s) => `${s.namespace}/${s.name}`),
+            applications: Object.fromEntries(
+                apps.map((a, i) => {
+                    const app = cfg.applications[i];
+                    return [
+                        app?.name ?? String(i),
+                        {
+                            namespace: a.namespaceName,
+                            pullSecret: a.pullSecret ? "harbor-pull" : null,
+                            connectionSecret: a.connectionSecret
+                                ? `${app?.name ?? ""}-database`
+                                : null,
+                            postgresCluster: a.postgres ? `${app?.name ?? ""}-postgres` : null,
+                        },
+                    ];
+                }),
+            ),
+        };
+    });
+    const out = pulumi.output(built);
     return {
         role: cfg.role,
         cnpgNamespace: operator.namespaceName,
         onepasswordVault: pulumi.output(cfg.onepassword.vault),
+        infraStack,
+        harborHostname: out.harborHostname,
+        clusterMeshStubs: out.clusterMeshStubs,
+        applications: out.applications,
     };
 }

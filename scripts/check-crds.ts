@@ -19,7 +19,9 @@ export function closeSchema(schema: Schema): Schema {
     const out: Schema = {};
     for (const [k, v] of Object.entries(schema)) {
         if (k === "properties" && v && typeof v === "object") {
-            out[k] = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, closeSchema(s)]));
+            out[k] = Object.fromEntries(
+                Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, closeSchema(s)]),
+            );
         } else if ((k === "items" || k === "additionalProperties") && v && typeof v === "object") {
             out[k] = closeSchema(v as Schema);
         } else if ((k === "allOf" || k === "anyOf" || k === "oneOf") && Array.isArray(v)) {
@@ -28,7 +30,11 @@ export function closeSchema(schema: Schema): Schema {
             out[k] = v;
         }
     }
-    if (schema.properties && schema.additionalProperties === undefined && schema["x-kubernetes-preserve-unknown-fields"] !== true) {
+    if (
+        schema.properties &&
+        schema.additionalProperties === undefined &&
+        schema["x-kubernetes-preserve-unknown-fields"] !== true
+    ) {
         out.additionalProperties = false;
     }
     if (schema["x-kubernetes-int-or-string"] === true) {
@@ -39,7 +45,11 @@ export function closeSchema(schema: Schema): Schema {
 }
 
 interface Crd {
-    spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: Schema } }[] };
+    spec: {
+        group: string;
+        names: { kind: string };
+        versions: { name: string; schema?: { openAPIV3Schema: Schema } }[];
+    };
 }
 
 export function loadCrds(dir: string): Map<string, Schema> {
@@ -60,12 +70,19 @@ export function loadCrds(dir: string): Map<string, Schema> {
     return schemas;
 }
 
-export function checkManifests(manifests: string, schemas: Map<string, Schema>): { checked: string[]; errors: string[] } {
+export function checkManifests(
+    manifests: string,
+    schemas: Map<string, Schema>,
+): { checked: string[]; errors: string[] } {
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     const checked: string[] = [];
     const errors: string[] = [];
     for (const doc of YAML.parseAllDocuments(manifests)) {
-        const obj = doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
+        const obj = doc.toJS() as {
+            apiVersion?: string;
+            kind?: string;
+            metadata?: { name?: string; namespace?: string };
+        };
         const schema = schemas.get(`${obj.apiVersion ?? ""}|${obj.kind ?? ""}`);
         if (!schema) continue;
         const id = `${obj.kind ?? ""} ${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
@@ -73,7 +90,10 @@ export function checkManifests(manifests: string, schemas: Map<string, Schema>):
         const validate = ajv.compile(schema);
         if (!validate(obj)) {
             for (const e of validate.errors ?? []) {
-                const extra = e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : "";
+                const extra =
+                    e.keyword === "additionalProperties"
+                        ? ` (${(e.params as { additionalProperty: string }).additionalProperty})`
+                        : "";
                 errors.push(`${id}: ${e.instancePath || "/"} ${e.message ?? ""}${extra}`);
             }
         }
@@ -87,7 +107,10 @@ if (require.main === module) {
         console.error("usage: npm run check-crds -- <render dir> <crd dir>");
         process.exit(2);
     }
-    const { checked, errors } = checkManifests(fs.readFileSync(path.join(renderDir, "manifests.yaml"), "utf8"), loadCrds(crdDir));
+    const { checked, errors } = checkManifests(
+        fs.readFileSync(path.join(renderDir, "manifests.yaml"), "utf8"),
+        loadCrds(crdDir),
+    );
     for (const c of checked) console.log(`checked ${c}`);
     if (errors.length > 0) {
         console.error(`CRD violations:\n  ${errors.join("\n  ")}`);

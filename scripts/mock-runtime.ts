@@ -206,6 +206,23 @@ function mockUrn(parent: string, type: string, name: string): string {
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
+/** The parts of the gRPC requests the recorder reads (MockMonitor types them as `any`). */
+interface RegisterResourceRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }) => void): void };
+    getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+interface InvokeRequest {
+    getTok(): string;
+    getArgs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+
 class RecordingMonitor extends MockMonitor {
     public readonly registrations: Registration[] = [];
     public readonly invocations: Invocation[] = [];
@@ -214,15 +231,12 @@ class RecordingMonitor extends MockMonitor {
         req: Parameters<MockMonitor["registerResource"]>[0],
         callback: Parameters<MockMonitor["registerResource"]>[1],
     ): Promise<void> {
-        const type: string = req.getType();
-        const name: string = req.getName();
-        const parent: string = req.getParent();
-        const deps = new Set<string>((req.getDependenciesList() as string[]).map(urnToRef));
-        const propDeps = req.getPropertydependenciesMap() as Map<
-            string,
-            { getUrnsList(): string[] }
-        >;
-        propDeps.forEach((v) => {
+        const r = req as RegisterResourceRequest;
+        const type = r.getType();
+        const name = r.getName();
+        const parent = r.getParent();
+        const deps = new Set<string>(r.getDependenciesList().map(urnToRef));
+        r.getPropertydependenciesMap().forEach((v) => {
             for (const urn of v.getUrnsList()) deps.add(urnToRef(urn));
         });
         const urn = mockUrn(parent, type, name);
@@ -230,15 +244,12 @@ class RecordingMonitor extends MockMonitor {
         this.registrations.push({
             type,
             name,
-            custom: Boolean(req.getCustom()),
+            custom: r.getCustom(),
             parent: parent ? urnToRef(parent) : undefined,
             dependencies: [...deps].sort(),
-            protect: Boolean(req.getProtect()),
-            retainOnDelete: Boolean(req.getRetainondelete()),
-            inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<
-                string,
-                unknown
-            >,
+            protect: r.getProtect() === true,
+            retainOnDelete: r.getRetainondelete() === true,
+            inputs: pulumi.runtime.deserializeProperties(r.getObject()),
             urn,
         });
         return super.registerResource(req, callback);
@@ -248,9 +259,10 @@ class RecordingMonitor extends MockMonitor {
         req: Parameters<MockMonitor["invoke"]>[0],
         callback: Parameters<MockMonitor["invoke"]>[1],
     ): Promise<void> {
+        const r = req as InvokeRequest;
         this.invocations.push({
-            token: req.getTok(),
-            inputs: pulumi.runtime.deserializeProperties(req.getArgs()) as Record<string, unknown>,
+            token: r.getTok(),
+            inputs: pulumi.runtime.deserializeProperties(r.getArgs()),
         });
         return super.invoke(req, callback);
     }

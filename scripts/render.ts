@@ -56,7 +56,7 @@ export function loadStackConfig(
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
     for (const [key, decl] of Object.entries(project.config ?? {})) {
         if (decl && typeof decl === "object" && "default" in decl) {
-            config[qualify(key)] = encode((decl as { default: unknown }).default);
+            config[qualify(key)] = encode(decl.default);
         }
     }
     for (const [key, value] of Object.entries(stack.config ?? {})) {
@@ -189,8 +189,41 @@ export function findLeaks(files: Record<string, string>): string[] {
         });
 }
 
-/** Placeholders for the infra stack's outputs when the apps stack renders without them. */
-export const INFRA_OUTPUT_PLACEHOLDERS: Record<string, unknown> = {};
+/**
+ * Placeholders for the infra stack's outputs when the apps stack renders without them. They mirror
+ * what `buildInfra` exports for the committed Pulumi.infra.yaml (tenants.<name> = {host, port,
+ * role, databases, poolMode, item, password, global, service, namespace, sslmode}; harbor.hostname).
+ * Passwords are `render-secret-` text so that a leak is caught like any generated secret.
+ */
+const placeholderTenant = (
+    name: string,
+    role: string,
+    databases: string[],
+    poolMode: string,
+    global: boolean,
+) => ({
+    host: `${name}-pooler.cnpg-system.svc`,
+    port: 5432,
+    role,
+    databases,
+    poolMode,
+    item: `kubernetes/infra/cloudnative-pg/${name}`,
+    password: `${SECRET_PREFIX}infra-tenant-${name}-password`,
+    global,
+    service: `${name}-pooler`,
+    namespace: "cnpg-system",
+    sslmode: "require",
+});
+
+export const INFRA_OUTPUT_PLACEHOLDERS: Record<string, unknown> = {
+    role: "infra",
+    tenants: {
+        harbor: placeholderTenant("harbor", "harbor_app", ["harbor_registry"], "session", false),
+        gitlab: placeholderTenant("gitlab", "gitlab", ["gitlabhq_production"], "transaction", true),
+        keycloak: placeholderTenant("keycloak", "keycloak", ["keycloak"], "session", false),
+    },
+    harbor: { hostname: "harbor.monosense.io" },
+};
 
 export async function render(opts: RenderOptions): Promise<RenderedFiles> {
     const projectDir = opts.projectDir ?? path.resolve(__dirname, "..");

@@ -17,7 +17,7 @@ const [harbor, gitlab, keycloak] = infra.tenants;
 
 describe("CNPG builders", () => {
     describe("buildClusterSpec", () => {
-        const spec = buildClusterSpec(pg, infra.tenants) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const spec = buildClusterSpec(pg, infra.tenants) as Record<string, any>;
 
         it("pins the PostgreSQL 16 system image and the seed's sizes", () => {
             assert.equal(spec.instances, 3);
@@ -125,7 +125,7 @@ describe("CNPG builders", () => {
 
     describe("buildPoolerSpec", () => {
         it("gives Harbor a session-mode rw pooler with string parameters", () => {
-            const spec = buildPoolerSpec(pg, harbor!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+            const spec = buildPoolerSpec(pg, harbor!) as Record<string, any>;
             assert.deepEqual(spec.cluster, { name: "shared-postgres" });
             assert.equal(spec.instances, 3);
             assert.equal(spec.type, "rw");

@@ -37,7 +37,7 @@ describe("offline render", () => {
         assert.deepEqual(findLeaks(first.files), []);
         const docs = YAML.parseAllDocuments(first.files["manifests.yaml"] ?? "").map(
             (d) => d.toJS() as Record<string, any>,
-        ); // eslint-disable-line @typescript-eslint/no-explicit-any
+        );
         const secret = docs.find(
             (d) => d.kind === "Secret" && d.metadata.name === "harbor-db-credentials",
         );

@@ -2,7 +2,7 @@
  * Pure builders for the CloudNativePG custom resources of the shared cluster: the `Cluster`, its
  * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
  */
-import type { PostgresConfig, TenantConfig } from "../config";
+import type { BackupConfig, PostgresConfig, TenantConfig } from "../config";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 
@@ -115,38 +115,63 @@ export function buildClusterSpec(
     }
 
     if (pg.backup) {
-        const b = pg.backup;
         spec.env = S3_CHECKSUM_ENV;
-        spec.backup = {
-            retentionPolicy: b.retentionPolicy,
-            target: b.target,
-            barmanObjectStore: {
-                destinationPath: b.destinationPath,
-                endpointURL: b.endpointURL,
-                s3Credentials: {
-                    accessKeyId: { name: names.backupSecret, key: "ACCESS_KEY_ID" },
-                    secretAccessKey: { name: names.backupSecret, key: "ACCESS_SECRET_KEY" },
-                },
-                wal: { compression: b.walCompression, encryption: b.encryption, maxParallel: 4 },
-                data: { compression: b.dataCompression, encryption: b.encryption, jobs: 2 },
-            },
-        };
+        spec.backup = buildBackupBlock(pg.backup, pg.backup.destinationPath, names.backupSecret);
     }
     return spec;
 }
 
-export function buildScheduledBackupSpec(pg: PostgresConfig): Record<string, unknown> | undefined {
-    if (!pg.backup) return undefined;
+/** Keys of the S3 credentials Secret a backup block points at. */
+export const BACKUP_SECRET_KEYS = { accessKey: "ACCESS_KEY_ID", secretKey: "ACCESS_SECRET_KEY" };
+
+/**
+ * A Cluster's `spec.backup` (in-tree Barman Cloud to S3/MinIO), shared by the shared cluster and
+ * the apps' co-located clusters. The pods also need S3_CHECKSUM_ENV in `spec.env`.
+ */
+export function buildBackupBlock(
+    b: Omit<BackupConfig, "destinationPath">,
+    destinationPath: string,
+    credentialsSecret: string,
+): Record<string, unknown> {
     return {
-        cluster: { name: pg.name },
-        schedule: pg.backup.schedule,
+        retentionPolicy: b.retentionPolicy,
+        target: b.target,
+        barmanObjectStore: {
+            destinationPath,
+            endpointURL: b.endpointURL,
+            s3Credentials: {
+                accessKeyId: { name: credentialsSecret, key: BACKUP_SECRET_KEYS.accessKey },
+                secretAccessKey: { name: credentialsSecret, key: BACKUP_SECRET_KEYS.secretKey },
+            },
+            wal: { compression: b.walCompression, encryption: b.encryption, maxParallel: 4 },
+            data: { compression: b.dataCompression, encryption: b.encryption, jobs: 2 },
+        },
+    };
+}
+
+/** A `ScheduledBackup` spec for the named Cluster. */
+export function scheduledBackupSpecFor(
+    clusterName: string,
+    b: Pick<BackupConfig, "schedule" | "immediate" | "target">,
+): Record<string, unknown> {
+    return {
+        cluster: { name: clusterName },
+        schedule: b.schedule,
         method: "barmanObjectStore",
-        immediate: pg.backup.immediate,
-        target: pg.backup.target,
+        immediate: b.immediate,
+        target: b.target,
         // Backups belong to the ScheduledBackup, so they are cleaned up with it instead of piling up.
         backupOwnerReference: "self",
     };
 }
+
+export function buildScheduledBackupSpec(pg: PostgresConfig): Record<string, unknown> | undefined {
+    if (!pg.backup) return undefined;
+    return scheduledBackupSpecFor(pg.name, pg.backup);
+}
+
+/** Annotation that makes a Service a Cilium ClusterMesh global service. */
+export const CILIUM_GLOBAL_ANNOTATION = "service.cilium.io/global";
 
 export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
     const p = tenant.pooler;
@@ -158,6 +183,15 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
             poolMode: p.poolMode,
             ...(Object.keys(p.parameters).length > 0 ? { parameters: p.parameters } : {}),
         },
+        // The pooler Service (named like the Pooler) becomes a ClusterMesh global service: the apps
+        // cluster reaches it through a same-named stub Service (components/apps/clustermesh.ts).
+        ...(p.global
+            ? {
+                  serviceTemplate: {
+                      metadata: { annotations: { [CILIUM_GLOBAL_ANNOTATION]: "true" } },
+                  },
+              }
+            : {}),
         template: {
             metadata: { labels: { "platform.monosense.io/tenant": tenant.name } },
             spec: {
