@@ -1,0 +1,561 @@
+import assert from "node:assert/strict";
+import {
+    harborDatabaseProblems,
+    harborProblems,
+    harborRedisIndexes,
+    harborRedisProblems,
+    harborSchema,
+    harborStorageProblems,
+    type HarborConfig,
+} from "../components/harbor/config";
+import {
+    HARBOR_SECRET_LENGTHS,
+    HARBOR_SECRET_VALUE_PATHS,
+    harborHttpRouteSpec,
+    harborValues,
+    REDIS_PASSWORD_NOTE,
+    type HarborRefs,
+} from "../components/harbor/values";
+
+/**
+ * Key paths of goharbor/harbor-helm v1.16.4 values.yaml that harborValues may set, read from that
+ * file. Those marked (commented) appear commented out there but are documented and read by the
+ * templates (`# resources:`, `# existingSecretAdminPassword:`, s3 `#existingSecret`, ...).
+ * `resources` and `additionalLabels` are maps and count as leaves.
+ */
+const CHART_KEY_PATHS = new Set([
+    "expose.type",
+    "expose.tls.enabled",
+    "expose.tls.certSource",
+    "expose.clusterIP.name",
+    "expose.clusterIP.ports.httpPort",
+    "externalURL",
+    "persistence.enabled",
+    "persistence.resourcePolicy",
+    "persistence.persistentVolumeClaim.registry.storageClass",
+    "persistence.persistentVolumeClaim.registry.accessMode",
+    "persistence.persistentVolumeClaim.registry.size",
+    "persistence.persistentVolumeClaim.jobservice.jobLog.storageClass",
+    "persistence.persistentVolumeClaim.jobservice.jobLog.accessMode",
+    "persistence.persistentVolumeClaim.jobservice.jobLog.size",
+    "persistence.persistentVolumeClaim.trivy.storageClass",
+    "persistence.persistentVolumeClaim.trivy.size",
+    "persistence.imageChartStorage.type",
+    "persistence.imageChartStorage.disableredirect",
+    "persistence.imageChartStorage.s3.region",
+    "persistence.imageChartStorage.s3.bucket",
+    "persistence.imageChartStorage.s3.regionendpoint", // (commented)
+    "persistence.imageChartStorage.s3.rootdirectory", // (commented)
+    "persistence.imageChartStorage.s3.existingSecret", // (commented)
+    "existingSecretAdminPassword", // (commented)
+    "existingSecretAdminPasswordKey",
+    "existingSecretSecretKey",
+    "updateStrategy.type",
+    "metrics.enabled",
+    "metrics.serviceMonitor.enabled",
+    "metrics.serviceMonitor.additionalLabels",
+    "cache.enabled",
+    "cache.expireHours",
+    "nginx.replicas",
+    "nginx.resources", // (commented)
+    "portal.replicas",
+    "portal.resources", // (commented)
+    "core.replicas",
+    "core.resources", // (commented)
+    "core.quotaUpdateProvider",
+    "core.existingSecret",
+    "core.secretName",
+    "core.existingXsrfSecret",
+    "core.existingXsrfSecretKey",
+    "jobservice.replicas",
+    "jobservice.resources", // (commented)
+    "jobservice.jobLoggers",
+    "jobservice.existingSecret",
+    "jobservice.existingSecretKey",
+    "registry.replicas",
+    "registry.registry.resources", // (commented)
+    "registry.existingSecret",
+    "registry.existingSecretKey",
+    "registry.relativeurls",
+    "registry.credentials.username",
+    "registry.credentials.existingSecret",
+    "trivy.enabled",
+    "trivy.replicas",
+    "trivy.resources",
+    "trivy.skipUpdate",
+    "exporter.replicas",
+    "exporter.resources", // (commented)
+    "database.type",
+    "database.external.host",
+    "database.external.port",
+    "database.external.username",
+    "database.external.coreDatabase",
+    "database.external.existingSecret",
+    "database.external.sslmode",
+    "database.maxOpenConns",
+    "database.maxIdleConns",
+    "redis.type",
+    "redis.external.addr",
+    "redis.external.coreDatabaseIndex",
+    "redis.external.jobserviceDatabaseIndex",
+    "redis.external.registryDatabaseIndex",
+    "redis.external.trivyAdapterIndex",
+    "redis.external.harborDatabaseIndex", // (commented)
+    "redis.external.cacheLayerDatabaseIndex", // (commented)
+    "redis.external.username",
+    "redis.external.existingSecret",
+]);
+
+/** Chart keys that take a secret VALUE; harborValues must never set them. */
+const SECRET_VALUE_KEYS = [
+    "harborAdminPassword",
+    "secretKey",
+    "core.secret",
+    "core.xsrfKey",
+    "core.tokenKey",
+    "core.tokenCert",
+    "jobservice.secret",
+    "registry.secret",
+    "registry.credentials.password",
+    "registry.credentials.htpasswdString",
+    "database.external.password",
+    "redis.external.password",
+    "persistence.imageChartStorage.s3.accesskey",
+    "persistence.imageChartStorage.s3.secretkey",
+];
+
+const MAP_LEAVES = new Set(["resources", "additionalLabels"]);
+
+function leaves(o: unknown, prefix = ""): [string, unknown][] {
+    if (o === null || typeof o !== "object" || Array.isArray(o)) return [[prefix, o]];
+    if (MAP_LEAVES.has(prefix.split(".").pop() ?? "")) return [[prefix, o]];
+    return Object.entries(o).flatMap(([k, v]) => leaves(v, prefix === "" ? k : `${prefix}.${k}`));
+}
+
+function at(o: unknown, path: string): unknown {
+    let cur = o;
+    for (const seg of path.split(".")) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<string, unknown>)[seg];
+    }
+    return cur;
+}
+
+const GATEWAY = { name: "envoy-external", namespace: "networking", sectionName: "https" };
+
+function harbor(raw: Record<string, unknown> = {}): HarborConfig {
+    return harborSchema.parse({ gateway: GATEWAY, ...raw });
+}
+
+const REFS: HarborRefs = {
+    databaseHost: "harbor-pooler.cnpg-system.svc",
+    databasePort: "5432",
+    databaseUser: "harbor",
+    coreDatabase: "harbor_registry",
+    databaseSecret: "harbor-database",
+    redisAddr: "dragonfly.dragonfly.svc.cluster.local:6379",
+    redisSecret: "harbor-redis",
+    adminSecret: "harbor-admin",
+    secretKeySecret: "harbor-secret-key",
+    coreSecret: "harbor-core-secret",
+    coreTokenSecret: "harbor-core-token",
+    xsrfSecret: "harbor-xsrf",
+    jobserviceSecret: "harbor-jobservice",
+    registryHttpSecret: "harbor-registry-http",
+    registryCredentialsSecret: "harbor-registry-credentials",
+    s3Secret: "harbor-s3",
+};
+
+/** Configs that together make harborValues emit every branch. */
+const VARIANTS: Record<string, Record<string, unknown>> = {
+    defaults: {},
+    "s3 with optional redis indexes": {
+        storage: {
+            type: "s3",
+            s3: {
+                bucket: "harbor",
+                regionendpoint: "http://10.25.11.3:9000",
+                rootdirectory: "/harbor",
+            },
+        },
+        redis: { harborDatabaseIndex: "6", cacheLayerDatabaseIndex: "7" },
+    },
+    "file job logs on RWX, metrics off, trivy off": {
+        components: {
+            jobservice: { jobLoggers: ["file"], jobLog: { accessMode: "ReadWriteMany" } },
+        },
+        metrics: { enabled: false },
+        trivy: { enabled: false },
+    },
+};
+
+describe("harborValues: chart 1.16.4 keys", () => {
+    for (const [name, raw] of Object.entries(VARIANTS)) {
+        it(`emits only keys of values.yaml (${name})`, () => {
+            const cfg = harbor(raw);
+            assert.deepEqual(harborProblems(cfg), []);
+            const unknown = leaves(harborValues(cfg, REFS))
+                .map(([p]) => p)
+                .filter((p) => !CHART_KEY_PATHS.has(p));
+            assert.deepEqual(unknown, []);
+        });
+    }
+
+    it("exposes plain HTTP on the ClusterIP Service harbor:80, TLS at the Gateway", () => {
+        const v = harborValues(harbor(), REFS);
+        assert.deepEqual(v.expose, {
+            type: "clusterIP",
+            tls: { enabled: false, certSource: "none" },
+            clusterIP: { name: "harbor", ports: { httpPort: 80 } },
+        });
+        assert.equal(v.externalURL, "https://harbor.monosense.io");
+    });
+
+    it("uses the external pooler database without notary databases, pool sizes as numbers", () => {
+        const v = harborValues(harbor(), REFS);
+        assert.deepEqual(v.database, {
+            type: "external",
+            external: {
+                host: "harbor-pooler.cnpg-system.svc",
+                port: "5432",
+                username: "harbor",
+                coreDatabase: "harbor_registry",
+                existingSecret: "harbor-database",
+                sslmode: "require",
+            },
+            maxOpenConns: 6,
+            maxIdleConns: 2,
+        });
+        assert.ok(!JSON.stringify(v).includes("notary"));
+    });
+
+    it("uses external Redis (Dragonfly) with the configured indexes", () => {
+        const v = harborValues(harbor({ redis: { harborDatabaseIndex: "6" } }), REFS);
+        assert.deepEqual(v.redis, {
+            type: "external",
+            external: {
+                addr: "dragonfly.dragonfly.svc.cluster.local:6379",
+                coreDatabaseIndex: "0",
+                jobserviceDatabaseIndex: "1",
+                registryDatabaseIndex: "2",
+                trivyAdapterIndex: "5",
+                harborDatabaseIndex: "6",
+                username: "",
+                existingSecret: "harbor-redis",
+            },
+        });
+    });
+
+    it("sets seed replicas and resources, metrics with ServiceMonitor, trivy, Recreate on RWO", () => {
+        const v = harborValues(harbor(), REFS);
+        const replicas = [
+            "nginx",
+            "portal",
+            "core",
+            "registry",
+            "jobservice",
+            "trivy",
+            "exporter",
+        ].map((c) => [c, at(v, `${c}.replicas`)]);
+        assert.deepEqual(replicas, [
+            ["nginx", 2],
+            ["portal", 2],
+            ["core", 2],
+            ["registry", 1],
+            ["jobservice", 2],
+            ["trivy", 1],
+            ["exporter", 1],
+        ]);
+        assert.deepEqual(at(v, "portal.resources"), {
+            requests: { cpu: "100m", memory: "256Mi" },
+            limits: { cpu: "500m", memory: "512Mi" },
+        });
+        assert.deepEqual(at(v, "registry.registry.resources"), {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1000m", memory: "1Gi" },
+        });
+        assert.deepEqual(at(v, "trivy.resources"), {
+            requests: { cpu: "200m", memory: "512Mi" },
+            limits: { cpu: "1000m", memory: "1Gi" },
+        });
+        assert.equal(at(v, "metrics.enabled"), true);
+        assert.equal(at(v, "metrics.serviceMonitor.enabled"), true);
+        assert.equal(at(v, "trivy.enabled"), true);
+        assert.equal(at(v, "trivy.skipUpdate"), false);
+        assert.equal(at(v, "updateStrategy.type"), "Recreate");
+        assert.deepEqual(at(v, "persistence.persistentVolumeClaim.registry"), {
+            storageClass: "rook-ceph-block",
+            accessMode: "ReadWriteOnce",
+            size: "200Gi",
+        });
+        assert.deepEqual(at(v, "jobservice.jobLoggers"), ["database"]);
+        assert.equal(at(v, "persistence.persistentVolumeClaim.jobservice"), undefined);
+        assert.equal(at(v, "containerSecurityContext"), undefined);
+    });
+
+    it("sends registry storage to S3 through an existing Secret", () => {
+        const cfg = harbor(VARIANTS["s3 with optional redis indexes"]);
+        const v = harborValues(cfg, REFS);
+        assert.deepEqual(at(v, "persistence.imageChartStorage"), {
+            type: "s3",
+            disableredirect: true,
+            s3: {
+                region: "us-east-1",
+                bucket: "harbor",
+                regionendpoint: "http://10.25.11.3:9000",
+                rootdirectory: "/harbor",
+                existingSecret: "harbor-s3",
+            },
+        });
+        assert.equal(at(v, "persistence.persistentVolumeClaim.registry"), undefined);
+        assert.equal(at(v, "registry.replicas"), 2);
+        assert.equal(at(v, "updateStrategy.type"), "RollingUpdate");
+        assert.throws(
+            () => harborValues(cfg, { ...REFS, s3Secret: undefined }),
+            /s3Secret is required/,
+        );
+    });
+});
+
+describe("harborValues: secrets by reference only", () => {
+    const v = harborValues(harbor(), REFS);
+
+    it("points every credential at its existing Secret and key", () => {
+        const refs = Object.fromEntries(
+            [
+                "existingSecretAdminPassword",
+                "existingSecretAdminPasswordKey",
+                "existingSecretSecretKey",
+                "core.existingSecret",
+                "core.secretName",
+                "core.existingXsrfSecret",
+                "core.existingXsrfSecretKey",
+                "jobservice.existingSecret",
+                "jobservice.existingSecretKey",
+                "registry.existingSecret",
+                "registry.existingSecretKey",
+                "registry.credentials.existingSecret",
+                "registry.credentials.username",
+                "database.external.existingSecret",
+                "redis.external.existingSecret",
+            ].map((p) => [p, at(v, p)]),
+        );
+        assert.deepEqual(refs, {
+            existingSecretAdminPassword: "harbor-admin",
+            existingSecretAdminPasswordKey: "HARBOR_ADMIN_PASSWORD",
+            existingSecretSecretKey: "harbor-secret-key",
+            "core.existingSecret": "harbor-core-secret",
+            "core.secretName": "harbor-core-token",
+            "core.existingXsrfSecret": "harbor-xsrf",
+            "core.existingXsrfSecretKey": "CSRF_KEY",
+            "jobservice.existingSecret": "harbor-jobservice",
+            "jobservice.existingSecretKey": "JOBSERVICE_SECRET",
+            "registry.existingSecret": "harbor-registry-http",
+            "registry.existingSecretKey": "REGISTRY_HTTP_SECRET",
+            "registry.credentials.existingSecret": "harbor-registry-credentials",
+            "registry.credentials.username": "harbor_registry_user",
+            "database.external.existingSecret": "harbor-database",
+            "redis.external.existingSecret": "harbor-redis",
+        });
+    });
+
+    it("sets none of the chart keys that take a secret value", () => {
+        for (const variant of Object.values(VARIANTS)) {
+            const values = harborValues(harbor(variant), REFS);
+            const set = SECRET_VALUE_KEYS.filter((k) => at(values, k) !== undefined);
+            assert.deepEqual(set, []);
+        }
+        assert.deepEqual(HARBOR_SECRET_VALUE_PATHS, []);
+        assert.match(REDIS_PASSWORD_NOTE, /existingSecret/);
+    });
+
+    it("contains no string that looks generated: every string comes from config, refs or chart constants", () => {
+        const cfg = harbor(VARIANTS["s3 with optional redis indexes"]);
+        const values = harborValues(cfg, REFS);
+        const known = new Set<string>([
+            ...Object.values(REFS).filter((s): s is string => s !== undefined),
+            ...leaves(cfg).flatMap(([, x]) =>
+                typeof x === "string"
+                    ? [x]
+                    : Array.isArray(x)
+                      ? x.filter((e) => typeof e === "string")
+                      : [],
+            ),
+            // chart constants
+            "clusterIP",
+            "none",
+            "harbor",
+            "keep",
+            "external",
+            "",
+            "harbor_registry_user",
+            "HARBOR_ADMIN_PASSWORD",
+            "CSRF_KEY",
+            "JOBSERVICE_SECRET",
+            "REGISTRY_HTTP_SECRET",
+        ]);
+        const strings = leaves(values).flatMap(([p, x]) =>
+            typeof x === "string"
+                ? [[p, x]]
+                : Array.isArray(x)
+                  ? x.map((e: unknown) => [p, e])
+                  : [],
+        );
+        const unexplained = strings.filter(([, s]) => typeof s === "string" && !known.has(s));
+        assert.deepEqual(unexplained, []);
+        const generated = strings.filter(
+            ([, s]) =>
+                typeof s === "string" &&
+                /^(?=.*[0-9])(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/=_-]{16,}$/.test(s),
+        );
+        assert.deepEqual(generated, []);
+    });
+
+    it("exports the secret lengths Harbor requires", () => {
+        assert.deepEqual(HARBOR_SECRET_LENGTHS, {
+            secretKey: 16,
+            coreSecret: 16,
+            xsrfKey: 32,
+            jobserviceSecret: 16,
+            registryHttpSecret: 16,
+        });
+    });
+});
+
+describe("harbor config rules", () => {
+    it("derives the hostname and requires an https externalURL without a path", () => {
+        assert.equal(harbor().hostname, "harbor.monosense.io");
+        for (const externalURL of [
+            "http://harbor.monosense.io",
+            "https://harbor.monosense.io/ui",
+        ]) {
+            assert.equal(harborSchema.safeParse({ gateway: GATEWAY, externalURL }).success, false);
+        }
+    });
+
+    it('requires coreDatabaseIndex "0"', () => {
+        const problems = harborRedisProblems(harbor({ redis: { coreDatabaseIndex: "3" } }));
+        assert.deepEqual(
+            problems.map((p) => [p.key, p.value]),
+            [["harbor.redis.coreDatabaseIndex", "3"]],
+        );
+        assert.match(problems[0]?.message ?? "", /^must be "0"/);
+    });
+
+    it("requires distinct indexes, including the optional ones", () => {
+        const problems = harborRedisProblems(
+            harbor({ redis: { trivyAdapterIndex: "2", harborDatabaseIndex: "0" } }),
+        );
+        assert.deepEqual(
+            problems.map((p) => [p.key, p.message]),
+            [
+                [
+                    "harbor.redis.trivyAdapterIndex",
+                    "is already used by redis.registryDatabaseIndex; each Harbor component needs its own database",
+                ],
+                [
+                    "harbor.redis.harborDatabaseIndex",
+                    'is already used by redis.coreDatabaseIndex; each Harbor component needs its own database (leave harborDatabaseIndex unset to share database 0 with core, or pick a free one such as "6"/"7")',
+                ],
+            ],
+        );
+        assert.deepEqual(harborRedisProblems(harbor()), []);
+        assert.deepEqual(harborRedisIndexes(harbor()), ["0", "1", "2", "5"]);
+    });
+
+    it('accepts indexes only as strings "0".."15"', () => {
+        for (const idx of ["16", "-1", 1, "01x"]) {
+            const r = harborSchema.safeParse({
+                gateway: GATEWAY,
+                redis: { jobserviceDatabaseIndex: idx },
+            });
+            assert.equal(r.success, false, JSON.stringify(idx));
+        }
+    });
+
+    it("rejects two registry replicas on a ReadWriteOnce volume, offering RWX or s3", () => {
+        const problems = harborStorageProblems(
+            harbor({ components: { registry: { replicas: 2 } } }),
+        );
+        assert.deepEqual(
+            problems.map((p) => [p.key, p.value]),
+            [["harbor.components.registry.replicas", 2]],
+        );
+        assert.match(problems[0]?.message ?? "", /Multi-Attach/);
+        assert.match(problems[0]?.message ?? "", /ReadWriteMany/);
+        assert.match(problems[0]?.message ?? "", /storage\.type "s3"/);
+        const rwx = harbor({
+            storage: {
+                filesystem: { accessMode: "ReadWriteMany", storageClass: "ceph-filesystem" },
+            },
+            components: { registry: { replicas: 3 } },
+        });
+        assert.deepEqual(harborStorageProblems(rwx), []);
+        assert.equal(rwx.updateStrategy, "RollingUpdate");
+    });
+
+    it("rejects two jobservice replicas sharing a ReadWriteOnce job-log volume", () => {
+        const problems = harborStorageProblems(
+            harbor({ components: { jobservice: { jobLoggers: ["file"] } } }),
+        );
+        assert.deepEqual(
+            problems.map((p) => p.key),
+            ["harbor.components.jobservice.replicas"],
+        );
+        assert.match(problems[0]?.message ?? "", /Multi-Attach/);
+    });
+
+    it("rejects RollingUpdate while a ReadWriteOnce volume is mounted", () => {
+        const problems = harborStorageProblems(harbor({ updateStrategy: "RollingUpdate" }));
+        assert.deepEqual(
+            problems.map((p) => p.key),
+            ["harbor.updateStrategy"],
+        );
+        assert.equal(harbor().updateStrategy, "Recreate");
+    });
+
+    it("requires the s3 section when storage.type is s3", () => {
+        const problems = harborStorageProblems(harbor({ storage: { type: "s3" } }));
+        assert.deepEqual(
+            problems.map((p) => p.key),
+            ["harbor.storage.s3"],
+        );
+    });
+
+    it("keeps maxIdleConns at or below maxOpenConns", () => {
+        const problems = harborDatabaseProblems(
+            harbor({ database: { maxOpenConns: 5, maxIdleConns: 10 } }),
+        );
+        assert.deepEqual(
+            problems.map((p) => [p.key, p.value]),
+            [["harbor.database.maxIdleConns", 10]],
+        );
+        assert.deepEqual(
+            harborDatabaseProblems(harbor({ database: { maxOpenConns: 5, maxIdleConns: 5 } })),
+            [],
+        );
+    });
+});
+
+describe("harborHttpRouteSpec", () => {
+    it("routes the external host to the chart's Service through the configured Gateway", () => {
+        assert.deepEqual(harborHttpRouteSpec(harbor()), {
+            parentRefs: [
+                {
+                    group: "gateway.networking.k8s.io",
+                    kind: "Gateway",
+                    name: "envoy-external",
+                    namespace: "networking",
+                    sectionName: "https",
+                },
+            ],
+            hostnames: ["harbor.monosense.io"],
+            rules: [
+                {
+                    matches: [{ path: { type: "PathPrefix", value: "/" } }],
+                    backendRefs: [{ name: "harbor", port: 80 }],
+                },
+            ],
+        });
+    });
+});
