@@ -12,6 +12,7 @@ import { poolerName } from "./postgres/spec";
 import { createProviders } from "./providers";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
+import { connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
 import {
     checkAgainstInfra,
     globalServices,
@@ -177,10 +178,9 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                         app?.name ?? String(i),
                         {
                             namespace: a.namespaceName,
-                            pullSecret: a.pullSecret ? "harbor-pull" : null,
-                            connectionSecret: a.connectionSecret
-                                ? `${app?.name ?? ""}-database`
-                                : null,
+                            pullSecret: a.pullSecret ? PULL_SECRET_NAME : null,
+                            connectionSecret:
+                                a.connectionSecret && app ? connectionSecretName(app) : null,
                             postgresCluster: a.postgres ? `${app?.name ?? ""}-postgres` : null,
                         },
                     ];

@@ -1,0 +1,170 @@
+/**
+ * A co-located CloudNativePG cluster in an application's namespace (`<app>-postgres`): a generated
+ * owner password (Kubernetes basic-auth Secret for `bootstrap.initdb` + 1Password item
+ * `<itemPrefix>/cloudnative-pg/<app>`), the MinIO credentials Secret for backups, the `Cluster`
+ * (protected, waits for Ready, after the operator release) and its `ScheduledBackup`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as onepassword from "@1password/pulumi-onepassword";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { itemTitle, type ApplicationConfig, type OnePasswordConfig } from "../config";
+import { MANAGED_BY } from "../namespace";
+import { credentialItem, readItemFields } from "../onepassword";
+import { BACKUP_SECRET_KEYS, CNPG_API_VERSION } from "../postgres/spec";
+import {
+    buildColocatedClusterSpec,
+    buildColocatedScheduledBackupSpec,
+    colocatedDatabase,
+    colocatedNames,
+    serviceFqdn,
+} from "./spec";
+
+export interface ColocatedClusterArgs {
+    app: ApplicationConfig;
+    onepassword: OnePasswordConfig;
+    vaultUuid: pulumi.Input<string>;
+    /** The CNPG operator release (CRDs, webhook). */
+    operator: pulumi.Resource;
+    /** The application's namespace. */
+    namespace: pulumi.Resource;
+    k8sProvider: k8s.Provider;
+    opProvider: onepassword.Provider;
+}
+
+export class ColocatedCluster extends pulumi.ComponentResource {
+    public readonly cluster: k8s.apiextensions.CustomResource;
+    public readonly scheduledBackup?: k8s.apiextensions.CustomResource;
+    public readonly password: pulumi.Output<string>;
+    public readonly host: string;
+    public readonly port = 5432;
+    public readonly database: string;
+    public readonly owner: string;
+
+    constructor(name: string, args: ColocatedClusterArgs, opts: pulumi.ComponentResourceOptions) {
+        super("platform:apps:ColocatedCluster", name, {}, opts);
+        const app = args.app;
+        const pg = app.postgres;
+        if (!pg) throw new Error(`application ${app.name} has no postgres settings`);
+        const names = colocatedNames(app);
+        const { database, owner } = colocatedDatabase(app, pg);
+        this.database = database;
+        this.owner = owner;
+        this.host = serviceFqdn(names.rw, names.namespace);
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+
+        const password = new random.RandomPassword(
+            `${names.cluster}-password`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        this.password = pulumi.secret(password.result);
+
+        const credentials = new k8s.core.v1.Secret(
+            names.credentialsSecret,
+            {
+                metadata: {
+                    name: names.credentialsSecret,
+                    namespace: names.namespace,
+                    labels: { ...MANAGED_BY, "cnpg.io/reload": "true" },
+                },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: owner, password: this.password },
+            },
+            { ...k8sOpts, dependsOn: [args.namespace] },
+        );
+
+        credentialItem(
+            `${names.cluster}-owner`,
+            {
+                vault: args.vaultUuid,
+                title: itemTitle(args.onepassword, `cloudnative-pg/${app.name}`),
+                username: owner,
+                password: this.password,
+                section: "connection",
+                fields: {
+                    host: this.host,
+                    port: String(this.port),
+                    database,
+                    sslmode: "require",
+                },
+            },
+            { parent: this, provider: args.opProvider },
+        );
+
+        const dependsOn: pulumi.Resource[] = [args.operator, args.namespace, credentials];
+        if (pg.backup) {
+            const creds = pg.backup.credentials;
+            const [accessKey, secretKey] = readItemFields(
+                args.vaultUuid,
+                itemTitle(args.onepassword, creds.item),
+                [creds.accessKeyField, creds.secretKeyField],
+                args.opProvider,
+            );
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    names.backupSecret,
+                    {
+                        metadata: {
+                            name: names.backupSecret,
+                            namespace: names.namespace,
+                            labels: MANAGED_BY,
+                        },
+                        type: "Opaque",
+                        stringData: {
+                            [BACKUP_SECRET_KEYS.accessKey]: accessKey ?? "",
+                            [BACKUP_SECRET_KEYS.secretKey]: secretKey ?? "",
+                        },
+                    },
+                    { ...k8sOpts, dependsOn: [args.namespace] },
+                ),
+            );
+        }
+
+        this.cluster = new k8s.apiextensions.CustomResource(
+            names.cluster,
+            {
+                apiVersion: CNPG_API_VERSION,
+                kind: "Cluster",
+                metadata: {
+                    name: names.cluster,
+                    namespace: names.namespace,
+                    labels: { ...MANAGED_BY, "platform.monosense.io/application": app.name },
+                    annotations: {
+                        "pulumi.com/waitFor": "condition=Ready",
+                        "pulumi.com/timeoutSeconds": String(pg.readyTimeoutSeconds),
+                    },
+                },
+                spec: buildColocatedClusterSpec(app),
+            },
+            { ...k8sOpts, dependsOn, protect: true },
+        );
+
+        const scheduled = buildColocatedScheduledBackupSpec(app);
+        if (scheduled) {
+            this.scheduledBackup = new k8s.apiextensions.CustomResource(
+                names.scheduledBackup,
+                {
+                    apiVersion: CNPG_API_VERSION,
+                    kind: "ScheduledBackup",
+                    metadata: {
+                        name: names.scheduledBackup,
+                        namespace: names.namespace,
+                        labels: MANAGED_BY,
+                    },
+                    spec: scheduled,
+                },
+                { ...k8sOpts, dependsOn: [this.cluster] },
+            );
+        }
+
+        this.registerOutputs({
+            cluster: names.cluster,
+            namespace: names.namespace,
+            host: this.host,
+            database,
+            owner,
+            password: this.password,
+        });
+    }
+}

@@ -1,0 +1,221 @@
+/**
+ * What the apps stack reads from the infra stack (through a StackReference) and the checks that
+ * tie its `platform:applications` to it. The outputs are read once, as plain values
+ * (`getOutputDetails`), before any application resource is registered: resource names then come
+ * from known values (never from inside an `apply`), and a mismatch fails the deployment with one
+ * message naming the key. StackReference outputs are known during `pulumi preview` too.
+ *
+ * Shape read (see buildInfra in components/stacks.ts):
+ *   tenants.<name> = {host, port, role, databases[], item, global, service, namespace, sslmode, password (secret)}
+ *   harbor = {hostname}                                  (optional; falls back to platform:harborHostname)
+ *   dragonfly = {address, service, namespace, global}    (optional)
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ConfigError, type PlatformConfig, type Problem, appNamespace } from "../config";
+import type { GlobalService } from "./spec";
+import { serviceFqdn } from "./spec";
+
+export interface InfraTenant {
+    name: string;
+    role: string;
+    databases: string[];
+    port: number;
+    /** 1Password item of the tenant's credentials on infra (for people; not read here). */
+    item?: string;
+    global: boolean;
+    /** The pooler Service and its namespace (when the tenant has a pooler). */
+    service?: string;
+    namespace?: string;
+    sslmode: string;
+    password?: string;
+}
+
+export interface InfraDragonfly {
+    address?: string;
+    service: string;
+    namespace: string;
+    global: boolean;
+    port: number;
+}
+
+export interface InfraView {
+    tenants: Record<string, InfraTenant>;
+    harborHostname?: string;
+    dragonfly?: InfraDragonfly;
+}
+
+/** The top-level infra outputs the apps stack reads. */
+export const INFRA_OUTPUT_NAMES = ["tenants", "harbor", "dragonfly"] as const;
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const num = (v: unknown, dflt: number): number =>
+    typeof v === "number" ? v : typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : dflt;
+
+/** Parses the raw outputs (as a StackReference or `--infra-outputs` JSON gives them). */
+export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
+    const tenants: Record<string, InfraTenant> = {};
+    for (const [name, value] of Object.entries(obj(raw.tenants))) {
+        const t = obj(value);
+        tenants[name] = {
+            name,
+            role: str(t.role) ?? name,
+            databases: Array.isArray(t.databases)
+                ? t.databases.filter((d): d is string => typeof d === "string")
+                : [],
+            port: num(t.port, 5432),
+            item: str(t.item),
+            global: t.global === true || t.global === "true",
+            service: str(t.service),
+            namespace: str(t.namespace),
+            sslmode: str(t.sslmode) ?? "require",
+            password: str(t.password),
+        };
+    }
+    const harbor = obj(raw.harbor);
+    const df = obj(raw.dragonfly);
+    const dfService = str(df.service);
+    const dfNamespace = str(df.namespace);
+    const dfAddress = str(df.address);
+    return {
+        tenants,
+        harborHostname: str(harbor.hostname),
+        dragonfly:
+            dfService && dfNamespace
+                ? {
+                      address: dfAddress,
+                      service: dfService,
+                      namespace: dfNamespace,
+                      global: df.global === true || df.global === "true",
+                      port: num(dfAddress?.split(":").pop(), 6379),
+                  }
+                : undefined,
+    };
+}
+
+/** Every ClusterMesh global service the infra stack exports, sorted by namespace and name. */
+export function globalServices(infra: InfraView): GlobalService[] {
+    const out: GlobalService[] = [];
+    for (const t of Object.values(infra.tenants)) {
+        if (t.global && t.service && t.namespace) {
+            out.push({
+                name: t.service,
+                namespace: t.namespace,
+                ports: [{ name: "pgbouncer", port: t.port }],
+                description: `pooler of tenant ${t.name}`,
+            });
+        }
+    }
+    const df = infra.dragonfly;
+    if (df?.global) {
+        out.push({
+            name: df.service,
+            namespace: df.namespace,
+            ports: [{ name: "redis", port: df.port }],
+            description: "dragonfly",
+        });
+    }
+    return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+/** Where an application connects for its tenant: the global pooler Service's cluster-local name. */
+export interface TenantConnection {
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    sslmode: string;
+    password?: string;
+}
+
+export function tenantConnection(t: InfraTenant, database: string): TenantConnection {
+    return {
+        host: serviceFqdn(t.service ?? `${t.name}-pooler`, t.namespace ?? "cnpg-system"),
+        port: t.port,
+        database,
+        username: t.role,
+        sslmode: t.sslmode,
+        password: t.password,
+    };
+}
+
+/**
+ * Problems between the apps config and the infra stack's outputs, in the config's error format:
+ * unknown tenant (listing the known ones), a tenant without a global pooler, a database the tenant
+ * does not have, an application namespace that holds an infra global service.
+ */
+export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] {
+    const problems: Problem[] = [];
+    const stack = cfg.infraStack ?? "(unset)";
+    const known = Object.keys(infra.tenants).sort();
+    const stubNamespaces = new Set(globalServices(infra).map((s) => s.namespace));
+    cfg.applications.forEach((app, i) => {
+        const at = `applications[${i}]`;
+        if (stubNamespaces.has(appNamespace(app)) && appNamespace(app) !== cfg.cnpg.namespace) {
+            problems.push({
+                key: `${at}.namespace`,
+                value: appNamespace(app),
+                message: `holds a global service of the infra stack "${stack}" (its ClusterMesh stub lives there); give the application its own namespace`,
+            });
+        }
+        if (!app.tenant) return;
+        const t = infra.tenants[app.tenant];
+        if (!t) {
+            problems.push({
+                key: `${at}.tenant`,
+                value: app.tenant,
+                message: `is not a tenant of the infra stack "${stack}"; its tenants: ${known.join(", ") || "none (it exports no tenants)"}`,
+            });
+            return;
+        }
+        if (!t.global || !t.service || !t.namespace) {
+            problems.push({
+                key: `${at}.tenant`,
+                value: app.tenant,
+                message: `has no ClusterMesh global pooler in the infra stack "${stack}"; set pooler.enabled and pooler.global: true for tenant "${app.tenant}" in its platform:tenants and run pulumi up on infra first`,
+            });
+        }
+        if (app.database && !t.databases.includes(app.database)) {
+            problems.push({
+                key: `${at}.database`,
+                value: app.database,
+                message: `is not a database of tenant "${app.tenant}"; its databases: ${t.databases.join(", ") || "none"}`,
+            });
+        }
+        if (t.databases.length === 0 && !app.database) {
+            problems.push({
+                key: `${at}.tenant`,
+                value: app.tenant,
+                message: `exports no databases in the infra stack "${stack}"; set applications[${i}].database`,
+            });
+        }
+        if (!t.password) {
+            problems.push({
+                key: `${at}.tenant`,
+                value: app.tenant,
+                message: `has no password output in the infra stack "${stack}" (tenants.${app.tenant}.password)`,
+            });
+        }
+    });
+    return problems;
+}
+
+/** Throws the ConfigError for infraProblems, if any. */
+export function checkAgainstInfra(cfg: PlatformConfig, infra: InfraView): void {
+    const problems = infraProblems(cfg, infra);
+    if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Reads the infra outputs the apps stack uses, as plain values (secret ones included). */
+export async function readInfraOutputs(
+    ref: pulumi.StackReference,
+): Promise<Record<string, unknown>> {
+    const entries = await Promise.all(
+        INFRA_OUTPUT_NAMES.map(async (name) => {
+            const details = await ref.getOutputDetails(name);
+            return [name, (details.value ?? details.secretValue) as unknown] as const;
+        }),
+    );
+    return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,238 @@
+/**
+ * Pure builders of the apps stack: the Harbor pull secret's `.dockerconfigjson`, an application's
+ * database connection values, the ClusterMesh stub Services, and a co-located CloudNativePG
+ * `Cluster` (field names of the CNPG 1.26.1 Cluster CRD). Tested without mocks.
+ */
+import { appNamespace, type ApplicationConfig, type ColocatedPostgresConfig } from "../config";
+import {
+    buildBackupBlock,
+    CILIUM_GLOBAL_ANNOTATION,
+    S3_CHECKSUM_ENV,
+    scheduledBackupSpecFor,
+} from "../postgres/spec";
+
+/** Name of the pull secret in every application namespace. */
+export const PULL_SECRET_NAME = "harbor-pull";
+
+/** 1Password item holding a Harbor project's robot account (title as the seeds use it, no prefix). */
+export function robotItemTitle(project: string): string {
+    return `harbor-robot-${project}`;
+}
+
+/** Fields the robot item must have. */
+export const ROBOT_ITEM_FIELDS = ["username", "password"] as const;
+
+/**
+ * The exact `.dockerconfigjson` a `kubernetes.io/dockerconfigjson` Secret carries:
+ * `{"auths":{"<host>":{"username":..,"password":..,"auth":base64("user:pass")}}}`.
+ */
+export function dockerConfigJson(host: string, username: string, password: string): string {
+    const auth = Buffer.from(`${username}:${password}`, "utf8").toString("base64");
+    return JSON.stringify({ auths: { [host]: { username, password, auth } } });
+}
+
+/** The message a missing robot item fails the deployment with. */
+export function robotItemMissingMessage(
+    appIndex: number,
+    project: string,
+    vault: string,
+    cause: string,
+): string {
+    const title = robotItemTitle(project);
+    return (
+        `platform:applications[${appIndex}].harborProject = "${project}": 1Password item "${title}" ` +
+        `could not be read from vault "${vault}" (${cause}). Create the Harbor robot account for project ` +
+        `"${project}" and store it in vault "${vault}" as item "${title}" with fields username ` +
+        `(e.g. "robot$${project}+${project}-puller") and password (the robot's secret); issue 5 automates this.`
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database connection secrets
+
+export interface ConnectionInfo {
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    password: string;
+    sslmode: string;
+}
+
+/** libpq key=value quoting: bare when safe, else single-quoted with \\ and ' escaped. */
+function dsnValue(value: string): string {
+    return /^[A-Za-z0-9._@/:+-]+$/.test(value)
+        ? value
+        : `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** Every key of an application's `<app>-database` Secret, including ready `uri` and `dsn`. */
+export function connectionSecretData(c: ConnectionInfo): Record<string, string> {
+    const user = encodeURIComponent(c.username);
+    const pass = encodeURIComponent(c.password);
+    const db = encodeURIComponent(c.database);
+    return {
+        host: c.host,
+        port: String(c.port),
+        database: c.database,
+        username: c.username,
+        password: c.password,
+        sslmode: c.sslmode,
+        uri: `postgresql://${user}:${pass}@${c.host}:${c.port}/${db}?sslmode=${c.sslmode}`,
+        dsn: [
+            ["host", c.host],
+            ["port", String(c.port)],
+            ["dbname", c.database],
+            ["user", c.username],
+            ["password", c.password],
+            ["sslmode", c.sslmode],
+        ]
+            .map(([k, v]) => `${k ?? ""}=${dsnValue(v ?? "")}`)
+            .join(" "),
+    };
+}
+
+export function connectionSecretName(app: ApplicationConfig): string {
+    return `${app.name}-database`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ClusterMesh stubs
+
+export interface GlobalServicePort {
+    name: string;
+    port: number;
+}
+
+/** A global service of the infra cluster that the apps cluster reaches through ClusterMesh. */
+export interface GlobalService {
+    name: string;
+    namespace: string;
+    ports: GlobalServicePort[];
+    /** What it is, for readers: "pooler of tenant gitlab", "dragonfly". */
+    description: string;
+}
+
+/**
+ * The stub Service: same name, namespace and ports as the infra Service, no selector (no local
+ * endpoints; Cilium fills in the remote cluster's backends), annotated global.
+ */
+export function stubServiceSpec(svc: GlobalService): {
+    metadata: Record<string, unknown>;
+    spec: Record<string, unknown>;
+} {
+    return {
+        metadata: {
+            name: svc.name,
+            namespace: svc.namespace,
+            annotations: { [CILIUM_GLOBAL_ANNOTATION]: "true" },
+        },
+        spec: {
+            type: "ClusterIP",
+            ports: svc.ports.map((p) => ({
+                name: p.name,
+                port: p.port,
+                targetPort: p.port,
+                protocol: "TCP",
+            })),
+        },
+    };
+}
+
+/** The in-cluster DNS name of a Service. */
+export function serviceFqdn(name: string, namespace: string): string {
+    return `${name}.${namespace}.svc.cluster.local`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Co-located CloudNativePG cluster
+
+/**
+ * Tuned defaults from the seed's cluster template (`postgres-cluster-template.yaml`), as strings
+ * (CNPG's `postgresql.parameters` is a string map). The seed's `shared_preload_libraries:
+ * "pg_stat_statements"` parameter is replaced by `pg_stat_statements.*` settings: CloudNativePG
+ * manages that extension, preloading the library and running CREATE EXTENSION when one of its
+ * parameters is set. `config.ts` rejects `shared_preload_libraries` in parameters.
+ */
+export const COLOCATED_DEFAULT_PARAMETERS: Readonly<Record<string, string>> = {
+    max_connections: "100",
+    shared_buffers: "128MB",
+    effective_cache_size: "256MB",
+    work_mem: "2MB",
+    maintenance_work_mem: "64MB",
+    log_statement: "none",
+    log_min_duration_statement: "1000",
+    "pg_stat_statements.max": "10000",
+    "pg_stat_statements.track": "all",
+};
+
+/** Default MinIO bucket of co-located clusters' backups (seed: `s3://postgres-backups/APP_NAME`). */
+export const COLOCATED_BACKUP_BUCKET = "s3://postgres-backups";
+
+/** Names of a co-located cluster's objects. */
+export function colocatedNames(app: ApplicationConfig) {
+    const cluster = `${app.name}-postgres`;
+    return {
+        cluster,
+        namespace: appNamespace(app),
+        credentialsSecret: `${cluster}-credentials`,
+        backupSecret: `${cluster}-backup-s3`,
+        scheduledBackup: `${cluster}-daily`,
+        rw: `${cluster}-rw`,
+    };
+}
+
+/** Database and owner of a co-located cluster: configured, else the app name as an identifier. */
+export function colocatedDatabase(
+    app: ApplicationConfig,
+    pg: ColocatedPostgresConfig,
+): { database: string; owner: string } {
+    const fallback = app.name.replace(/-/g, "_").replace(/^([0-9])/, "_$1");
+    return { database: pg.database ?? fallback, owner: pg.owner ?? pg.database ?? fallback };
+}
+
+export function colocatedBackupPath(app: ApplicationConfig, pg: ColocatedPostgresConfig): string {
+    return pg.backup?.destinationPath ?? `${COLOCATED_BACKUP_BUCKET}/${app.name}`;
+}
+
+/** The `Cluster` spec of an application's co-located cluster. */
+export function buildColocatedClusterSpec(app: ApplicationConfig): Record<string, unknown> {
+    const pg = app.postgres;
+    if (!pg) throw new Error(`application ${app.name} has no postgres settings`);
+    const names = colocatedNames(app);
+    const { database, owner } = colocatedDatabase(app, pg);
+    const spec: Record<string, unknown> = {
+        instances: pg.instances,
+        imageName: pg.imageName,
+        primaryUpdateStrategy: "unsupervised",
+        primaryUpdateMethod: pg.instances > 1 ? "switchover" : "restart",
+        enableSuperuserAccess: false,
+        postgresql: {
+            parameters: { ...COLOCATED_DEFAULT_PARAMETERS, ...pg.parameters },
+            ...(pg.sharedPreloadLibraries.length > 0
+                ? { shared_preload_libraries: pg.sharedPreloadLibraries }
+                : {}),
+        },
+        bootstrap: {
+            initdb: { database, owner, secret: { name: names.credentialsSecret } },
+        },
+        storage: {
+            size: pg.storage.size,
+            ...(pg.storage.storageClass ? { storageClass: pg.storage.storageClass } : {}),
+        },
+        resources: pg.resources,
+    };
+    if (pg.backup) {
+        spec.env = S3_CHECKSUM_ENV;
+        spec.backup = buildBackupBlock(pg.backup, colocatedBackupPath(app, pg), names.backupSecret);
+    }
+    return spec;
+}
+
+export function buildColocatedScheduledBackupSpec(
+    app: ApplicationConfig,
+): Record<string, unknown> | undefined {
+    const b = app.postgres?.backup;
+    if (!b) return undefined;
+    return scheduledBackupSpecFor(colocatedNames(app).cluster, b);
+}
