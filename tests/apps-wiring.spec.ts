@@ -1,0 +1,280 @@
+/**
+ * Apps stack wiring under mocks, with the infra stack's outputs given to the StackReference.
+ */
+import { strict as assert } from "node:assert";
+import {
+    isSecretMarker,
+    plainOccurrences,
+    runStack,
+    SECRET_PREFIX,
+    stackSettings,
+    toConfigMap,
+    unwrap,
+    type Run,
+} from "./mocks";
+
+const INFRA_STACK = "organization/platform/infra";
+const SECRET = "kubernetes:core/v1:Secret";
+const SERVICE = "kubernetes:core/v1:Service";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const SA_PATCH = "kubernetes:core/v1:ServiceAccountPatch";
+const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
+const SCHEDULED = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const ITEM = "onepassword:index/item:Item";
+const ref = (type: string, name: string) => `${type}::${name}`;
+
+const TENANT_PASSWORD = `${SECRET_PREFIX}infra-gitlab-password`;
+
+/** The infra outputs (buildInfra's shape); the password marked secret as the engine returns it. */
+const infraOutputs = (): Record<string, unknown> => ({
+    role: "infra",
+    tenants: {
+        gitlab: {
+            host: "gitlab-pooler.cnpg-system.svc",
+            port: 5432,
+            role: "gitlab",
+            databases: ["gitlabhq_production"],
+            poolMode: "transaction",
+            item: "kubernetes/infra/cloudnative-pg/gitlab",
+            password: TENANT_PASSWORD,
+            global: true,
+            service: "gitlab-pooler",
+            namespace: "cnpg-system",
+            sslmode: "require",
+        },
+        harbor: {
+            host: "harbor-pooler.cnpg-system.svc",
+            port: 5432,
+            role: "harbor_app",
+            databases: ["harbor_registry"],
+            item: "kubernetes/infra/cloudnative-pg/harbor",
+            password: `${SECRET_PREFIX}infra-harbor-password`,
+            global: false,
+            service: "harbor-pooler",
+            namespace: "cnpg-system",
+            sslmode: "require",
+        },
+    },
+    harbor: { hostname: "registry.example.test" },
+    dragonfly: {
+        address: "dragonfly.dragonfly.svc.cluster.local:6379",
+        service: "dragonfly",
+        namespace: "dragonfly",
+        global: true,
+    },
+});
+
+const appsConfig = () => toConfigMap(stackSettings("apps"));
+
+/**
+ * Keys of a Secret's stringData that are not secret. The Kubernetes SDK marks the whole
+ * stringData secret; without that, each value must carry the marker itself.
+ */
+function plainKeys(stringData: unknown): string[] {
+    if (isSecretMarker(stringData)) return [];
+    return Object.entries(stringData as Record<string, unknown>)
+        .filter(([, v]) => !isSecretMarker(v))
+        .map(([k]) => k);
+}
+
+const stringDataOf = (r: Run, name: string) =>
+    unwrap(r.get(SECRET, name).inputs.stringData) as Record<string, string>;
+
+describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)", () => {
+    let run: Run;
+    before(async () => {
+        run = await runStack("apps", appsConfig(), { [INFRA_STACK]: infraOutputs() });
+    });
+
+    it("builds the pull secret from harbor-robot-<project> for the infra's Harbor hostname", () => {
+        const lookups = run.result.invocations
+            .filter((i) => i.token === "onepassword:index/getItem:getItem")
+            .map((i) => i.inputs.title);
+        assert.ok(lookups.includes("harbor-robot-synergyflow"));
+        assert.ok(lookups.includes("harbor-robot-kubekloud"));
+        const secret = run.get(SECRET, "synergyflow-harbor-pull");
+        const inputs = unwrap(secret.inputs) as {
+            type: string;
+            metadata: { name: string; namespace: string };
+            stringData: Record<string, string>;
+        };
+        assert.equal(inputs.type, "kubernetes.io/dockerconfigjson");
+        assert.deepEqual(inputs.metadata.name, "harbor-pull");
+        assert.deepEqual(inputs.metadata.namespace, "synergyflow");
+        const user = `${SECRET_PREFIX}harbor-robot-synergyflow/username`;
+        const pass = `${SECRET_PREFIX}harbor-robot-synergyflow/password`;
+        const json = JSON.parse(inputs.stringData[".dockerconfigjson"] ?? "") as unknown;
+        assert.deepEqual(json, {
+            auths: {
+                "registry.example.test": {
+                    username: user,
+                    password: pass,
+                    auth: Buffer.from(`${user}:${pass}`).toString("base64"),
+                },
+            },
+        });
+        assert.deepEqual(
+            plainKeys(secret.inputs.stringData),
+            [],
+            "the docker config must be secret",
+        );
+    });
+
+    it("patches the default ServiceAccount of each Harbor namespace to use harbor-pull", () => {
+        const patch = run.get(SA_PATCH, "synergyflow-default-sa");
+        const inputs = unwrap(patch.inputs) as Record<string, unknown>;
+        assert.deepEqual(inputs.imagePullSecrets, [{ name: "harbor-pull" }]);
+        assert.deepEqual((inputs.metadata as Record<string, unknown>).name, "default");
+        assert.ok(patch.dependencies.includes(ref(SECRET, "synergyflow-harbor-pull")));
+        assert.equal(run.has(SA_PATCH, "gitlab-default-sa"), false, "gitlab has no Harbor project");
+    });
+
+    it("labels application namespaces for Pod Security", () => {
+        const labels = (n: string) =>
+            (run.inputs(NAMESPACE, n).metadata as { labels: Record<string, string> }).labels;
+        assert.equal(labels("synergyflow")["pod-security.kubernetes.io/enforce"], "restricted");
+        assert.equal(labels("gitlab")["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.equal(run.get(NAMESPACE, "kubekloud-api").protect, true, "holds a database");
+    });
+
+    it("writes the tenant connection secret through the global pooler Service, every value secret", () => {
+        const secret = run.get(SECRET, "gitlab-database");
+        assert.deepEqual(plainKeys(secret.inputs.stringData), []);
+        const host = "gitlab-pooler.cnpg-system.svc.cluster.local";
+        assert.deepEqual(stringDataOf(run, "gitlab-database"), {
+            host,
+            port: "5432",
+            database: "gitlabhq_production",
+            username: "gitlab",
+            password: TENANT_PASSWORD,
+            sslmode: "require",
+            uri: `postgresql://gitlab:${TENANT_PASSWORD}@${host}:5432/gitlabhq_production?sslmode=require`,
+            dsn: `host=${host} port=5432 dbname=gitlabhq_production user=gitlab password=${TENANT_PASSWORD} sslmode=require`,
+        });
+        assert.equal(unwrap(secret.inputs.type), "Opaque");
+    });
+
+    it("creates a selector-less global stub per infra global service, reusing cnpg-system", () => {
+        const stubs = run
+            .all(SERVICE)
+            .map((s) => s.name)
+            .sort();
+        assert.deepEqual(stubs, ["cnpg-system/gitlab-pooler", "dragonfly/dragonfly"]);
+        const pooler = run.inputs(SERVICE, "cnpg-system/gitlab-pooler") as {
+            metadata: { name: string; namespace: string; annotations: Record<string, string> };
+            spec: Record<string, unknown>;
+        };
+        assert.equal(pooler.metadata.name, "gitlab-pooler");
+        assert.equal(pooler.metadata.namespace, "cnpg-system");
+        assert.equal(pooler.metadata.annotations["service.cilium.io/global"], "true");
+        assert.equal("selector" in pooler.spec, false);
+        assert.deepEqual(pooler.spec.ports, [
+            { name: "pgbouncer", port: 5432, targetPort: 5432, protocol: "TCP" },
+        ]);
+        const df = run.inputs(SERVICE, "dragonfly/dragonfly").spec as { ports: { port: number }[] };
+        assert.equal(df.ports[0]?.port, 6379);
+        // cnpg-system is the operator's namespace: made once, by the operator component.
+        const cnpgNs = run.all(NAMESPACE).filter((n) => n.name === "cnpg-system");
+        assert.equal(cnpgNs.length, 1);
+        assert.equal(cnpgNs[0]?.parent, "platform:cnpg:Operator::cnpg");
+        assert.ok(
+            run
+                .get(SERVICE, "cnpg-system/gitlab-pooler")
+                .dependencies.includes(ref(NAMESPACE, "cnpg-system")),
+        );
+        assert.equal(
+            run.get(NAMESPACE, "dragonfly").parent,
+            "platform:apps:ClusterMeshStubs::clustermesh",
+        );
+    });
+
+    it("runs kubekloud-api's co-located cluster after the operator, protected, waiting for Ready", () => {
+        const cluster = run.get(CLUSTER, "kubekloud-api-postgres");
+        assert.equal(cluster.protect, true);
+        assert.equal(cluster.parent, "platform:apps:ColocatedCluster::kubekloud-api");
+        for (const dep of [
+            ref(RELEASE, "cloudnative-pg"),
+            ref(SECRET, "kubekloud-api-postgres-credentials"),
+            ref(SECRET, "kubekloud-api-postgres-backup-s3"),
+            ref(NAMESPACE, "kubekloud-api"),
+        ]) {
+            assert.ok(cluster.dependencies.includes(dep), dep);
+        }
+        const meta = run.inputs(CLUSTER, "kubekloud-api-postgres").metadata as {
+            namespace: string;
+            annotations: Record<string, string>;
+        };
+        assert.equal(meta.namespace, "kubekloud-api");
+        assert.equal(meta.annotations["pulumi.com/waitFor"], "condition=Ready");
+        assert.deepEqual(run.get(SCHEDULED, "kubekloud-api-postgres-daily").dependencies, [
+            ref(CLUSTER, "kubekloud-api-postgres"),
+        ]);
+        const creds = run.inputs(SECRET, "kubekloud-api-postgres-credentials") as {
+            type: string;
+            stringData: Record<string, string>;
+        };
+        assert.equal(creds.type, "kubernetes.io/basic-auth");
+        assert.equal(creds.stringData.username, "kubekloud");
+        const item = run.inputs(ITEM, "kubekloud-api-postgres-owner");
+        assert.equal(item.title, "kubernetes/apps/cloudnative-pg/kubekloud-api");
+        const conn = run.inputs(SECRET, "kubekloud-api-database").stringData as Record<
+            string,
+            string
+        >;
+        assert.equal(conn.host, "kubekloud-api-postgres-rw.kubekloud-api.svc.cluster.local");
+        assert.equal(conn.database, "kubekloud");
+        assert.equal(conn.password, `${SECRET_PREFIX}kubekloud-api-postgres-password`);
+    });
+
+    it("exports namespaces, pull secret and connection secret names", () => {
+        const out = run.outputs as {
+            harborHostname: string;
+            applications: Record<string, Record<string, unknown>>;
+            clusterMeshStubs: string[];
+        };
+        assert.equal(out.harborHostname, "registry.example.test");
+        assert.deepEqual(out.applications["kubekloud-api"], {
+            namespace: "kubekloud-api",
+            pullSecret: "harbor-pull",
+            connectionSecret: "kubekloud-api-database",
+            postgresCluster: "kubekloud-api-postgres",
+        });
+        assert.deepEqual(out.clusterMeshStubs, [
+            "cnpg-system/gitlab-pooler",
+            "dragonfly/dragonfly",
+        ]);
+    });
+
+    it("leaks no render-secret- text outside secrets", () => {
+        for (const r of run.registrations) {
+            assert.deepEqual(plainOccurrences(r.inputs, SECRET_PREFIX), [], `${r.type}::${r.name}`);
+        }
+        assert.deepEqual(plainOccurrences(run.result.outputs, SECRET_PREFIX), []);
+    });
+
+    it("falls back to platform:harborHostname when the infra stack exports no harbor", async () => {
+        const outputs = infraOutputs();
+        delete outputs.harbor;
+        const r = await runStack("apps", appsConfig(), { [INFRA_STACK]: outputs });
+        const json = stringDataOf(r, "synergyflow-harbor-pull")[".dockerconfigjson"] ?? "";
+        assert.deepEqual(Object.keys((JSON.parse(json) as { auths: object }).auths), [
+            "harbor.monosense.io",
+        ]);
+    });
+
+    it("fails the deployment when an application names a tenant the infra stack lacks", async () => {
+        const outputs = infraOutputs();
+        delete (outputs.tenants as Record<string, unknown>).gitlab;
+        await assert.rejects(
+            runStack("apps", appsConfig(), { [INFRA_STACK]: outputs }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /platform:applications\[0\]\.tenant = "gitlab": is not a tenant of the infra stack "organization\/platform\/infra"; its tenants: harbor/,
+                );
+                return true;
+            },
+        );
+    });
+});
