@@ -8,11 +8,19 @@
  * below and report in the same format.
  */
 import { z } from "zod";
-import { isQuantity, parseQuantity } from "./quantity";
+import { isQuantity } from "./quantity";
+import { resourcesSchema } from "./schema";
 import { connectionBudgetProblems } from "./postgres/budget";
 import { cronProblem } from "./postgres/cron";
+import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
+import { harborProblems, harborSchema } from "./harbor/config";
+import { harborConnectionProblems } from "./harbor/budget";
+import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
 
 export const NAMESPACE = "platform";
+
+/** The tenant whose database, role and pooler Harbor uses. */
+export const HARBOR_TENANT = "harbor";
 
 /** A config problem: the key path (without the namespace), the offending value, what is allowed. */
 export interface Problem {
@@ -83,31 +91,8 @@ const stringMap = z.record(
     z.string({ error: 'must be a string (quote numbers in YAML: "25")' }),
 );
 
-const computeResources = z.strictObject({
-    cpu: quantity.optional(),
-    memory: quantity.optional(),
-});
-
-export const resourcesSchema = z
-    .strictObject({
-        requests: computeResources.prefault({}),
-        limits: computeResources.prefault({}),
-    })
-    .superRefine((r, ctx) => {
-        for (const kind of ["cpu", "memory"] as const) {
-            const req = r.requests[kind];
-            const lim = r.limits[kind];
-            if (req && lim && parseQuantity(req) > parseQuantity(lim)) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["requests", kind],
-                    input: req,
-                    message: `must not exceed limits.${kind} (${lim})`,
-                });
-            }
-        }
-    });
-export type Resources = z.infer<typeof resourcesSchema>;
+// Resource requirements live in ./schema so that section modules can import them without a cycle.
+export { resourcesSchema, type Resources } from "./schema";
 
 const volume = z.strictObject({
     size: quantity,
@@ -433,6 +418,10 @@ export const configSchema = z.strictObject({
     cnpg: cnpgSchema.prefault({}),
     postgres: postgresSchema.optional(),
     tenants: z.array(tenantSchema).default([]),
+    dragonfly: dragonflySchema.optional(),
+    harbor: harborSchema.optional(),
+    /** Harbor projects, robot accounts and GC schedule, applied through Harbor's API. */
+    harborProjects: harborProjectsSchema.optional(),
     /** Apps: the infra stack to read through a StackReference, e.g. "organization/platform/infra". */
     infraStack: z
         .string()
@@ -567,6 +556,35 @@ export function validate(cfg: PlatformConfig): Problem[] {
     }
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
     problems.push(...validateApps(cfg));
+    if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));
+    if (cfg.harbor) {
+        problems.push(...harborProblems(cfg.harbor));
+        const index = cfg.tenants.findIndex((t) => t.name === HARBOR_TENANT);
+        const tenant = cfg.tenants[index];
+        if (!tenant) {
+            problems.push({
+                key: "tenants",
+                message: `need a tenant named "${HARBOR_TENANT}" when platform:harbor is set (Harbor's database, role and pooler)`,
+            });
+        } else if (problems.length === 0) {
+            problems.push(...harborConnectionProblems(cfg.harbor, tenant, index));
+        }
+        if (!cfg.dragonfly) {
+            problems.push({
+                key: "dragonfly",
+                message: "is required when platform:harbor is set (Harbor's Redis)",
+            });
+        }
+    }
+    if (cfg.harborProjects) {
+        if (!cfg.harbor) {
+            problems.push({
+                key: "harborProjects",
+                message: "need platform:harbor (the registry they live in)",
+            });
+        }
+        problems.push(...harborProjectsProblems(cfg.harborProjects));
+    }
     if (cfg.postgres && problems.length === 0) {
         problems.push(...connectionBudgetProblems(cfg.postgres, cfg.tenants));
     }

@@ -10,6 +10,7 @@ import { PostgresCluster } from "./postgres/cluster";
 import { Tenant } from "./postgres/tenant";
 import { poolerName } from "./postgres/spec";
 import { createProviders } from "./providers";
+import { buildRegistry } from "./registry";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
@@ -73,7 +74,15 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             ),
     );
 
+    const registry = buildRegistry(cfg, {
+        vaultUuid: vault,
+        tenants,
+        k8sProvider: providers.k8s,
+        opProvider: providers.onepassword,
+    });
+
     return {
+        ...registry,
         role: cfg.role,
         postgres: {
             cluster: pg.name,
@@ -104,10 +113,6 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
                 ];
             }),
         ),
-        // TODO(harbor, dragonfly): export what the apps stack reads (components/apps/infra.ts):
-        //   harbor: { hostname }                                  (e.g. "harbor.monosense.io")
-        //   dragonfly: { address, service, namespace, global }    (global: the Service is a
-        //     ClusterMesh global service; apps then creates its stub Service)
     };
 }
 

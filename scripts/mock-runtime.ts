@@ -179,6 +179,19 @@ function resourceState(args: MockResourceArgs, opts: MockOptions): Record<string
                 ...inputs,
                 certPem: `-----BEGIN CERTIFICATE-----\nrender-${args.name}\n-----END CERTIFICATE-----\n`,
             };
+        case "pulumi-nodejs:dynamic/harbor:Robot": {
+            const project = typeof inputs.project === "string" ? inputs.project : "";
+            const robot = typeof inputs.name === "string" ? inputs.name : "";
+            return {
+                ...inputs,
+                robotId: 1,
+                fullName: `robot$${project}+${robot}`,
+                secret: generated,
+                expiresAt: -1,
+            };
+        }
+        case "pulumi-nodejs:dynamic/harbor:Project":
+            return { ...inputs, projectId: 1 };
         default:
             return inputs;
     }

@@ -142,6 +142,13 @@ function releases(regs: Registration[]): Record<string, string> {
     return out;
 }
 
+/** A dynamic resource's serialized provider code is noise in a review; name it instead. */
+function withoutProviderCode(inputs: Record<string, unknown>): Record<string, unknown> {
+    return "__provider" in inputs
+        ? { ...inputs, __provider: "[serialized dynamic provider]" }
+        : inputs;
+}
+
 function resourcesJson(regs: Registration[]): string {
     const rows = [...regs]
         .sort((a, b) => ref(a).localeCompare(ref(b)))
@@ -153,7 +160,7 @@ function resourcesJson(regs: Registration[]): string {
             dependencies: r.dependencies,
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
-            inputs: sortKeys(redact(r.inputs)),
+            inputs: sortKeys(redact(withoutProviderCode(r.inputs))),
         }));
     return `${JSON.stringify(rows, null, 2)}\n`;
 }

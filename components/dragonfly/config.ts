@@ -14,7 +14,8 @@
  * The default image is the one operator v1.6.1 itself defaults to (internal/resources/version.go).
  */
 import { z } from "zod";
-import { resourcesSchema, type Problem } from "../config";
+import type { Problem } from "../config";
+import { resourcesSchema } from "../schema";
 import { isQuantity, parseQuantity } from "../quantity";
 
 export const DRAGONFLY_OPERATOR_CHART = {
@@ -155,6 +156,8 @@ const managedSchema = z.strictObject({
         .default([]),
     /** Namespaces whose pods may connect to port 6379 (a NetworkPolicy admits them). */
     clientNamespaces: z.array(dnsLabel).default(["harbor"]),
+    /** Make the Service a Cilium ClusterMesh global service (the apps stack then stubs it). */
+    global: z.boolean().default(false),
     /** 1Password item (relative to onepassword.itemPrefix) the generated password is pushed to. */
     authItem: itemTitle.default("dragonfly/auth"),
 });

@@ -50,6 +50,7 @@ export interface DragonflySpec {
         capabilities: { drop: string[] };
     };
     networkPolicyEnabled: boolean;
+    serviceSpec?: { annotations: Record<string, string> };
 }
 
 /** Config resources → Kubernetes ResourceRequirements, without empty sections. */
@@ -114,6 +115,9 @@ export function buildDragonflySpec(
             capabilities: { drop: ["ALL"] },
         },
         networkPolicyEnabled: true,
+        ...(cfg.global
+            ? { serviceSpec: { annotations: { "service.cilium.io/global": "true" } } }
+            : {}),
     };
 }
 

@@ -13,7 +13,8 @@
  *   would start the new pod while the old one holds the volume), RollingUpdate otherwise.
  */
 import { z } from "zod";
-import { resourcesSchema, type Problem } from "../config";
+import type { Problem } from "../config";
+import { resourcesSchema } from "../schema";
 import { isQuantity } from "../quantity";
 
 export const HARBOR_CHART = {

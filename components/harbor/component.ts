@@ -1,0 +1,239 @@
+/**
+ * Harbor: its namespace (Pod Security restricted enforced; protected, it holds the registry's
+ * volume), every secret Harbor needs (generated once, handed to the chart by reference), the
+ * `harbor` Helm release on the Harbor tenant's pooler and on Dragonfly, and the HTTPRoute.
+ *
+ * All credentials reach the chart through `existingSecret`-style settings, so the release's values
+ * hold Secret names only and nothing is regenerated on an upgrade (the chart would otherwise
+ * generate core/jobservice/registry secrets, the CSRF key, the token CA and the htpasswd salt on
+ * every render).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as onepassword from "@1password/pulumi-onepassword";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { MANAGED_BY, namespace } from "../namespace";
+import { credentialItem } from "../onepassword";
+import type { HarborConfig } from "./config";
+import {
+    HARBOR_REGISTRY_USERNAME,
+    HARBOR_SECRET_LENGTHS,
+    harborHttpRouteSpec,
+    harborValues,
+    type HarborRefs,
+} from "./values";
+
+export interface HarborArgs {
+    config: HarborConfig;
+    vaultUuid: pulumi.Input<string>;
+    database: {
+        host: string;
+        user: string;
+        name: string;
+        password: pulumi.Input<string>;
+    };
+    redis: { address: string; password: pulumi.Input<string> };
+    /** What the release waits for: tenant grants, pooler, Dragonfly. */
+    dependsOn: pulumi.Resource[];
+    k8sProvider: k8s.Provider;
+    opProvider: onepassword.Provider;
+}
+
+/** Names of the Secrets this component creates in the Harbor namespace (none collide with the chart's own). */
+export const HARBOR_SECRETS = {
+    admin: "harbor-creds-admin",
+    secretKey: "harbor-creds-secret-key",
+    core: "harbor-creds-core",
+    coreToken: "harbor-creds-core-token",
+    xsrf: "harbor-creds-xsrf",
+    jobservice: "harbor-creds-jobservice",
+    registryHttp: "harbor-creds-registry-http",
+    registryCredentials: "harbor-creds-registry",
+    database: "harbor-creds-database",
+    redis: "harbor-creds-redis",
+} as const;
+
+export class Harbor extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly adminPassword: pulumi.Output<string>;
+    public readonly url: string;
+    public readonly hostname: string;
+
+    constructor(name: string, args: HarborArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("platform:harbor:Harbor", name, {}, opts);
+        const cfg = args.config;
+        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        this.url = cfg.externalURL;
+        this.hostname = cfg.hostname;
+
+        const ns = namespace(cfg.namespace, "restricted", true, k8sOpts);
+
+        const generate = (id: string, length: number) =>
+            pulumi.secret(
+                new random.RandomPassword(
+                    `harbor-${id}`,
+                    { length, special: false },
+                    { parent: this },
+                ).result,
+            );
+        const secretOf = (
+            secretName: string,
+            data: Record<string, pulumi.Input<string>>,
+            type = "Opaque",
+        ) =>
+            new k8s.core.v1.Secret(
+                secretName,
+                {
+                    metadata: { name: secretName, namespace: cfg.namespace, labels: MANAGED_BY },
+                    type,
+                    stringData: data,
+                },
+                { ...k8sOpts, dependsOn: [ns] },
+            );
+
+        this.adminPassword = generate("admin-password", 24);
+        const secretKey = generate("secret-key", HARBOR_SECRET_LENGTHS.secretKey);
+        const coreSecret = generate("core-secret", HARBOR_SECRET_LENGTHS.coreSecret);
+        const xsrfKey = generate("xsrf-key", HARBOR_SECRET_LENGTHS.xsrfKey);
+        const jobserviceSecret = generate(
+            "jobservice-secret",
+            HARBOR_SECRET_LENGTHS.jobserviceSecret,
+        );
+        const registryHttpSecret = generate(
+            "registry-http-secret",
+            HARBOR_SECRET_LENGTHS.registryHttpSecret,
+        );
+        const registryPassword = new random.RandomPassword(
+            "harbor-registry-password",
+            { length: 32, special: false },
+            { parent: this },
+        );
+
+        // Token-signing key pair: without it the chart makes a new CA on every render.
+        const tokenKey = new tls.PrivateKey(
+            "harbor-core-token",
+            { algorithm: "RSA", rsaBits: 4096 },
+            { parent: this },
+        );
+        const tokenCert = new tls.SelfSignedCert(
+            "harbor-core-token",
+            {
+                privateKeyPem: tokenKey.privateKeyPem,
+                subject: { commonName: "harbor-token-ca" },
+                validityPeriodHours: 10 * 365 * 24,
+                earlyRenewalHours: 30 * 24,
+                isCaCertificate: true,
+                allowedUses: ["digital_signature", "cert_signing", "key_encipherment"],
+            },
+            { parent: this },
+        );
+
+        const secrets = [
+            secretOf(HARBOR_SECRETS.admin, { HARBOR_ADMIN_PASSWORD: this.adminPassword }),
+            secretOf(HARBOR_SECRETS.secretKey, { secretKey }),
+            secretOf(HARBOR_SECRETS.core, { secret: coreSecret }),
+            secretOf(
+                HARBOR_SECRETS.coreToken,
+                { "tls.crt": tokenCert.certPem, "tls.key": pulumi.secret(tokenKey.privateKeyPem) },
+                "kubernetes.io/tls",
+            ),
+            secretOf(HARBOR_SECRETS.xsrf, { CSRF_KEY: xsrfKey }),
+            secretOf(HARBOR_SECRETS.jobservice, { JOBSERVICE_SECRET: jobserviceSecret }),
+            secretOf(HARBOR_SECRETS.registryHttp, { REGISTRY_HTTP_SECRET: registryHttpSecret }),
+            secretOf(HARBOR_SECRETS.registryCredentials, {
+                REGISTRY_PASSWD: pulumi.secret(registryPassword.result),
+                REGISTRY_HTPASSWD: pulumi.secret(
+                    pulumi.interpolate`${HARBOR_REGISTRY_USERNAME}:${registryPassword.bcryptHash}`,
+                ),
+            }),
+            // The tenant's password, copied into Harbor's namespace (the chart reads key "password").
+            secretOf(HARBOR_SECRETS.database, { password: args.database.password }),
+            secretOf(HARBOR_SECRETS.redis, { REDIS_PASSWORD: args.redis.password }),
+        ];
+
+        credentialItem(
+            "harbor-core",
+            {
+                vault: args.vaultUuid,
+                title: "harbor-core",
+                username: "admin",
+                password: this.adminPassword,
+                section: "harbor",
+                fields: {
+                    admin_password: this.adminPassword,
+                    secret_key: secretKey,
+                    url: cfg.externalURL,
+                },
+                concealed: ["admin_password", "secret_key"],
+            },
+            { parent: this, provider: args.opProvider },
+        );
+        credentialItem(
+            "harbor-registry",
+            {
+                vault: args.vaultUuid,
+                title: "harbor-registry",
+                username: HARBOR_REGISTRY_USERNAME,
+                password: pulumi.secret(registryPassword.result),
+                section: "harbor",
+                fields: { http_secret: registryHttpSecret },
+                concealed: ["http_secret"],
+            },
+            { parent: this, provider: args.opProvider },
+        );
+
+        const refs: HarborRefs = {
+            databaseHost: args.database.host,
+            databasePort: "5432",
+            databaseUser: args.database.user,
+            coreDatabase: args.database.name,
+            databaseSecret: HARBOR_SECRETS.database,
+            redisAddr: args.redis.address,
+            redisSecret: HARBOR_SECRETS.redis,
+            adminSecret: HARBOR_SECRETS.admin,
+            secretKeySecret: HARBOR_SECRETS.secretKey,
+            coreSecret: HARBOR_SECRETS.core,
+            coreTokenSecret: HARBOR_SECRETS.coreToken,
+            xsrfSecret: HARBOR_SECRETS.xsrf,
+            jobserviceSecret: HARBOR_SECRETS.jobservice,
+            registryHttpSecret: HARBOR_SECRETS.registryHttp,
+            registryCredentialsSecret: HARBOR_SECRETS.registryCredentials,
+        };
+
+        this.release = new k8s.helm.v3.Release(
+            "harbor",
+            {
+                name: "harbor",
+                namespace: cfg.namespace,
+                chart: "harbor",
+                version: cfg.chart.version,
+                repositoryOpts: { repo: cfg.chart.repository },
+                values: harborValues(cfg, refs),
+                skipAwait: false,
+                cleanupOnFail: true,
+                // Core migrates the schema at start and waits for the database and Redis.
+                timeout: 900,
+                maxHistory: 10,
+            },
+            { ...k8sOpts, dependsOn: [ns, ...secrets, ...args.dependsOn] },
+        );
+
+        new k8s.apiextensions.CustomResource(
+            "harbor",
+            {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "HTTPRoute",
+                metadata: { name: "harbor", namespace: cfg.namespace, labels: MANAGED_BY },
+                spec: harborHttpRouteSpec(cfg),
+            },
+            { ...k8sOpts, dependsOn: [this.release] },
+        );
+
+        this.registerOutputs({
+            url: this.url,
+            hostname: this.hostname,
+            adminPassword: this.adminPassword,
+        });
+    }
+}

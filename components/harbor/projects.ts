@@ -1,0 +1,69 @@
+/**
+ * Config fragment `platform:harborProjects`: the Harbor projects, their robot accounts and
+ * retention, and the garbage-collection schedule, applied through Harbor's API by the dynamic
+ * providers in components/harbor-api. Robot secrets go to 1Password items `harbor-robot-<project>`
+ * (fields username, password), which the apps stack reads for image pull secrets.
+ */
+import { z } from "zod";
+import type { Problem } from "../config";
+import { validateHarborProjects } from "../harbor-api";
+
+const robotSchema = z.strictObject({
+    name: z.string().min(1),
+    permissions: z
+        .array(z.enum(["pull", "push"]))
+        .min(1, { error: "must grant at least one permission" }),
+    expiresInDays: z.number().int().default(-1),
+    /** Change to rotate the robot's secret in place (e.g. "2026-11"). */
+    rotation: z.string().optional(),
+    description: z.string().optional(),
+});
+
+const projectSchema = z.strictObject({
+    name: z.string().min(1),
+    public: z.boolean().default(false),
+    storageQuotaGiB: z.number().int().positive().optional(),
+    autoScan: z.boolean().default(true),
+    preventVulnerable: z
+        .strictObject({ severity: z.enum(["low", "medium", "high", "critical"]) })
+        .optional(),
+    cosignEnforced: z.boolean().default(false),
+    retention: z
+        .strictObject({ keepLatest: z.number().int().min(1), schedule: z.string() })
+        .optional(),
+    robots: z.array(robotSchema).default([]),
+});
+
+export const harborProjectsSchema = z.strictObject({
+    /** Harbor API base URL [<harbor.externalURL>/api/v2.0]. */
+    apiUrl: z.url().optional(),
+    gc: z.strictObject({ schedule: z.string().default("0 0 2 * * *") }).prefault({}),
+    projects: z.array(projectSchema).default([]),
+    /** Existing objects to adopt instead of creating: see README "Harbor configuration as code". */
+    imports: z
+        .strictObject({
+            projects: z.array(z.string()).optional(),
+            robots: z.record(z.string(), z.number().int()).optional(),
+            retentions: z.record(z.string(), z.number().int()).optional(),
+            gcSchedule: z.boolean().optional(),
+        })
+        .optional(),
+});
+
+export type HarborProjectsConfig = z.infer<typeof harborProjectsSchema>;
+
+/** The item a project's robot credentials are pushed to (first robot of the project). */
+export function robotItemTitle(project: string): string {
+    return `harbor-robot-${project}`;
+}
+
+export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
+    try {
+        validateHarborProjects(cfg.projects);
+    } catch (e) {
+        return [
+            { key: "harborProjects.projects", message: e instanceof Error ? e.message : String(e) },
+        ];
+    }
+    return [];
+}

@@ -1,0 +1,126 @@
+/**
+ * The infra stack's registry half: Dragonfly, Harbor on the Harbor tenant's pooler and on
+ * Dragonfly, and Harbor's configuration as code (projects, robots → 1Password, GC schedule).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as onepassword from "@1password/pulumi-onepassword";
+import * as pulumi from "@pulumi/pulumi";
+import { HARBOR_TENANT, type PlatformConfig } from "./config";
+import { Dragonfly } from "./dragonfly/component";
+import { Harbor } from "./harbor/component";
+import { harborRedisIndexes } from "./harbor/config";
+import { robotItemTitle } from "./harbor/projects";
+import { HarborConfig } from "./harbor-api";
+import { credentialItem } from "./onepassword";
+import type { Tenant } from "./postgres/tenant";
+
+export interface RegistryContext {
+    vaultUuid: pulumi.Input<string>;
+    tenants: Tenant[];
+    k8sProvider: k8s.Provider;
+    opProvider: onepassword.Provider;
+}
+
+export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record<string, unknown> {
+    const outputs: Record<string, unknown> = {};
+    let dragonfly: Dragonfly | undefined;
+    if (cfg.dragonfly) {
+        dragonfly = new Dragonfly(
+            cfg.dragonfly.mode === "managed" ? cfg.dragonfly.name : "dragonfly",
+            {
+                config: cfg.dragonfly,
+                onepassword: cfg.onepassword,
+                vaultUuid: ctx.vaultUuid,
+                usedDatabases: cfg.harbor ? harborRedisIndexes(cfg.harbor) : [],
+                k8sProvider: ctx.k8sProvider,
+                opProvider: ctx.opProvider,
+            },
+        );
+        const managed = cfg.dragonfly.mode === "managed" ? cfg.dragonfly : undefined;
+        outputs.dragonfly = {
+            address: dragonfly.address,
+            // What the apps stack needs for its ClusterMesh stub (components/apps/infra.ts).
+            service: managed?.name,
+            namespace: managed?.namespace,
+            global: managed?.global ?? false,
+            port: 6379,
+            password: dragonfly.password,
+            freeDatabases: dragonfly.freeDatabases,
+            item:
+                cfg.dragonfly.mode === "managed"
+                    ? `${cfg.onepassword.itemPrefix}/${cfg.dragonfly.authItem}`
+                    : `${cfg.onepassword.itemPrefix}/${cfg.dragonfly.passwordItem}`,
+        };
+    }
+    if (!cfg.harbor || !dragonfly) return outputs;
+
+    const tenantIndex = cfg.tenants.findIndex((t) => t.name === HARBOR_TENANT);
+    const tenantCfg = cfg.tenants[tenantIndex];
+    const tenant = ctx.tenants[tenantIndex];
+    if (!tenantCfg || !tenant)
+        throw new Error(`platform:tenants needs "${HARBOR_TENANT}" (validated earlier)`);
+
+    const harbor = new Harbor("harbor", {
+        config: cfg.harbor,
+        vaultUuid: ctx.vaultUuid,
+        database: {
+            host: tenant.host,
+            user: tenantCfg.role,
+            name: tenantCfg.databases[0]?.name ?? "",
+            password: tenant.password,
+        },
+        redis: { address: dragonfly.address, password: dragonfly.password },
+        dependsOn: [...tenant.ready, ...(tenant.pooler ? [tenant.pooler] : []), ...dragonfly.ready],
+        k8sProvider: ctx.k8sProvider,
+        opProvider: ctx.opProvider,
+    });
+    outputs.harbor = {
+        url: harbor.url,
+        hostname: harbor.hostname,
+        adminItem: "harbor-core",
+        adminPassword: harbor.adminPassword,
+    };
+
+    const hp = cfg.harborProjects;
+    if (hp) {
+        const configuration = new HarborConfig(
+            "harbor",
+            {
+                apiUrl: hp.apiUrl ?? `${cfg.harbor.externalURL.replace(/\/$/, "")}/api/v2.0`,
+                username: "admin",
+                password: harbor.adminPassword,
+                projects: hp.projects,
+                gc: hp.gc,
+                imports: hp.imports,
+            },
+            { dependsOn: [harbor.release] },
+        );
+        const robots: Record<string, string> = {};
+        for (const project of hp.projects) {
+            project.robots.forEach((robot, i) => {
+                const out = configuration.robots[`${project.name}/${robot.name}`];
+                if (!out) return;
+                // The project's first robot is the one the apps stack reads (seed: harbor-robot-synergyflow).
+                const title =
+                    i === 0
+                        ? robotItemTitle(project.name)
+                        : `${robotItemTitle(project.name)}-${robot.name}`;
+                credentialItem(
+                    title,
+                    {
+                        vault: ctx.vaultUuid,
+                        title,
+                        username: out.fullName,
+                        password: out.secret,
+                        section: "harbor",
+                        fields: { registry: harbor.hostname, project: project.name },
+                    },
+                    { parent: configuration, provider: ctx.opProvider },
+                );
+                robots[`${project.name}/${robot.name}`] = title;
+            });
+        }
+        outputs.harborProjects = { projects: hp.projects.map((p) => p.name), robotItems: robots };
+    }
+    return outputs;
+}
