@@ -418,7 +418,8 @@ export const configSchema = z.strictObject({
     cnpg: cnpgSchema.prefault({}),
     postgres: postgresSchema.optional(),
     tenants: z.array(tenantSchema).default([]),
-    dragonfly: dragonflySchema.optional(),
+    // unwrap(): without the section's own prefault, an absent key stays absent (no Dragonfly).
+    dragonfly: dragonflySchema.unwrap().optional(),
     harbor: harborSchema.optional(),
     /** Harbor projects, robot accounts and GC schedule, applied through Harbor's API. */
     harborProjects: harborProjectsSchema.optional(),

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Problem } from "../config";
-import { validateHarborProjects } from "../harbor-api";
+import { harborCronProblem, validateHarborProjects } from "../harbor-api";
 
 const robotSchema = z.strictObject({
     name: z.string().min(1),
@@ -58,6 +58,8 @@ export function robotItemTitle(project: string): string {
 }
 
 export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
+    const cron = harborCronProblem(cfg.gc.schedule);
+    if (cron) return [{ key: "harborProjects.gc.schedule", value: cfg.gc.schedule, message: cron }];
     try {
         validateHarborProjects(cfg.projects);
     } catch (e) {
