@@ -31,6 +31,7 @@ export default tseslint.config(
             "@typescript-eslint/no-unsafe-assignment": "off",
             "@typescript-eslint/no-unsafe-call": "off",
             "@typescript-eslint/no-unsafe-argument": "off",
+            "@typescript-eslint/no-unsafe-return": "off",
             "@typescript-eslint/no-unnecessary-condition": "off",
             "@typescript-eslint/no-confusing-void-expression": "off",
         },
