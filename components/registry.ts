@@ -77,8 +77,8 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
     outputs.harbor = {
         url: harbor.url,
         hostname: harbor.hostname,
+        // The admin password stays in 1Password (item harbor-core); it is not a stack output.
         adminItem: "harbor-core",
-        adminPassword: harbor.adminPassword,
     };
 
     const hp = cfg.harborProjects;
