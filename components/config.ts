@@ -8,8 +8,7 @@
  * below and report in the same format.
  */
 import { z } from "zod";
-import { isQuantity } from "./quantity";
-import { resourcesSchema } from "./schema";
+import { dnsLabel, int, quantity, resourcesSchema } from "./schema";
 import { connectionBudgetProblems } from "./postgres/budget";
 import { cronProblem } from "./postgres/cron";
 import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
@@ -60,31 +59,11 @@ function truncate(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PG_IDENT = /^[a-z_][a-z0-9_]*$/;
-
-const dnsLabel = (max = 63) =>
-    z
-        .string()
-        .max(max, { error: `must be at most ${max} characters` })
-        .regex(DNS_LABEL, {
-            error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
-        });
 
 const pgIdent = z.string().max(63, { error: "must be at most 63 characters" }).regex(PG_IDENT, {
     error: "must be a lowercase PostgreSQL identifier: letters, digits and '_', not starting with a digit",
 });
-
-const quantity = z.string().refine(isQuantity, {
-    error: 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
-});
-
-const int = (min: number, max: number) =>
-    z
-        .number({ error: `must be a whole number from ${min} to ${max}` })
-        .int({ error: `must be a whole number from ${min} to ${max}` })
-        .min(min, { error: `must be a whole number from ${min} to ${max}` })
-        .max(max, { error: `must be a whole number from ${min} to ${max}` });
 
 const stringMap = z.record(
     z.string(),

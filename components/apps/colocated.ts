@@ -10,8 +10,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { itemTitle, type ApplicationConfig, type OnePasswordConfig } from "../config";
 import { MANAGED_BY } from "../namespace";
-import { credentialItem, readItemFields } from "../onepassword";
-import { BACKUP_SECRET_KEYS, CNPG_API_VERSION } from "../postgres/spec";
+import { credentialItem } from "../onepassword";
+import { CNPG_API_VERSION } from "../postgres/spec";
+import { backupCredentialsSecret } from "../postgres/backup";
 import {
     buildColocatedClusterSpec,
     buildColocatedScheduledBackupSpec,
@@ -94,27 +95,15 @@ export class ColocatedCluster extends pulumi.ComponentResource {
 
         const dependsOn: pulumi.Resource[] = [args.operator, args.namespace, credentials];
         if (pg.backup) {
-            const creds = pg.backup.credentials;
-            const [accessKey, secretKey] = readItemFields(
-                args.vaultUuid,
-                itemTitle(args.onepassword, creds.item),
-                [creds.accessKeyField, creds.secretKeyField],
-                args.opProvider,
-            );
             dependsOn.push(
-                new k8s.core.v1.Secret(
-                    names.backupSecret,
+                backupCredentialsSecret(
                     {
-                        metadata: {
-                            name: names.backupSecret,
-                            namespace: names.namespace,
-                            labels: MANAGED_BY,
-                        },
-                        type: "Opaque",
-                        stringData: {
-                            [BACKUP_SECRET_KEYS.accessKey]: accessKey ?? "",
-                            [BACKUP_SECRET_KEYS.secretKey]: secretKey ?? "",
-                        },
+                        name: names.backupSecret,
+                        namespace: names.namespace,
+                        backup: pg.backup,
+                        onepassword: args.onepassword,
+                        vaultUuid: args.vaultUuid,
+                        opProvider: args.opProvider,
                     },
                     { ...k8sOpts, dependsOn: [args.namespace] },
                 ),

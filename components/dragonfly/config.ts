@@ -15,8 +15,8 @@
  */
 import { z } from "zod";
 import type { Problem } from "../config";
-import { resourcesSchema } from "../schema";
-import { isQuantity, parseQuantity } from "../quantity";
+import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
+import { parseQuantity } from "../quantity";
 
 export const DRAGONFLY_OPERATOR_CHART = {
     name: "dragonfly-operator",
@@ -46,23 +46,6 @@ export const DRAGONFLY_RESERVED_FLAGS: Readonly<Record<string, string>> = {
     "--admin_nopass": "is set by the operator",
     "--port": "is fixed at 6379 by the operator's Service",
 };
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-const dnsLabel = z.string().max(63, { error: "must be at most 63 characters" }).regex(DNS_LABEL, {
-    error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
-});
-
-const int = (min: number, max: number) =>
-    z
-        .number({ error: `must be a whole number from ${min} to ${max}` })
-        .int({ error: `must be a whole number from ${min} to ${max}` })
-        .min(min, { error: `must be a whole number from ${min} to ${max}` })
-        .max(max, { error: `must be a whole number from ${min} to ${max}` });
-
-const quantity = z.string().refine(isQuantity, {
-    error: 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
-});
 
 const itemTitle = z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, {
     error: 'must be a 1Password item title such as "dragonfly/auth"',
@@ -95,11 +78,11 @@ export function dragonflyCronProblem(cron: string): string | undefined {
 
 const managedSchema = z.strictObject({
     mode: z.literal("managed").default("managed"),
-    namespace: dnsLabel.default("dragonfly"),
-    name: dnsLabel.default("dragonfly"),
+    namespace: dnsLabel().default("dragonfly"),
+    name: dnsLabel().default("dragonfly"),
     operator: z
         .strictObject({
-            namespace: dnsLabel.default("dragonfly-operator-system"),
+            namespace: dnsLabel().default("dragonfly-operator-system"),
             chart: z
                 .strictObject({
                     version: z
@@ -155,7 +138,7 @@ const managedSchema = z.strictObject({
         )
         .default([]),
     /** Namespaces whose pods may connect to port 6379 (a NetworkPolicy admits them). */
-    clientNamespaces: z.array(dnsLabel).default(["harbor"]),
+    clientNamespaces: z.array(dnsLabel()).default(["harbor"]),
     /** Make the Service a Cilium ClusterMesh global service (the apps stack then stubs it). */
     global: z.boolean().default(false),
     /** 1Password item (relative to onepassword.itemPrefix) the generated password is pushed to. */

@@ -2,7 +2,7 @@
  * Pure builders for the managed Dragonfly: the `Dragonfly` custom resource's spec, the operator
  * chart's values and the NetworkPolicy that admits client namespaces. No Pulumi here.
  */
-import type { Resources } from "../config";
+import { k8sResources } from "../schema";
 import { DRAGONFLY_PORT, type ManagedDragonflyConfig, maxMemoryBytes } from "./config";
 
 export const DRAGONFLY_API_VERSION = "dragonflydb.io/v1alpha1";
@@ -51,20 +51,6 @@ export interface DragonflySpec {
     };
     networkPolicyEnabled: boolean;
     serviceSpec?: { annotations: Record<string, string> };
-}
-
-/** Config resources → Kubernetes ResourceRequirements, without empty sections. */
-export function k8sResources(r: Resources): K8sResources {
-    const out: K8sResources = {};
-    for (const section of ["requests", "limits"] as const) {
-        const entries: Record<string, string> = {};
-        for (const kind of ["cpu", "memory"] as const) {
-            const v = r[section][kind];
-            if (v !== undefined) entries[kind] = v;
-        }
-        if (Object.keys(entries).length > 0) out[section] = entries;
-    }
-    return out;
 }
 
 /**

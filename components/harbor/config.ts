@@ -14,8 +14,7 @@
  */
 import { z } from "zod";
 import type { Problem } from "../config";
-import { resourcesSchema } from "../schema";
-import { isQuantity } from "../quantity";
+import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
 
 export const HARBOR_CHART = {
     name: "harbor",
@@ -25,22 +24,6 @@ export const HARBOR_CHART = {
 
 /** Every Harbor pod that opens a PostgreSQL pool: core, jobservice and (with metrics) exporter. */
 export const HARBOR_DB_CLIENTS = ["core", "jobservice", "exporter"] as const;
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsLabel = z.string().max(63, { error: "must be at most 63 characters" }).regex(DNS_LABEL, {
-    error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
-});
-
-const int = (min: number, max: number) =>
-    z
-        .number({ error: `must be a whole number from ${min} to ${max}` })
-        .int({ error: `must be a whole number from ${min} to ${max}` })
-        .min(min, { error: `must be a whole number from ${min} to ${max}` })
-        .max(max, { error: `must be a whole number from ${min} to ${max}` });
-
-const quantity = z.string().refine(isQuantity, {
-    error: 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
-});
 
 const accessMode = z.enum(["ReadWriteOnce", "ReadWriteMany"]);
 
@@ -137,7 +120,7 @@ const storageSchema = z.strictObject({
 });
 
 const harborObjectSchema = z.strictObject({
-    namespace: dnsLabel.default("harbor"),
+    namespace: dnsLabel().default("harbor"),
     chart: z
         .strictObject({
             version: z.string().min(1).default(HARBOR_CHART.version),
@@ -155,8 +138,8 @@ const harborObjectSchema = z.strictObject({
         .default("https://harbor.monosense.io"),
     /** Gateway API Gateway the HTTPRoute attaches to (seed: Envoy Gateway, TLS terminated there). */
     gateway: z.strictObject({
-        name: dnsLabel,
-        namespace: dnsLabel,
+        name: dnsLabel(),
+        namespace: dnsLabel(),
         sectionName: z.string().min(1).optional(),
     }),
     database: z

@@ -3,7 +3,7 @@
  * Harbor component creates. No secret value ever passes through here: every credential goes
  * through one of the chart's `existingSecret` settings.
  */
-import type { Resources } from "../config";
+import { k8sResources, type Resources } from "../schema";
 import type { HarborConfig } from "./config";
 
 /** Lengths Harbor requires of the generated secrets (chart values.yaml comments, Harbor source). */
@@ -105,20 +105,6 @@ export interface HarborRefs {
 }
 
 type Values = Record<string, unknown>;
-
-/** Config resources → Kubernetes ResourceRequirements, without empty sections. */
-function k8sResources(r: Resources): Values {
-    const out: Values = {};
-    for (const section of ["requests", "limits"] as const) {
-        const entries: Record<string, string> = {};
-        for (const kind of ["cpu", "memory"] as const) {
-            const v = r[section][kind];
-            if (v !== undefined) entries[kind] = v;
-        }
-        if (Object.keys(entries).length > 0) out[section] = entries;
-    }
-    return out;
-}
 
 function componentValues(c: { replicas: number; resources: Resources }): Values {
     return { replicas: c.replicas, resources: k8sResources(c.resources) };

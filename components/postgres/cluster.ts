@@ -15,7 +15,8 @@ import {
     type TenantConfig,
 } from "../config";
 import { MANAGED_BY } from "../namespace";
-import { credentialItem, readItemFields } from "../onepassword";
+import { credentialItem } from "../onepassword";
+import { backupCredentialsSecret } from "./backup";
 import { buildClusterSpec, buildScheduledBackupSpec, clusterNames, CNPG_API_VERSION } from "./spec";
 
 export interface PostgresClusterArgs {
@@ -98,27 +99,15 @@ export class PostgresCluster extends pulumi.ComponentResource {
 
         const dependsOn: pulumi.Resource[] = [args.operator, superuserSecret];
         if (pg.backup) {
-            const creds = pg.backup.credentials;
-            const [accessKey, secretKey] = readItemFields(
-                args.vaultUuid,
-                itemTitle(args.onepassword, creds.item),
-                [creds.accessKeyField, creds.secretKeyField],
-                args.opProvider,
-            );
             dependsOn.push(
-                new k8s.core.v1.Secret(
-                    names.backupSecret,
+                backupCredentialsSecret(
                     {
-                        metadata: {
-                            name: names.backupSecret,
-                            namespace: pg.namespace,
-                            labels: MANAGED_BY,
-                        },
-                        type: "Opaque",
-                        stringData: {
-                            ACCESS_KEY_ID: accessKey ?? "",
-                            ACCESS_SECRET_KEY: secretKey ?? "",
-                        },
+                        name: names.backupSecret,
+                        namespace: pg.namespace,
+                        backup: pg.backup,
+                        onepassword: args.onepassword,
+                        vaultUuid: args.vaultUuid,
+                        opProvider: args.opProvider,
                     },
                     k8sOpts,
                 ),
