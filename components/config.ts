@@ -330,6 +330,8 @@ const tenantSchema = z.strictObject({
             }),
         )
         .min(1, { error: "must list at least one database" }),
+    /** Change to generate a new password for the role (and roll Harbor's pods for the harbor tenant). */
+    passwordRotation: z.string().min(1).optional(),
     /** sslmode clients should use; written to the 1Password item and connection secrets. */
     sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
     pooler: poolerSchema.prefault({}),
@@ -782,7 +784,8 @@ function validateApps(cfg: PlatformConfig): Problem[] {
     return problems;
 }
 
-/** Title of a 1Password item under this stack's prefix. */
+/** Title of a 1Password item: under this stack's prefix, or absolute when it starts with "/". */
 export function itemTitle(op: OnePasswordConfig, relative: string): string {
-    return `${op.itemPrefix}/${relative}`;
+    // A leading "/" names an item outside this stack's prefix, e.g. the infra stack's MinIO item.
+    return relative.startsWith("/") ? relative.slice(1) : `${op.itemPrefix}/${relative}`;
 }

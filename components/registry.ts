@@ -70,6 +70,9 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
             password: tenant.password,
         },
         redis: { address: dragonfly.address, password: dragonfly.password },
+        credentialsRevision: `db=${tenantCfg.passwordRotation ?? "0"},redis=${
+            (cfg.dragonfly?.mode === "managed" ? cfg.dragonfly.passwordRotation : undefined) ?? "0"
+        }`,
         dependsOn: [...tenant.ready, ...(tenant.pooler ? [tenant.pooler] : []), ...dragonfly.ready],
         k8sProvider: ctx.k8sProvider,
         opProvider: ctx.opProvider,
@@ -93,7 +96,8 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                 gc: hp.gc,
                 imports: hp.imports,
             },
-            { dependsOn: [harbor.release] },
+            // Harbor's API is reached at externalURL, through the route.
+            { dependsOn: [harbor.release, harbor.route] },
         );
         const robots: Record<string, string> = {};
         for (const project of hp.projects) {

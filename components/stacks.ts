@@ -48,10 +48,11 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             onepassword: cfg.onepassword,
             vaultUuid: vault,
             operator: operator.release,
+            namespaceResource: pg.namespace === cfg.cnpg.namespace ? operator.namespace : undefined,
             k8sProvider: providers.k8s,
             opProvider: providers.onepassword,
         },
-        { dependsOn: pg.namespace === cfg.cnpg.namespace ? [operator] : [] },
+        {},
     );
 
     const tenants = cfg.tenants.map(
@@ -63,6 +64,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
                     postgres: pg,
                     onepassword: cfg.onepassword,
                     vaultUuid: vault,
+                    namespace: shared.namespaceResource,
                     cluster: shared.cluster,
                     operator: operator.release,
                     poolerAuthRole: shared.poolerAuthRole,

@@ -231,6 +231,13 @@ interface RegisterResourceRequest {
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }) => void): void };
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
+interface ReadResourceRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+    getProperties(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
 interface InvokeRequest {
     getTok(): string;
     getArgs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
@@ -266,6 +273,31 @@ class RecordingMonitor extends MockMonitor {
             urn,
         });
         return super.registerResource(req, callback);
+    }
+
+    /** Reads (StackReference, `.get`) are registrations too: record them. */
+    public override async readResource(
+        req: Parameters<MockMonitor["readResource"]>[0],
+        callback: Parameters<MockMonitor["readResource"]>[1],
+    ): Promise<void> {
+        const r = req as ReadResourceRequest;
+        const parent = r.getParent();
+        const urn = mockUrn(parent, r.getType(), r.getName());
+        this.registrations.push({
+            type: r.getType(),
+            name: r.getName(),
+            custom: true,
+            parent: parent ? urnToRef(parent) : undefined,
+            dependencies: [...new Set(r.getDependenciesList().map(urnToRef))].sort(),
+            protect: false,
+            retainOnDelete: false,
+            inputs: pulumi.runtime.deserializeProperties(r.getProperties()) as Record<
+                string,
+                unknown
+            >,
+            urn,
+        });
+        return super.readResource(req, callback);
     }
 
     public override async invoke(

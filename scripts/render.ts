@@ -118,7 +118,11 @@ function manifests(regs: Registration[]): string {
         }
         return 0;
     });
-    return objects.map((o) => YAML.stringify(sortKeys(o), { lineWidth: 0 })).join("---\n");
+    // YAML 1.1 output quotes strings such as "on" or "yes" that kubectl's YAML 1.1 parser would
+    // otherwise read as booleans.
+    return objects
+        .map((o) => YAML.stringify(sortKeys(o), { lineWidth: 0, version: "1.1" }))
+        .join("---\n");
 }
 
 function releases(regs: Registration[]): Record<string, string> {

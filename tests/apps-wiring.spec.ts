@@ -87,6 +87,14 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
         run = await runStack("apps", appsConfig(), { [INFRA_STACK]: infraOutputs() });
     });
 
+    it("reads the co-located cluster's MinIO credentials from the infra item (absolute title)", () => {
+        const titles = run.result.invocations
+            .filter((i) => i.token === "onepassword:index/getItem:getItem")
+            .map((i) => i.inputs.title);
+        assert.ok(titles.includes("kubernetes/infra/cloudnative-pg/minio"), titles.join(", "));
+        assert.ok(!titles.includes("kubernetes/apps/cloudnative-pg/minio"));
+    });
+
     it("builds the pull secret from harbor-robot-<project> for the infra's Harbor hostname", () => {
         const lookups = run.result.invocations
             .filter((i) => i.token === "onepassword:index/getItem:getItem")

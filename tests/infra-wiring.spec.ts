@@ -1,5 +1,12 @@
 import { strict as assert } from "node:assert";
-import { plainOccurrences, runStack, SECRET_PREFIX, type Registration } from "./mocks";
+import {
+    plainOccurrences,
+    runStack,
+    SECRET_PREFIX,
+    stackSettings,
+    toConfigMap,
+    type Registration,
+} from "./mocks";
 import type { Run } from "./mocks";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
@@ -137,6 +144,15 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
                 assert.ok(pooler.dependencies.includes(ref(ROLE, "cnpg_pooler_pgbouncer")));
             });
 
+            it("creates its credentials Secret after the cluster's namespace", () => {
+                const secret = run.get(SECRET, `${tenant}-db-credentials`);
+                assert.ok(
+                    secret.dependencies.includes(
+                        ref("kubernetes:core/v1:Namespace", "cnpg-system"),
+                    ),
+                );
+            });
+
             it("stores its credentials in a basic-auth Secret in the cluster namespace and a 1Password item", () => {
                 const s = run.inputs(SECRET, `${tenant}-db-credentials`);
                 assert.equal(s.type, "kubernetes.io/basic-auth");
@@ -164,6 +180,8 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
             it("gets a Pooler <tenant>-pooler on shared-postgres after the operator and the cluster", () => {
                 const p = run.get(POOLER, `${tenant}-pooler`);
                 assert.ok(p.dependencies.includes(ref(RELEASE, "cloudnative-pg")));
+                // CNPG would create cnpg_pooler_pgbouncer itself once it sees a Pooler.
+                assert.ok(p.dependencies.includes(ref(ROLE, "cnpg_pooler_pgbouncer")));
                 assert.ok(p.dependencies.includes(ref(CLUSTER, "shared-postgres")));
                 const spec = run.inputs(POOLER, `${tenant}-pooler`).spec as {
                     cluster: { name: string };
@@ -222,5 +240,30 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
         );
         assert.deepEqual(leaks, []);
         assert.deepEqual(plainOccurrences(run.result.outputs, SECRET_PREFIX), []);
+    });
+});
+
+describe("infra stack with the cluster outside the operator's namespace", () => {
+    it("creates the cluster's namespace itself, protected, and puts the cluster's Secrets after it", async () => {
+        const settings = structuredClone(stackSettings("infra")) as Record<string, any>;
+        settings["platform:postgres"].namespace = "databases";
+        const run = await runStack("infra", toConfigMap(settings));
+        const ns = run.get("kubernetes:core/v1:Namespace", "databases");
+        assert.equal(ns.parent, "platform:postgres:Cluster::shared-postgres");
+        assert.equal(ns.protect, true);
+        assert.equal(run.get("kubernetes:core/v1:Namespace", "cnpg-system").protect, false);
+        for (const secret of [
+            "shared-postgres-superuser",
+            "shared-postgres-backup-s3",
+            "harbor-db-credentials",
+        ]) {
+            assert.ok(
+                run
+                    .get(SECRET, secret)
+                    .dependencies.includes(ref("kubernetes:core/v1:Namespace", "databases")),
+                secret,
+            );
+        }
+        assert.equal((run.inputs(POOLER, "harbor-pooler").metadata as any).namespace, "databases");
     });
 });

@@ -174,6 +174,51 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             ]);
         });
 
+        it("annotates every pod that uses the database or Redis with the credentials revision", () => {
+            const values = run.inputs(RELEASE, "harbor").values as any;
+            for (const c of ["core", "jobservice", "registry", "trivy", "exporter"]) {
+                assert.deepEqual(
+                    values[c].podAnnotations,
+                    { "platform.monosense.io/credentials-revision": "db=0,redis=0" },
+                    c,
+                );
+            }
+            assert.equal(values.portal.podAnnotations, undefined);
+        });
+
+        it("rolls Harbor when the harbor tenant's or Dragonfly's password is rotated", async () => {
+            const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+            s["platform:tenants"][0].passwordRotation = "2026-11";
+            s["platform:dragonfly"].passwordRotation = "r2";
+            const rotated = await runStack("infra", toConfigMap(s));
+            const values = rotated.inputs(RELEASE, "harbor").values as any;
+            assert.deepEqual(values.core.podAnnotations, {
+                "platform.monosense.io/credentials-revision": "db=2026-11,redis=r2",
+            });
+            assert.deepEqual(
+                rotated.inputs("random:index/randomPassword:RandomPassword", "harbor-db-password")
+                    .keepers,
+                { rotation: "2026-11" },
+            );
+            assert.deepEqual(
+                rotated.inputs("random:index/randomPassword:RandomPassword", "dragonfly-auth")
+                    .keepers,
+                { rotation: "r2" },
+            );
+        });
+
+        it("protects the admin password and secretKey against replacement", () => {
+            assert.equal(
+                run.get("random:index/randomPassword:RandomPassword", "harbor-admin-password")
+                    .protect,
+                true,
+            );
+            assert.equal(
+                run.get("random:index/randomPassword:RandomPassword", "harbor-secret-key").protect,
+                true,
+            );
+        });
+
         it("copies the harbor tenant's password into the harbor namespace", () => {
             const db = run.inputs(SECRET, HARBOR_SECRETS.database);
             assert.equal((db.metadata as any).namespace, "harbor");
@@ -194,6 +239,11 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
         it("routes harbor.monosense.io through the configured Gateway after the release", () => {
             const route = run.get(ROUTE, "harbor");
             assert.ok(route.dependencies.includes(ref(RELEASE, "harbor")));
+            const annotations = (run.inputs(ROUTE, "harbor").metadata as any).annotations;
+            assert.equal(
+                annotations["pulumi.com/waitFor"],
+                'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True',
+            );
             const spec = run.inputs(ROUTE, "harbor").spec as any;
             assert.deepEqual(spec.hostnames, ["harbor.monosense.io"]);
             assert.equal(spec.parentRefs[0].name, "envoy-external");
@@ -205,6 +255,8 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
         it("creates the seed projects and robots after the Harbor release", () => {
             for (const p of ["harbor-synergyflow", "harbor-kubekloud"]) {
                 assert.ok(run.get(PROJECT, p).dependencies.includes(ref(RELEASE, "harbor")));
+                // The API is reached through the route, which must be accepted first.
+                assert.ok(run.get(PROJECT, p).dependencies.includes(ref(ROUTE, "harbor")));
             }
             const robot = run.inputs(ROBOT, "harbor-synergyflow-synergyflow-puller");
             assert.equal(robot.project, "synergyflow");

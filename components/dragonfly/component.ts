@@ -86,7 +86,13 @@ export class Dragonfly extends pulumi.ComponentResource {
             const password = new random.RandomPassword(
                 `${cfg.name}-auth`,
                 // Alphanumeric: the chart puts it unescaped into Harbor's redis:// URLs.
-                { length: 32, special: false },
+                {
+                    length: 32,
+                    special: false,
+                    ...(cfg.passwordRotation
+                        ? { keepers: { rotation: cfg.passwordRotation } }
+                        : {}),
+                },
                 { parent: this },
             );
             this.password = pulumi.secret(password.result);

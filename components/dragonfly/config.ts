@@ -139,6 +139,8 @@ const managedSchema = z.strictObject({
         .default([]),
     /** Namespaces whose pods may connect to port 6379 (a NetworkPolicy admits them). */
     clientNamespaces: z.array(dnsLabel()).default(["harbor"]),
+    /** Change to generate a new password (Harbor's pods roll with it). */
+    passwordRotation: z.string().min(1).optional(),
     /** Make the Service a Cilium ClusterMesh global service (the apps stack then stubs it). */
     global: z.boolean().default(false),
     /** 1Password item (relative to onepassword.itemPrefix) the generated password is pushed to. */

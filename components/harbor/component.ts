@@ -34,6 +34,8 @@ export interface HarborArgs {
         password: pulumi.Input<string>;
     };
     redis: { address: string; password: pulumi.Input<string> };
+    /** Non-secret revision of the database and Redis passwords (see HarborRefs.credentialsRevision). */
+    credentialsRevision: string;
     /** What the release waits for: tenant grants, pooler, Dragonfly. */
     dependsOn: pulumi.Resource[];
     k8sProvider: k8s.Provider;
@@ -56,6 +58,8 @@ export const HARBOR_SECRETS = {
 
 export class Harbor extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
+    /** The HTTPRoute; Pulumi waits until the Gateway has accepted it. */
+    public readonly route: k8s.apiextensions.CustomResource;
     public readonly adminPassword: pulumi.Output<string>;
     public readonly url: string;
     public readonly hostname: string;
@@ -69,12 +73,15 @@ export class Harbor extends pulumi.ComponentResource {
 
         const ns = namespace(cfg.namespace, "restricted", true, k8sOpts);
 
-        const generate = (id: string, length: number) =>
+        // `keep`: Harbor only reads the admin password at first start, and encrypts settings with
+        // secretKey; replacing either would leave Harbor and 1Password disagreeing or make stored
+        // credentials unreadable, so they are protected against replacement and deletion.
+        const generate = (id: string, length: number, keep = false) =>
             pulumi.secret(
                 new random.RandomPassword(
                     `harbor-${id}`,
                     { length, special: false },
-                    { parent: this },
+                    { parent: this, protect: keep },
                 ).result,
             );
         const secretOf = (
@@ -92,8 +99,8 @@ export class Harbor extends pulumi.ComponentResource {
                 { ...k8sOpts, dependsOn: [ns] },
             );
 
-        this.adminPassword = generate("admin-password", 24);
-        const secretKey = generate("secret-key", HARBOR_SECRET_LENGTHS.secretKey);
+        this.adminPassword = generate("admin-password", 24, true);
+        const secretKey = generate("secret-key", HARBOR_SECRET_LENGTHS.secretKey, true);
         const coreSecret = generate("core-secret", HARBOR_SECRET_LENGTHS.coreSecret);
         const xsrfKey = generate("xsrf-key", HARBOR_SECRET_LENGTHS.xsrfKey);
         const jobserviceSecret = generate(
@@ -199,6 +206,7 @@ export class Harbor extends pulumi.ComponentResource {
             jobserviceSecret: HARBOR_SECRETS.jobservice,
             registryHttpSecret: HARBOR_SECRETS.registryHttp,
             registryCredentialsSecret: HARBOR_SECRETS.registryCredentials,
+            credentialsRevision: args.credentialsRevision,
         };
 
         this.release = new k8s.helm.v3.Release(
@@ -219,12 +227,23 @@ export class Harbor extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [ns, ...secrets, ...args.dependsOn] },
         );
 
-        new k8s.apiextensions.CustomResource(
+        this.route = new k8s.apiextensions.CustomResource(
             "harbor",
             {
                 apiVersion: "gateway.networking.k8s.io/v1",
                 kind: "HTTPRoute",
-                metadata: { name: "harbor", namespace: cfg.namespace, labels: MANAGED_BY },
+                metadata: {
+                    name: "harbor",
+                    namespace: cfg.namespace,
+                    labels: MANAGED_BY,
+                    annotations: {
+                        // Harbor's API (projects, robots) is reached through this route: wait until
+                        // the Gateway has accepted it.
+                        "pulumi.com/waitFor":
+                            'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True',
+                        "pulumi.com/timeoutSeconds": "600",
+                    },
+                },
                 spec: harborHttpRouteSpec(cfg),
             },
             { ...k8sOpts, dependsOn: [this.release] },

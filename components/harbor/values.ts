@@ -35,6 +35,9 @@ export const HARBOR_SECRET_KEYS = {
 /** The registry's basic-auth user (the htpasswd entry in the credentials Secret is for it). */
 export const HARBOR_REGISTRY_USERNAME = "harbor_registry_user";
 
+/** Pod annotation carrying HarborRefs.credentialsRevision on every pod that uses PostgreSQL or Redis. */
+export const CREDENTIALS_REVISION_ANNOTATION = "platform.monosense.io/credentials-revision";
+
 /** The chart's fixed ClusterIP Service name and port (expose.clusterIP), the HTTPRoute backend. */
 export const HARBOR_SERVICE = { name: "harbor", port: 80 } as const;
 
@@ -102,6 +105,13 @@ export interface HarborRefs {
     registryCredentialsSecret: string;
     /** Secret with REGISTRY_STORAGE_S3_ACCESSKEY / _SECRETKEY; required when storage.type is s3. */
     s3Secret?: string;
+    /**
+     * A non-secret revision of the database and Redis passwords (their rotation settings). The
+     * chart reads those passwords at install/upgrade (Redis through Helm `lookup`) and pods read
+     * them at start; a changed revision changes the pods' annotations, so Helm upgrades and the
+     * pods restart with the new passwords.
+     */
+    credentialsRevision?: string;
 }
 
 type Values = Record<string, unknown>;
@@ -180,6 +190,10 @@ export function harborValues(cfg: HarborConfig, refs: HarborRefs): Values {
         username: "",
         existingSecret: refs.redisSecret,
     };
+    const podAnnotations =
+        refs.credentialsRevision === undefined
+            ? {}
+            : { podAnnotations: { [CREDENTIALS_REVISION_ANNOTATION]: refs.credentialsRevision } };
     const persistence = persistenceValues(cfg);
     if (cfg.storage.type === "s3" && refs.s3Secret !== undefined) {
         const ics = persistence.imageChartStorage as { s3: Values };
@@ -210,6 +224,7 @@ export function harborValues(cfg: HarborConfig, refs: HarborRefs): Values {
         portal: componentValues(c.portal),
         core: {
             ...componentValues(c.core),
+            ...podAnnotations,
             quotaUpdateProvider: cfg.quotaUpdateProvider,
             existingSecret: refs.coreSecret,
             secretName: refs.coreTokenSecret,
@@ -218,12 +233,14 @@ export function harborValues(cfg: HarborConfig, refs: HarborRefs): Values {
         },
         jobservice: {
             ...componentValues(c.jobservice),
+            ...podAnnotations,
             jobLoggers: [...c.jobservice.jobLoggers],
             existingSecret: refs.jobserviceSecret,
             existingSecretKey: HARBOR_SECRET_KEYS.jobservice,
         },
         registry: {
             replicas: c.registry.replicas,
+            ...podAnnotations,
             registry: { resources: k8sResources(c.registry.resources) },
             existingSecret: refs.registryHttpSecret,
             existingSecretKey: HARBOR_SECRET_KEYS.registryHttp,
@@ -238,9 +255,10 @@ export function harborValues(cfg: HarborConfig, refs: HarborRefs): Values {
         trivy: {
             enabled: cfg.trivy.enabled,
             ...componentValues(c.trivy),
+            ...podAnnotations,
             skipUpdate: cfg.trivy.skipUpdate,
         },
-        exporter: componentValues(c.exporter),
+        exporter: { ...componentValues(c.exporter), ...podAnnotations },
         database: {
             type: "external",
             external: {

@@ -14,7 +14,7 @@ import {
     type PostgresConfig,
     type TenantConfig,
 } from "../config";
-import { MANAGED_BY } from "../namespace";
+import { MANAGED_BY, namespace } from "../namespace";
 import { credentialItem } from "../onepassword";
 import { backupCredentialsSecret } from "./backup";
 import { buildClusterSpec, buildScheduledBackupSpec, clusterNames, CNPG_API_VERSION } from "./spec";
@@ -26,6 +26,11 @@ export interface PostgresClusterArgs {
     vaultUuid: pulumi.Input<string>;
     /** The CNPG operator release: CRDs and webhook must exist before any CR. */
     operator: pulumi.Resource;
+    /**
+     * The cluster's namespace when something else creates it (the operator's, when they are the
+     * same). Otherwise the component creates it, protected: it holds the cluster's volumes.
+     */
+    namespaceResource?: k8s.core.v1.Namespace;
     k8sProvider: k8s.Provider;
     opProvider: onepassword.Provider;
 }
@@ -47,6 +52,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
     public readonly poolerAuthRole: postgresql.Role;
     public readonly rwHost: string;
     public readonly namespace: string;
+    /** The namespace object every namespaced child waits for. */
+    public readonly namespaceResource: k8s.core.v1.Namespace;
     public readonly name: string;
 
     constructor(name: string, args: PostgresClusterArgs, opts: pulumi.ComponentResourceOptions) {
@@ -57,6 +64,9 @@ export class PostgresCluster extends pulumi.ComponentResource {
         this.name = pg.name;
         this.namespace = pg.namespace;
         this.rwHost = `${names.rw}.${pg.namespace}.svc`;
+        this.namespaceResource =
+            args.namespaceResource ?? namespace(pg.namespace, "baseline", true, k8sOpts);
+        const inNamespace = { ...k8sOpts, dependsOn: [this.namespaceResource] };
 
         const password = new random.RandomPassword(
             names.superuserSecret,
@@ -76,7 +86,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 type: "kubernetes.io/basic-auth",
                 stringData: { username: "postgres", password: this.superuserPassword },
             },
-            k8sOpts,
+            inNamespace,
         );
 
         credentialItem(
@@ -109,7 +119,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                         vaultUuid: args.vaultUuid,
                         opProvider: args.opProvider,
                     },
-                    k8sOpts,
+                    inNamespace,
                 ),
             );
         }

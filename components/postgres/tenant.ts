@@ -28,6 +28,8 @@ export interface TenantArgs {
     postgres: PostgresConfig;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
+    /** The cluster's namespace: the tenant's Secret lives there. */
+    namespace: pulumi.Resource;
     /** The Cluster CR (Ready) and the operator release. */
     cluster: pulumi.Resource;
     operator: pulumi.Resource;
@@ -70,7 +72,11 @@ export class Tenant extends pulumi.ComponentResource {
         // Alphanumeric: Harbor puts the password unquoted into a key=value DSN.
         const password = new random.RandomPassword(
             `${t.name}-db-password`,
-            { length: 32, special: false },
+            {
+                length: 32,
+                special: false,
+                ...(t.passwordRotation ? { keepers: { rotation: t.passwordRotation } } : {}),
+            },
             { parent: this },
         );
         this.password = pulumi.secret(password.result);
@@ -150,7 +156,7 @@ export class Tenant extends pulumi.ComponentResource {
                 type: "kubernetes.io/basic-auth",
                 stringData: { username: t.role, password: this.password },
             },
-            k8sOpts,
+            { ...k8sOpts, dependsOn: [args.namespace] },
         );
 
         const firstDb = t.databases[0]?.name ?? t.name;
@@ -185,7 +191,9 @@ export class Tenant extends pulumi.ComponentResource {
                     },
                     spec: buildPoolerSpec(pg, t),
                 },
-                { ...k8sOpts, dependsOn: [args.operator, args.cluster] },
+                // After the auth_query role exists: CNPG would otherwise create it itself as soon as
+                // it sees a Pooler, racing the Role below ("role already exists").
+                { ...k8sOpts, dependsOn: [args.operator, args.cluster, args.poolerAuthRole] },
             );
         }
 
