@@ -291,10 +291,7 @@ class RecordingMonitor extends MockMonitor {
             dependencies: [...new Set(r.getDependenciesList().map(urnToRef))].sort(),
             protect: false,
             retainOnDelete: false,
-            inputs: pulumi.runtime.deserializeProperties(r.getProperties()) as Record<
-                string,
-                unknown
-            >,
+            inputs: pulumi.runtime.deserializeProperties(r.getProperties()),
             urn,
         });
         return super.readResource(req, callback);
