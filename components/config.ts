@@ -439,13 +439,36 @@ export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
+/**
+ * Optional sections. Pulumi refuses to run a stack that lacks a key its project declares without
+ * a default, so Pulumi.yaml gives each of these an empty default ("", {} or []), and an empty
+ * value here means the section is not configured.
+ */
+export const OPTIONAL_KEYS: readonly string[] = [
+    "kubeconfig",
+    "postgres",
+    "dragonfly",
+    "harbor",
+    "harborProjects",
+    "infraStack",
+    "knownTenants",
+];
+
+function isEmpty(value: unknown): boolean {
+    if (value === "") return true;
+    if (Array.isArray(value)) return value.length === 0;
+    return typeof value === "object" && value !== null && Object.keys(value).length === 0;
+}
+
 /** Turns Pulumi's flat config map into the object the schema parses. */
 export function rawToObject(raw: Record<string, string>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(raw)) {
         if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
         const key = fullKey.slice(NAMESPACE.length + 1);
-        out[key] = decodeValue(value);
+        const decoded = decodeValue(value);
+        if (OPTIONAL_KEYS.includes(key) && isEmpty(decoded)) continue;
+        out[key] = decoded;
     }
     return out;
 }

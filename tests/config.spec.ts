@@ -349,3 +349,34 @@ describe("config", () => {
         assert.ok(problems.includes("platform:kubeconfig = [secret]: must be a string"));
     });
 });
+
+describe("Pulumi.yaml config declarations", () => {
+    const project = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { default?: unknown; secret?: boolean }>;
+    };
+
+    it("gives every key but platform:role a default (Pulumi refuses stacks missing a declared key without one)", () => {
+        const withoutDefault = Object.entries(project.config)
+            .filter(([, decl]) => decl.default === undefined || decl.default === null)
+            .map(([key]) => key);
+        assert.deepEqual(withoutDefault, ["platform:role"]);
+    });
+
+    it("declares no plaintext default for a secret key (Pulumi would reject it as unencrypted)", () => {
+        for (const [key, decl] of Object.entries(project.config)) {
+            assert.ok(!(decl.secret && decl.default !== undefined), key);
+        }
+    });
+
+    it("treats the empty defaults of optional sections as not configured", () => {
+        const apps = parseConfig(
+            toConfigMap({ "platform:role": "apps", "platform:infraStack": "org/platform/infra" }),
+        );
+        assert.equal(apps.postgres, undefined);
+        assert.equal(apps.harbor, undefined);
+        assert.equal(apps.dragonfly, undefined);
+        assert.equal(apps.harborProjects, undefined);
+        assert.equal(apps.kubeconfig, undefined);
+        assert.equal(apps.knownTenants, undefined);
+    });
+});
