@@ -37,6 +37,11 @@ export interface Invocation {
 }
 
 export interface MockOptions {
+    /**
+     * 1Password items to answer lookups with, by title (label → value); any other title gets
+     * every field in LOOKUP_LABELS. An entry lets a test remove fields from an item.
+     */
+    onePasswordItems?: Record<string, Record<string, string>>;
     project?: string;
     stack: string;
     /** Full config map (`platform:key` → string, objects as JSON). */
@@ -109,9 +114,36 @@ export function urnToRef(urn: string): string {
 /** Fields a 1Password item looked up during a render is given, each `render-secret-<title>/<label>`. */
 const LOOKUP_LABELS = ["username", "password", "accessKey", "secretKey", "credential", "token"];
 
-function onePasswordItem(inputs: Record<string, unknown>): Record<string, unknown> {
+function onePasswordItem(
+    inputs: Record<string, unknown>,
+    items: Record<string, Record<string, string>> | undefined,
+): Record<string, unknown> {
     const title = typeof inputs.title === "string" ? inputs.title : "item";
     const v = (label: string) => `${SECRET_PREFIX}${title}/${label}`;
+    const given = items?.[title];
+    if (given) {
+        return {
+            id: `vaults/render/items/${title}`,
+            uuid: `uuid-${title}`,
+            title,
+            vault: inputs.vault,
+            category: "login",
+            username: "",
+            password: "",
+            sections: [
+                {
+                    id: "render",
+                    label: "render",
+                    fields: Object.entries(given).map(([label, value]) => ({
+                        id: label,
+                        label,
+                        type: "CONCEALED",
+                        value,
+                    })),
+                },
+            ],
+        };
+    }
     return {
         id: `vaults/render/items/${title}`,
         uuid: `uuid-${title}`,
@@ -197,7 +229,7 @@ function resourceState(args: MockResourceArgs, opts: MockOptions): Record<string
     }
 }
 
-function invoke(args: MockCallArgs): Record<string, unknown> {
+function invoke(args: MockCallArgs, opts: MockOptions): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
     switch (args.token) {
         case "onepassword:index/getVault:getVault": {
@@ -205,7 +237,7 @@ function invoke(args: MockCallArgs): Record<string, unknown> {
             return { uuid: `render-vault-${name}`, name, description: "" };
         }
         case "onepassword:index/getItem:getItem":
-            return onePasswordItem(inputs);
+            return onePasswordItem(inputs, opts.onePasswordItems);
         default:
             throw new Error(`unmocked invoke ${args.token}: add it to scripts/mock-runtime.ts`);
     }
@@ -327,7 +359,7 @@ export async function runProgram(program: () => unknown, opts: MockOptions): Pro
             id: args.custom ? `${args.name}-id` : undefined,
             state: resourceState(args, opts),
         }),
-        call: invoke,
+        call: (args) => invoke(args, opts),
     });
     pulumi.runtime.setMockOptions(
         monitor,

@@ -90,11 +90,16 @@ function sortKeys(value: unknown): unknown {
 
 const ref = (r: Registration) => `${r.type}::${r.name}`;
 
+/**
+ * Objects the stack creates itself. Patches (`…Patch` types, e.g. the `default` ServiceAccount's
+ * imagePullSecrets) change objects others own, so they are listed in resources.json only.
+ */
 function isKubernetesObject(r: Registration): boolean {
     return (
         r.custom &&
         r.type.startsWith("kubernetes:") &&
         !r.type.startsWith("kubernetes:helm.sh/") &&
+        !r.type.endsWith("Patch") &&
         typeof r.inputs.apiVersion === "string" &&
         typeof r.inputs.kind === "string"
     );
