@@ -49,6 +49,12 @@ export interface MockOptions {
     secretKeys?: string[];
     /** Outputs returned for `pulumi.StackReference(name)`, by stack name. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /**
+     * Outputs of `stackOutputs[name]` the engine holds as secrets, by stack name: returned wrapped
+     * as secrets and listed in the reference's `secretOutputNames`, so `getOutputDetails` gives
+     * their `secretValue` (not `value`), as for a real stack with a secret output.
+     */
+    secretStackOutputs?: Record<string, string[]>;
     preview?: boolean;
 }
 
@@ -197,7 +203,18 @@ function resourceState(args: MockResourceArgs, opts: MockOptions): Record<string
             return { ...inputs, uuid: `uuid-${args.name}` };
         case "pulumi:pulumi:StackReference": {
             const name = typeof inputs.name === "string" ? inputs.name : "";
-            return { ...inputs, outputs: opts.stackOutputs?.[name] ?? {}, secretOutputNames: [] };
+            const outputs = opts.stackOutputs?.[name] ?? {};
+            const secret = (opts.secretStackOutputs?.[name] ?? []).filter((k) => k in outputs);
+            return {
+                ...inputs,
+                outputs: Object.fromEntries(
+                    Object.entries(outputs).map(([k, v]) => [
+                        k,
+                        secret.includes(k) ? secretValue(v) : v,
+                    ]),
+                ),
+                secretOutputNames: secret,
+            };
         }
         case "tls:index/privateKey:PrivateKey":
             return {
@@ -370,17 +387,47 @@ export async function runProgram(program: () => unknown, opts: MockOptions): Pro
     enableMockFeatures();
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 
+    // A registration whose inputs fail to resolve (an `apply` that throws, e.g. a missing
+    // 1Password field) surfaces only as an unhandled rejection; the engine would fail the update,
+    // so the run fails too, with the root cause. Other listeners (mocha's) are set aside meanwhile.
+    const failures: unknown[] = [];
+    const others = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    const onRejection = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", onRejection);
     let programResult: unknown;
-    await pulumi.runtime.runInPulumiStack(async () => {
-        programResult = await Promise.resolve(program());
-        return programResult as Record<string, unknown>;
-    });
-    await internals.settings.waitForRPCs();
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            programResult = await Promise.resolve(program());
+            return programResult as Record<string, unknown>;
+        });
+        await internals.settings.waitForRPCs();
+        await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", onRejection);
+        for (const listener of others) process.on("unhandledRejection", listener);
+    }
+    if (failures.length > 0) throw new ProgramError(failures);
     return {
         registrations: monitor.registrations,
         invocations: monitor.invocations,
         outputs: await serializeOutputs(programResult),
     };
+}
+
+/** The program failed while resources were being registered; `message` is the root cause. */
+export class ProgramError extends Error {
+    constructor(public readonly failures: unknown[]) {
+        const causes = [...new Set(failures.map(rootCause))];
+        super(causes.join("\n"));
+        this.name = "ProgramError";
+    }
+}
+
+/** "error serializing property "a": error serializing property "b": <cause>" → <cause>. */
+function rootCause(reason: unknown): string {
+    const text = reason instanceof Error ? reason.message : String(reason);
+    return text.replace(/^(error serializing property "[^"]*": )+/, "");
 }
 
 /** Stack outputs serialized like the engine stores them (secrets keep their marker). */

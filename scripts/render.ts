@@ -321,6 +321,8 @@ if (require.main === module) {
         (code) => process.exit(code),
         (err: unknown) => {
             if (err instanceof ConfigError) console.error(err.message);
+            else if (err instanceof ProgramError)
+                console.error(`render: the program failed:\n${err.message}`);
             else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
             process.exit(1);
         },

@@ -8,6 +8,8 @@ import {
     type Registration,
 } from "./mocks";
 import type { Run } from "./mocks";
+import { stackConfig } from "./mocks";
+import { runProgram } from "../scripts/mock-runtime";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
@@ -265,5 +267,28 @@ describe("infra stack with the cluster outside the operator's namespace", () => 
             );
         }
         assert.equal((run.inputs(POOLER, "harbor-pooler").metadata as any).namespace, "databases");
+    });
+});
+
+describe("1Password lookups", () => {
+    it("fails the deployment naming the item and the missing field", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const program = require("../index") as () => unknown;
+        await assert.rejects(
+            runProgram(program, {
+                stack: "infra",
+                config: stackConfig("infra"),
+                onePasswordItems: {
+                    "kubernetes/infra/cloudnative-pg/minio": { accessKey: "AKIA-render" },
+                },
+            }),
+            (err: Error) => {
+                assert.equal(
+                    err.message,
+                    '1Password item "kubernetes/infra/cloudnative-pg/minio" has no field "secretKey"; add it in the vault (fields expected: accessKey, secretKey)',
+                );
+                return true;
+            },
+        );
     });
 });
