@@ -12,7 +12,12 @@ import {
     type PlatformConfig,
 } from "../components/config";
 import { robotCredentials } from "../components/apps/application";
-import { globalServices, infraProblems, parseInfraOutputs } from "../components/apps/infra";
+import {
+    globalServices,
+    infraProblems,
+    parseInfraOutputs,
+    pullRobotItem,
+} from "../components/apps/infra";
 import {
     buildColocatedClusterSpec,
     buildColocatedScheduledBackupSpec,
@@ -381,6 +386,64 @@ describe("apps checks against the infra stack's outputs", () => {
             'platform:applications[0].database = "gitlabhq_production": is not a database of tenant "keycloak"; its databases: keycloak',
         ]);
     });
+
+    const withProjects = (projects: string[], robotItems: Record<string, string> = {}) =>
+        parseInfraOutputs({ ...INFRA, harborProjects: { projects, robotItems } });
+    const misspelt = () => {
+        const bad = structuredClone(cfg);
+        const synergyflow = bad.applications[1];
+        assert.ok(synergyflow);
+        assert.equal(synergyflow.harborProject, "synergyflow");
+        synergyflow.harborProject = "synergyflw";
+        return bad;
+    };
+
+    it("names a Harbor project the infra stack does not manage, listing its projects", () => {
+        const infraWith = withProjects(["synergyflow", "kubekloud"]);
+        assert.deepEqual(infraProblems(cfg, infraWith), []);
+        assert.deepEqual(infraProblems(misspelt(), infraWith).map(formatProblem), [
+            'platform:applications[1].harborProject = "synergyflw": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: synergyflow, kubekloud (add it to platform:harborProjects on infra)',
+        ]);
+        assert.deepEqual(infraProblems(cfg, withProjects([])).map(formatProblem), [
+            'platform:applications[1].harborProject = "synergyflow": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: none (add it to platform:harborProjects on infra)',
+            'platform:applications[2].harborProject = "kubekloud": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: none (add it to platform:harborProjects on infra)',
+        ]);
+    });
+
+    it("leaves Harbor projects unchecked when the infra stack exports no harborProjects", () => {
+        assert.equal(infra.harborProjects, undefined);
+        assert.deepEqual(infraProblems(misspelt(), infra), []);
+    });
+
+    it("reads harborProjects (projects in order, robot items by project/robot)", () => {
+        const view = parseInfraOutputs({
+            ...INFRA,
+            harborProjects: {
+                projects: ["synergyflow", "kubekloud", 3],
+                robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud", bad: 1 },
+            },
+        });
+        assert.deepEqual(view.harborProjects, {
+            projects: ["synergyflow", "kubekloud"],
+            robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud" },
+        });
+    });
+
+    it("takes the pull robot's item from robotItems: the project's first robot, whatever the key order", () => {
+        const view = withProjects(["synergyflow", "kubekloud", "tools"], {
+            // Keys sorted, as the engine returns them: ci-pusher is the second robot.
+            "synergyflow/ci-pusher": "harbor-robot-synergyflow-ci-pusher",
+            "synergyflow/synergyflow-puller": "harbor-robot-synergyflow",
+            "kubekloud/kubekloud-puller": "vault-items/kubekloud-pull",
+        });
+        assert.equal(pullRobotItem(view, "synergyflow"), "harbor-robot-synergyflow");
+        assert.equal(pullRobotItem(view, "kubekloud"), "vault-items/kubekloud-pull");
+        // A project without robots, and an older infra stack: the conventional title.
+        assert.equal(pullRobotItem(view, "tools"), "harbor-robot-tools");
+        assert.equal(pullRobotItem(infra, "kubekloud"), "harbor-robot-kubekloud");
+        // "synergy/" is not a prefix match for "synergyflow/...".
+        assert.equal(pullRobotItem(view, "synergy"), "harbor-robot-synergy");
+    });
 });
 
 describe("Harbor robot credentials", () => {
@@ -416,6 +479,33 @@ describe("Harbor robot credentials", () => {
                 message:
                     'platform:applications[1].harborProject = "nope": 1Password item "harbor-robot-nope" could not be read from vault "Infra" (error finding item: 404 not found). Create the Harbor robot account for project "nope" and store it in vault "Infra" as item "harbor-robot-nope" with fields username (e.g. "robot$nope+nope-puller") and password (the robot\'s secret); issue 5 automates this.',
             },
+        );
+    });
+
+    it("reads the item the infra stack names, and names it when it is missing", async () => {
+        const titles: string[] = [];
+        await robotCredentials(
+            (_vault, title) => {
+                titles.push(title);
+                return item({ username: "robot$kubekloud+kubekloud-puller", password: "tok" });
+            },
+            "uuid",
+            "Infra",
+            "kubekloud",
+            2,
+            "vault-items/kubekloud-pull",
+        );
+        assert.deepEqual(titles, ["vault-items/kubekloud-pull"]);
+        await assert.rejects(
+            robotCredentials(
+                () => Promise.reject(new Error("404")),
+                "uuid",
+                "Infra",
+                "kubekloud",
+                2,
+                "vault-items/kubekloud-pull",
+            ),
+            /item "vault-items\/kubekloud-pull" could not be read from vault "Infra" \(404\)\. .* as item "vault-items\/kubekloud-pull"/,
         );
     });
 

@@ -3,7 +3,8 @@
  *
  * - the namespace, with Pod Security Admission labels;
  * - `harbor-pull`, a `kubernetes.io/dockerconfigjson` Secret built from the Harbor project's robot
- *   account (1Password item `harbor-robot-<project>`), set as the `default` ServiceAccount's
+ *   account (the 1Password item the infra stack exports for the project's first robot, by default
+ *   `harbor-robot-<project>`), set as the `default` ServiceAccount's
  *   imagePullSecret through a server-side-apply patch;
  * - `<app>-database`, the connection Secret (host, port, database, username, password, sslmode,
  *   uri, dsn; all secret): through the infra tenant's global pooler Service, or to its co-located
@@ -46,8 +47,9 @@ function itemField(item: onepassword.GetItemResult, label: string): string | und
 }
 
 /**
- * The robot account of a Harbor project from its 1Password item. A missing item or field fails
- * with a message naming the item title and how to create it.
+ * The robot account of a Harbor project from its 1Password item (`title`, by default
+ * `harbor-robot-<project>`). A missing item or field fails with a message naming the item title
+ * and how to create it.
  */
 export async function robotCredentials(
     lookup: ItemLookup,
@@ -55,15 +57,15 @@ export async function robotCredentials(
     vaultName: string,
     project: string,
     appIndex: number,
+    title = robotItemTitle(project),
 ): Promise<{ username: string; password: string }> {
-    const title = robotItemTitle(project);
     let item: onepassword.GetItemResult;
     try {
         item = await lookup(vaultUuid, title);
     } catch (e) {
         const cause = e instanceof Error ? e.message.split("\n")[0] : String(e);
         throw new Error(
-            robotItemMissingMessage(appIndex, project, vaultName, cause ?? "not found"),
+            robotItemMissingMessage(appIndex, project, vaultName, cause ?? "not found", title),
         );
     }
     const username = itemField(item, "username");
@@ -78,6 +80,7 @@ export async function robotCredentials(
                 project,
                 vaultName,
                 `it has no field ${missing.map((m) => `"${m}"`).join(" or ")}`,
+                title,
             ),
         );
     }
@@ -89,6 +92,8 @@ export interface ApplicationArgs {
     /** Position in platform:applications, for error messages. */
     index: number;
     harborHost: string;
+    /** 1Password item of the Harbor project's pull robot (default: `harbor-robot-<project>`). */
+    robotItem?: string;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Output<string>;
     /** A shared tenant's connection (from the infra stack's outputs). */
@@ -125,7 +130,14 @@ export class Application extends pulumi.ComponentResource {
                     onepassword.getItem({ vault, title }, { provider: args.opProvider }));
             const creds = pulumi.secret(
                 args.vaultUuid.apply((vault) =>
-                    robotCredentials(lookup, vault, args.onepassword.vault, project, args.index),
+                    robotCredentials(
+                        lookup,
+                        vault,
+                        args.onepassword.vault,
+                        project,
+                        args.index,
+                        args.robotItem,
+                    ),
                 ),
             );
             this.pullSecret = new k8s.core.v1.Secret(

@@ -9,11 +9,13 @@
  *   tenants.<name> = {host, port, role, databases[], item, global, service, namespace, sslmode, password (secret)}
  *   harbor = {hostname}                                  (optional; falls back to platform:harborHostname)
  *   dragonfly = {address, service, namespace, global}    (optional)
+ *   harborProjects = {projects[], robotItems{"<project>/<robot>": item title}}
+ *                                                        (optional; older infra stacks lack it)
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type PlatformConfig, type Problem, appNamespace } from "../config";
 import type { GlobalService } from "./spec";
-import { serviceFqdn } from "./spec";
+import { robotItemTitle, serviceFqdn } from "./spec";
 
 export interface InfraTenant {
     name: string;
@@ -38,14 +40,24 @@ export interface InfraDragonfly {
     port: number;
 }
 
+/** The Harbor projects the infra stack manages (platform:harborProjects on infra). */
+export interface InfraHarborProjects {
+    /** Project names, in the infra config's order. */
+    projects: string[];
+    /** 1Password item title of each robot account, by `<project>/<robot>`. */
+    robotItems: Record<string, string>;
+}
+
 export interface InfraView {
     tenants: Record<string, InfraTenant>;
     harborHostname?: string;
     dragonfly?: InfraDragonfly;
+    /** Absent when the infra stack exports no `harborProjects` (an older stack). */
+    harborProjects?: InfraHarborProjects;
 }
 
 /** The top-level infra outputs the apps stack reads. */
-export const INFRA_OUTPUT_NAMES = ["tenants", "harbor", "dragonfly"] as const;
+export const INFRA_OUTPUT_NAMES = ["tenants", "harbor", "dragonfly", "harborProjects"] as const;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 const obj = (v: unknown): Record<string, unknown> =>
@@ -78,9 +90,20 @@ export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
     const dfService = str(df.service);
     const dfNamespace = str(df.namespace);
     const dfAddress = str(df.address);
+    const hp = obj(raw.harborProjects);
     return {
         tenants,
         harborHostname: str(harbor.hostname),
+        harborProjects: Array.isArray(hp.projects)
+            ? {
+                  projects: hp.projects.filter((p): p is string => typeof p === "string"),
+                  robotItems: Object.fromEntries(
+                      Object.entries(obj(hp.robotItems)).filter(
+                          (e): e is [string, string] => typeof e[1] === "string" && e[1] !== "",
+                      ),
+                  ),
+              }
+            : undefined,
         dragonfly:
             dfService && dfNamespace
                 ? {
@@ -92,6 +115,22 @@ export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
                   }
                 : undefined,
     };
+}
+
+/**
+ * The 1Password item of a Harbor project's pull robot, as the infra stack exports it: its first
+ * robot's item (`harbor-robot-<project>`; further robots get `harbor-robot-<project>-<robot>`).
+ * The engine returns `robotItems` with its keys sorted, not in config order, so the first robot
+ * is recognised by its title being a prefix of every other title of the project (with a single
+ * robot, that robot). Without an entry (older infra stack, or a project without robots), the
+ * conventional `harbor-robot-<project>`.
+ */
+export function pullRobotItem(infra: InfraView, project: string): string {
+    const titles = Object.entries(infra.harborProjects?.robotItems ?? {})
+        .filter(([key]) => key.startsWith(`${project}/`))
+        .map(([, title]) => title);
+    const first = titles.find((t) => titles.every((o) => o.startsWith(t))) ?? titles[0];
+    return first ?? robotItemTitle(project);
 }
 
 /** Every ClusterMesh global service the infra stack exports, sorted by namespace and name. */
@@ -143,7 +182,9 @@ export function tenantConnection(t: InfraTenant, database: string): TenantConnec
 /**
  * Problems between the apps config and the infra stack's outputs, in the config's error format:
  * unknown tenant (listing the known ones), a tenant without a global pooler, a database the tenant
- * does not have, an application namespace that holds an infra global service.
+ * does not have, an application namespace that holds an infra global service, a Harbor project the
+ * infra stack does not manage (only when it exports `harborProjects`; an older stack's missing
+ * project shows as the 1Password lookup error at run time).
  */
 export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] {
     const problems: Problem[] = [];
@@ -157,6 +198,14 @@ export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] 
                 key: `${at}.namespace`,
                 value: appNamespace(app),
                 message: `holds a global service of the infra stack "${stack}" (its ClusterMesh stub lives there); give the application its own namespace`,
+            });
+        }
+        const projects = infra.harborProjects?.projects;
+        if (app.harborProject && projects && !projects.includes(app.harborProject)) {
+            problems.push({
+                key: `${at}.harborProject`,
+                value: app.harborProject,
+                message: `is not a Harbor project of the infra stack "${stack}"; its projects: ${projects.join(", ") || "none"} (add it to platform:harborProjects on infra)`,
             });
         }
         if (!app.tenant) return;

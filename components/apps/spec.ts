@@ -37,8 +37,8 @@ export function robotItemMissingMessage(
     project: string,
     vault: string,
     cause: string,
+    title = robotItemTitle(project),
 ): string {
-    const title = robotItemTitle(project);
     return (
         `platform:applications[${appIndex}].harborProject = "${project}": 1Password item "${title}" ` +
         `could not be read from vault "${vault}" (${cause}). Create the Harbor robot account for project ` +
