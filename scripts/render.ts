@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { ConfigError, parseConfig } from "../components/config";
 import {
+    ProgramError,
     redact,
     runProgram,
     SECRET_PREFIX,
