@@ -2,15 +2,20 @@
  * Apps stack wiring under mocks, with the infra stack's outputs given to the StackReference.
  */
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { readInfraOutputs } from "../components/apps/infra";
+import { runProgram } from "../scripts/mock-runtime";
 import {
     isSecretMarker,
     plainOccurrences,
+    PROJECT_DIR,
+    Run,
     runStack,
     SECRET_PREFIX,
     stackSettings,
     toConfigMap,
     unwrap,
-    type Run,
 } from "./mocks";
 
 const INFRA_STACK = "organization/platform/infra";
@@ -63,9 +68,27 @@ const infraOutputs = (): Record<string, unknown> => ({
         namespace: "dragonfly",
         global: true,
     },
+    harborProjects: {
+        projects: ["synergyflow", "kubekloud"],
+        robotItems: {
+            "kubekloud/kubekloud-puller": "harbor-robot-kubekloud",
+            "synergyflow/synergyflow-puller": "harbor-robot-synergyflow",
+        },
+    },
 });
 
 const appsConfig = () => toConfigMap(stackSettings("apps"));
+
+/** The apps config with applications[1] (synergyflow) naming a misspelt Harbor project. */
+function misspeltProjectConfig(): Record<string, string> {
+    const settings = structuredClone(stackSettings("apps"));
+    const apps = settings["platform:applications"] as Record<string, unknown>[];
+    const synergyflow = apps[1];
+    assert.ok(synergyflow);
+    assert.equal(synergyflow.harborProject, "synergyflow");
+    synergyflow.harborProject = "synergyflw";
+    return toConfigMap(settings);
+}
 
 /**
  * Keys of a Secret's stringData that are not secret. The Kubernetes SDK marks the whole
@@ -271,6 +294,49 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
         ]);
     });
 
+    it("fails the deployment when an application names a Harbor project the infra stack lacks", async () => {
+        await assert.rejects(
+            runStack("apps", misspeltProjectConfig(), { [INFRA_STACK]: infraOutputs() }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /platform:applications\[1\]\.harborProject = "synergyflw": is not a Harbor project of the infra stack "organization\/platform\/infra"; its projects: synergyflow, kubekloud \(add it to platform:harborProjects on infra\)/,
+                );
+                return true;
+            },
+        );
+    });
+
+    it("leaves an unknown Harbor project to the 1Password lookup when the infra stack exports no harborProjects", async () => {
+        const outputs = infraOutputs();
+        delete outputs.harborProjects;
+        // No ConfigError: the item named after the project is looked up (and would be missing).
+        const r = await runStack("apps", misspeltProjectConfig(), { [INFRA_STACK]: outputs });
+        const titles = r.result.invocations
+            .filter((i) => i.token === "onepassword:index/getItem:getItem")
+            .map((i) => i.inputs.title);
+        assert.ok(titles.includes("harbor-robot-synergyflw"), titles.join(", "));
+        // An item without the robot's fields, as 1Password answers here, fails the run with the
+        // robot item message.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const program = require(path.join(PROJECT_DIR, "index")) as () => unknown;
+        await assert.rejects(
+            runProgram(program, {
+                stack: "apps",
+                config: misspeltProjectConfig(),
+                stackOutputs: { [INFRA_STACK]: outputs },
+                onePasswordItems: { "harbor-robot-synergyflw": {} },
+            }),
+            (e: Error) => {
+                assert.match(
+                    e.message,
+                    /^platform:applications\[1\]\.harborProject = "synergyflw": 1Password item "harbor-robot-synergyflw" could not be read from vault "Infra" \(it has no field "username" or "password"\)\. Create the Harbor robot account/,
+                );
+                return true;
+            },
+        );
+    });
+
     it("fails the deployment when an application names a tenant the infra stack lacks", async () => {
         const outputs = infraOutputs();
         delete (outputs.tenants as Record<string, unknown>).gitlab;
@@ -284,5 +350,63 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
                 return true;
             },
         );
+    });
+});
+
+describe("apps stack wiring with the infra's tenants output secret (as the engine holds it)", () => {
+    const secretTenants = { [INFRA_STACK]: ["tenants"] };
+
+    it("gives the reference's secret output as secretValue, and readInfraOutputs reads it", async () => {
+        const program = async () => {
+            const infraRef = new pulumi.StackReference(INFRA_STACK);
+            const details = await infraRef.getOutputDetails("tenants");
+            const harbor = await infraRef.getOutputDetails("harbor");
+            const raw = await readInfraOutputs(infraRef);
+            return {
+                tenantsDetails: Object.keys(details),
+                harborDetails: Object.keys(harbor),
+                tenants: Object.keys(raw.tenants as object).sort(),
+            };
+        };
+        const r = new Run(
+            await runProgram(program, {
+                stack: "apps",
+                config: appsConfig(),
+                stackOutputs: { [INFRA_STACK]: infraOutputs() },
+                secretStackOutputs: secretTenants,
+            }),
+        );
+        assert.deepEqual(r.outputs, {
+            tenantsDetails: ["secretValue"],
+            harborDetails: ["value"],
+            tenants: ["gitlab", "harbor"],
+        });
+    });
+
+    let run: Run;
+    before(async () => {
+        run = await runStack(
+            "apps",
+            appsConfig(),
+            { [INFRA_STACK]: infraOutputs() },
+            secretTenants,
+        );
+    });
+
+    it("still builds the tenant connection secret, with the tenant's password, every value secret", () => {
+        const secret = run.get(SECRET, "gitlab-database");
+        assert.deepEqual(plainKeys(secret.inputs.stringData), []);
+        const data = stringDataOf(run, "gitlab-database");
+        assert.equal(data.password, TENANT_PASSWORD);
+        assert.equal(data.host, "gitlab-pooler.cnpg-system.svc.cluster.local");
+        assert.ok(run.has(SERVICE, "cnpg-system/gitlab-pooler"));
+    });
+
+    it("leaks nothing secret into plain inputs or outputs", () => {
+        for (const r of run.registrations) {
+            assert.deepEqual(plainOccurrences(r.inputs, SECRET_PREFIX), [], `${r.type}::${r.name}`);
+            assert.deepEqual(plainOccurrences(r.inputs, TENANT_PASSWORD), []);
+        }
+        assert.deepEqual(plainOccurrences(run.result.outputs, SECRET_PREFIX), []);
     });
 });

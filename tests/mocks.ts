@@ -88,10 +88,12 @@ export async function runStack(
     stack: string,
     config: Record<string, string> = stackConfig(stack),
     stackOutputs: Record<string, Record<string, unknown>> = {},
+    /** Outputs held as secrets, by stack name (see MockOptions.secretStackOutputs). */
+    secretStackOutputs: Record<string, string[]> = {},
 ): Promise<Run> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(PROJECT_DIR, "index")) as () => unknown;
-    return new Run(await runProgram(program, { stack, config, stackOutputs }));
+    return new Run(await runProgram(program, { stack, config, stackOutputs, secretStackOutputs }));
 }
 
 /** Every path inside `value` whose string contains `needle` outside a secret marker. */
