@@ -240,6 +240,14 @@ export const INFRA_OUTPUT_PLACEHOLDERS: Record<string, unknown> = {
         keycloak: placeholderTenant("keycloak", "keycloak", ["keycloak"], "session", false),
     },
     harbor: { hostname: "harbor.monosense.io" },
+    // The seed's platform:harborProjects on infra (Pulumi.infra.yaml): projects and their robots' items.
+    harborProjects: {
+        projects: ["synergyflow", "kubekloud"],
+        robotItems: {
+            "synergyflow/synergyflow-puller": "harbor-robot-synergyflow",
+            "kubekloud/kubekloud-puller": "harbor-robot-kubekloud",
+        },
+    },
 };
 
 export async function render(opts: RenderOptions): Promise<RenderedFiles> {
