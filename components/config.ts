@@ -571,8 +571,6 @@ export function validate(cfg: PlatformConfig): Problem[] {
                 key: "tenants",
                 message: `need a tenant named "${HARBOR_TENANT}" when platform:harbor is set (Harbor's database, role and pooler)`,
             });
-        } else if (problems.length === 0) {
-            problems.push(...harborConnectionProblems(cfg.harbor, tenant, index));
         }
         if (!cfg.dragonfly) {
             problems.push({
@@ -590,8 +588,15 @@ export function validate(cfg: PlatformConfig): Problem[] {
         }
         problems.push(...harborProjectsProblems(cfg.harborProjects));
     }
+    // Budgets last, each only on a config that is otherwise sound: the cluster and tenants first,
+    // then Harbor's pools against its tenant's pooler.
     if (cfg.postgres && problems.length === 0) {
         problems.push(...connectionBudgetProblems(cfg.postgres, cfg.tenants));
+    }
+    const harborIndex = cfg.tenants.findIndex((t) => t.name === HARBOR_TENANT);
+    const harborTenant = cfg.tenants[harborIndex];
+    if (cfg.harbor && harborTenant && problems.length === 0) {
+        problems.push(...harborConnectionProblems(cfg.harbor, harborTenant, harborIndex));
     }
     return problems;
 }

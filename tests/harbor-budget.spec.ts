@@ -10,8 +10,8 @@ function harbor(raw: Record<string, unknown> = {}): HarborConfig {
     });
 }
 
-/** The seed's harbor tenant: role limit 30, 3 PgBouncer instances of 10 server connections each. */
-function tenant(pooler: Partial<TenantConfig["pooler"]> = {}, connectionLimit = 30): TenantConfig {
+/** The committed harbor tenant: 3 PgBouncer instances of 30 server connections each, role limit 90. */
+function tenant(pooler: Partial<TenantConfig["pooler"]> = {}, connectionLimit = 90): TenantConfig {
     return {
         name: "harbor",
         role: "harbor",
@@ -23,21 +23,49 @@ function tenant(pooler: Partial<TenantConfig["pooler"]> = {}, connectionLimit = 
             instances: 3,
             type: "rw",
             poolMode: "session",
-            parameters: { default_pool_size: "10" },
+            parameters: { default_pool_size: "30" },
             ...pooler,
         },
     };
 }
 
 describe("harborConnectionProblems", () => {
-    it("accepts the seed table config: 5 pods × 6 = 30 ≤ 3 × 10 server slots ≤ role limit 30", () => {
+    it("accepts the committed config: 5 pods × 6 = 30 ≤ one instance's 30 server slots ≤ role limit 90", () => {
         const h = harbor();
         assert.deepEqual(harborConnectionProblems(h, tenant(), 0), []);
         const b = harborConnectionBudget(h, tenant());
         assert.deepEqual(
-            [b.podCount, b.clientConnections, b.maxClientConn, b.serverSlots, b.serverCapacity],
-            [5, 30, 100, 30, 30],
+            [
+                b.podCount,
+                b.clientConnections,
+                b.maxClientConn,
+                b.slotsPerInstance,
+                b.serverSlots,
+                b.serverCapacity,
+            ],
+            [5, 30, 100, 30, 90, 30],
         );
+    });
+
+    it("rejects the seed's 3 × 10: all 30 sessions may land on one instance of 10 slots", () => {
+        const problems = harborConnectionProblems(
+            harbor(),
+            tenant({ parameters: { default_pool_size: "10" } }, 30),
+            0,
+        );
+        assert.deepEqual(problems, [
+            {
+                key: "harbor.database.maxOpenConns",
+                value: 6,
+                message:
+                    "core 2 + jobservice 2 + exporter 1 = 5 pods × 6 = 30 client connections, but in session mode each holds " +
+                    "a server connection and connections land on the harbor pooler's 3 instances at random, so one instance " +
+                    "may need them all; one instance has 10 default_pool_size + 0 reserve_pool_size = 10 server slots (role " +
+                    "harbor's connectionLimit 30), so 10 usable; connections beyond them queue and fail after " +
+                    "query_wait_timeout. Lower maxOpenConns to at most 2, or raise tenants[0].pooler.parameters.default_pool_size " +
+                    "to at least 30 (and the role's connectionLimit to instances × that)",
+            },
+        ]);
     });
 
     it("rejects the chart default maxOpenConns 900 with the arithmetic", () => {
@@ -61,26 +89,30 @@ describe("harborConnectionProblems", () => {
                 value: 900,
                 message:
                     "core 2 + jobservice 2 + exporter 1 = 5 pods × 900 = 4500 client connections, but in session mode each " +
-                    "holds a server connection and the harbor pooler has 3 instances × (10 default_pool_size + 0 " +
-                    "reserve_pool_size) = 30 server slots (role harbor's connectionLimit 30), so 30 usable; connections " +
-                    "beyond them queue and fail after query_wait_timeout. Lower maxOpenConns to at most 6",
+                    "holds a server connection and connections land on the harbor pooler's 3 instances at random, so one " +
+                    "instance may need them all; one instance has 30 default_pool_size + 0 reserve_pool_size = 30 server " +
+                    "slots (role harbor's connectionLimit 90), so 30 usable; connections beyond them queue and fail after " +
+                    "query_wait_timeout. Lower maxOpenConns to at most 6, or raise tenants[0].pooler.parameters.default_pool_size " +
+                    "to at least 4500 (and the role's connectionLimit to instances × that)",
             },
         ]);
     });
 
-    it("caps server slots by the role's connectionLimit and shows both", () => {
+    it("caps one instance's slots by the role's connectionLimit and shows both", () => {
         const problems = harborConnectionProblems(
             harbor({ database: { maxOpenConns: 10, maxIdleConns: 2 } }),
-            tenant({ parameters: {} }, 30),
+            tenant({ parameters: { default_pool_size: "50" } }, 30),
             2,
         );
         assert.equal(problems.length, 1);
         assert.equal(
             problems[0]?.message,
             "core 2 + jobservice 2 + exporter 1 = 5 pods × 10 = 50 client connections, but in session mode each holds " +
-                "a server connection and the harbor pooler has 3 instances × (20 default_pool_size + 0 reserve_pool_size) " +
-                "= 60 server slots, capped by role harbor's connectionLimit 30, so 30 usable; connections beyond them " +
-                "queue and fail after query_wait_timeout. Lower maxOpenConns to at most 6",
+                "a server connection and connections land on the harbor pooler's 3 instances at random, so one instance " +
+                "may need them all; one instance has 50 default_pool_size + 0 reserve_pool_size = 50 server slots, capped " +
+                "by role harbor's connectionLimit 30, so 30 usable; connections beyond them queue and fail after " +
+                "query_wait_timeout. Lower maxOpenConns to at most 6, or raise tenants[2].pooler.parameters.default_pool_size " +
+                "to at least 50 (and the role's connectionLimit to instances × that)",
         );
     });
 
@@ -92,16 +124,16 @@ describe("harborConnectionProblems", () => {
         const t = tenant(
             {
                 parameters: {
-                    default_pool_size: "40",
+                    default_pool_size: "140",
                     reserve_pool_size: "10",
                     max_client_conn: "200",
                 },
             },
-            200,
+            500,
         );
         const b = harborConnectionBudget(h, t);
         assert.deepEqual(
-            [b.pods.exporter, b.podCount, b.clientConnections, b.serverSlots],
+            [b.pods.exporter, b.podCount, b.clientConnections, b.slotsPerInstance],
             [0, 4, 160, 150],
         );
         const problems = harborConnectionProblems(h, t, 0);
@@ -112,7 +144,7 @@ describe("harborConnectionProblems", () => {
         );
         assert.match(
             problems[0]?.message ?? "",
-            /3 instances × \(40 default_pool_size \+ 10 reserve_pool_size\) = 150 server slots/,
+            /one instance has 140 default_pool_size \+ 10 reserve_pool_size = 150 server slots/,
         );
     });
 

@@ -31,7 +31,7 @@ describe("CNPG builders", () => {
         });
 
         it("sets max_connections from the budgeted value, as a string like every parameter", () => {
-            assert.equal(spec.postgresql.parameters.max_connections, "200");
+            assert.equal(spec.postgresql.parameters.max_connections, "250");
             for (const [k, v] of Object.entries(
                 spec.postgresql.parameters as Record<string, unknown>,
             )) {
@@ -131,7 +131,7 @@ describe("CNPG builders", () => {
             assert.equal(spec.type, "rw");
             assert.deepEqual(spec.pgbouncer, {
                 poolMode: "session",
-                parameters: { default_pool_size: "10", max_client_conn: "100" },
+                parameters: { default_pool_size: "30", max_client_conn: "100" },
             });
             assert.deepEqual(spec.template.spec.containers, []);
             assert.equal(
@@ -175,7 +175,7 @@ describe("CNPG builders", () => {
 describe("connection budget arithmetic", () => {
     it("counts pooler instances × databases × (default + reserve pool) per tenant", () => {
         const b = tenantBudget(harbor!);
-        assert.equal(b.serverConnections, 30);
+        assert.equal(b.serverConnections, 3 * 1 * 30);
         assert.equal(b.authConnections, 3);
         const two = tenantBudget({
             ...harbor!,
@@ -220,10 +220,10 @@ describe("connection budget arithmetic", () => {
 
     it("sums role limits, auth logins and reserves for the cluster", () => {
         const c = clusterBudget(pg, infra.tenants);
-        assert.equal(c.roleLimits, 120);
+        assert.equal(c.roleLimits, 180);
         assert.equal(c.authConnections, 8);
-        assert.equal(c.required, 141);
-        assert.equal(c.maxConnections, 200);
+        assert.equal(c.required, 201);
+        assert.equal(c.maxConnections, 250);
         const custom = clusterBudget(
             { ...pg, parameters: { superuser_reserved_connections: "10" } },
             infra.tenants,

@@ -11,11 +11,12 @@
  *    Pooler Service spreads connections at random over its instances, so one instance may receive
  *    all of them: a connection beyond the limit is refused outright ("no more connections allowed").
  * 2. Session mode (required, see 3): every client connection holds a server connection for its
- *    lifetime, so demand ≤ server slots = min(instances × (default_pool_size + reserve_pool_size),
- *    role connectionLimit). Here the sum over instances is used: a client over the slots of its
- *    instance waits in PgBouncer's queue (query_wait_timeout) instead of failing, and an even
- *    spread is what a pgx pool of many connections gets. The per-tenant check that the slots fit
- *    the role's connectionLimit lives in ../postgres/budget; the message repeats the numbers.
+ *    lifetime, and for the same reason as in 1 one instance may receive all of them, so
+ *    demand ≤ one instance's server slots (default_pool_size + reserve_pool_size) and
+ *    demand ≤ the role's connectionLimit. A client beyond its instance's slots waits in PgBouncer's
+ *    queue for a session to end; Harbor's pools keep their connections (ConnMaxLifetime 5 min), so
+ *    it fails after query_wait_timeout (120 s). The per-tenant check that instances × slots fit
+ *    the role's connectionLimit lives in ../postgres/budget.
  * 3. poolMode must be session: Harbor core runs golang-migrate at every start, which holds a
  *    session-level pg_advisory_lock, and pgx v4 prepares named statements; transaction pooling
  *    hands the unlock and the prepared statements to other server connections.
@@ -36,9 +37,11 @@ export interface HarborConnectionBudget {
     instances: number;
     defaultPoolSize: number;
     reservePoolSize: number;
+    /** Server connections one PgBouncer instance may open: default_pool_size + reserve_pool_size. */
+    slotsPerInstance: number;
     serverSlots: number;
     connectionLimit: number;
-    /** min(serverSlots, connectionLimit) */
+    /** min(slotsPerInstance, connectionLimit): what Harbor can rely on wherever its clients land. */
     serverCapacity: number;
 }
 
@@ -61,7 +64,8 @@ export function harborConnectionBudget(
     const defaultPoolSize = intParam(p, "default_pool_size", PGBOUNCER_DEFAULTS.default_pool_size);
     const reservePoolSize = intParam(p, "reserve_pool_size", PGBOUNCER_DEFAULTS.reserve_pool_size);
     const instances = tenant.pooler.instances;
-    const serverSlots = instances * (defaultPoolSize + reservePoolSize);
+    const slotsPerInstance = defaultPoolSize + reservePoolSize;
+    const serverSlots = instances * slotsPerInstance;
     return {
         pods,
         podCount,
@@ -71,9 +75,10 @@ export function harborConnectionBudget(
         instances,
         defaultPoolSize,
         reservePoolSize,
+        slotsPerInstance,
         serverSlots,
         connectionLimit: tenant.connectionLimit,
-        serverCapacity: Math.min(serverSlots, tenant.connectionLimit),
+        serverCapacity: Math.min(slotsPerInstance, tenant.connectionLimit),
     };
 }
 
@@ -138,18 +143,20 @@ export function harborConnectionProblems(
     }
     if (tenant.pooler.poolMode === "session" && b.clientConnections > b.serverCapacity) {
         const limited =
-            b.serverCapacity < b.serverSlots
+            b.connectionLimit < b.slotsPerInstance
                 ? `, capped by role ${tenant.role}'s connectionLimit ${b.connectionLimit}`
                 : ` (role ${tenant.role}'s connectionLimit ${b.connectionLimit})`;
         problems.push({
             key: "harbor.database.maxOpenConns",
             value: b.maxOpenConns,
             message:
-                `${describeDemand(b, harbor)}, but in session mode each holds a server connection and ${pooler} has ` +
-                `${b.instances} instance${b.instances === 1 ? "" : "s"} × (${b.defaultPoolSize} default_pool_size + ` +
-                `${b.reservePoolSize} reserve_pool_size) = ${b.serverSlots} server slots${limited}, so ${b.serverCapacity} usable; ` +
-                `connections beyond them queue and fail after query_wait_timeout. Lower maxOpenConns to at most ` +
-                `${Math.floor(b.serverCapacity / Math.max(b.podCount, 1))}`,
+                `${describeDemand(b, harbor)}, but in session mode each holds a server connection and connections land on ` +
+                `${pooler}'s ${b.instances} instance${b.instances === 1 ? "" : "s"} at random, so one instance may need them all; ` +
+                `one instance has ${b.defaultPoolSize} default_pool_size + ${b.reservePoolSize} reserve_pool_size = ` +
+                `${b.slotsPerInstance} server slots${limited}, so ${b.serverCapacity} usable; connections beyond them queue ` +
+                `and fail after query_wait_timeout. Lower maxOpenConns to at most ${Math.floor(b.serverCapacity / Math.max(b.podCount, 1))}, ` +
+                `or raise ${at}.pooler.parameters.default_pool_size to at least ${b.clientConnections} ` +
+                `(and the role's connectionLimit to instances × that)`,
         });
     }
     return problems;
