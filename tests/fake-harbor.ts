@@ -81,6 +81,8 @@ class HttpError extends Error {
 export class FakeHarbor {
     readonly username = "admin";
     password = "Harbor12345";
+    /** A valid user without admin rights: Harbor answers its writes with 403 Forbidden. */
+    readonly nonAdmin = { username: "developer", password: "Developer123" };
     robotPrefix = "robot$";
 
     readonly projects = new Map<string, FakeProject>();
@@ -233,10 +235,16 @@ export class FakeHarbor {
                 this.sendError(res, fault.status, "INTERNAL_SERVER_ERROR", "injected failure");
                 return;
             }
-            const expected =
-                "Basic " + Buffer.from(`${this.username}:${this.password}`).toString("base64");
-            if (req.headers.authorization !== expected) {
+            const basic = (user: string, password: string): string =>
+                "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
+            const nonAdmin =
+                req.headers.authorization === basic(this.nonAdmin.username, this.nonAdmin.password);
+            if (req.headers.authorization !== basic(this.username, this.password) && !nonAdmin) {
                 this.sendError(res, 401, "UNAUTHORIZED", "unauthorized");
+                return;
+            }
+            if (nonAdmin && method !== "GET") {
+                this.sendError(res, 403, "FORBIDDEN", "forbidden");
                 return;
             }
             if (!url.pathname.startsWith(PREFIX + "/")) {

@@ -237,7 +237,7 @@ describe("HarborConfig (Pulumi mocks)", function () {
         }
     });
 
-    it("uses the import option for declared imports", async () => {
+    it("sets adopt (never the import option) for declared imports", async () => {
         const imported: Transformed[] = [];
         const adopted = new HarborConfig(
             "adopt",
@@ -254,14 +254,19 @@ describe("HarborConfig (Pulumi mocks)", function () {
             },
         );
         await settled(adopted);
-        const importIds = Object.fromEntries(imported.map((t) => [t.name, t.opts.import]));
-        assert.deepEqual(importIds, {
-            "adopt-synergyflow": "synergyflow",
-            "adopt-synergyflow-synergyflow-puller": "12",
-            "adopt-synergyflow-synergyflow-ci": undefined,
-            "adopt-synergyflow-retention": "4",
-            "adopt-library": undefined,
-            "adopt-gc": "gc-schedule",
+        assert.ok(imported.every((t) => t.opts.import === undefined));
+        const adopt = Object.fromEntries(
+            registered
+                .filter((r) => r.name.startsWith("adopt-"))
+                .map((r) => [r.name, [r.inputs.adopt, r.inputs.adoptId]]),
+        );
+        assert.deepEqual(adopt, {
+            "adopt-synergyflow": [true, undefined],
+            "adopt-synergyflow-synergyflow-puller": [true, 12],
+            "adopt-synergyflow-synergyflow-ci": [false, undefined],
+            "adopt-synergyflow-retention": [true, 4],
+            "adopt-library": [false, undefined],
+            "adopt-gc": [true, undefined],
         });
     });
 

@@ -12,12 +12,11 @@ import {
     HarborClient,
     HarborGcSchedule,
     ProjectProviderInputs,
-    ProjectProviderOutputs,
     ProjectSpec,
     RetentionProviderInputs,
     RetentionProviderOutputs,
     RobotProviderInputs,
-    RobotProviderOutputs,
+    ROBOT_SECRET_OUTPUTS,
     gcScheduleProvider,
     projectProvider,
     retentionPolicyProvider,
@@ -120,6 +119,36 @@ async function rejectsWith(promise: Promise<unknown>, expected: string | RegExp)
     assert.fail(`expected a rejection matching ${String(expected)}`);
 }
 
+/** The exact "already exists" error text for an object that `imports` YAML lines adopt. */
+function alreadyExistsMessage(what: string, imports: string[], note?: string): string {
+    return (
+        `${what} already exists. To adopt it instead of creating it, add it to ` +
+        "platform:harborProjects.imports in the stack config (Pulumi.<stack>.yaml; merge it into " +
+        "the existing platform:harborProjects block) and run `pulumi up`:\n" +
+        "\n" +
+        "  platform:harborProjects:\n" +
+        "    imports:\n" +
+        imports.map((line) => `      ${line}`).join("\n") +
+        (note === undefined ? "" : `\n\n${note}`)
+    );
+}
+
+/**
+ * Every path (e.g. "outs.secret") under which `needle` occurs in `value`, in strings or as part of
+ * any nested value.
+ */
+function pathsContaining(value: unknown, needle: string, at = ""): string[] {
+    if (typeof value === "string") {
+        return value.includes(needle) ? [at] : [];
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) =>
+            pathsContaining(v, needle, at === "" ? key : `${at}.${key}`),
+        );
+    }
+    return [];
+}
+
 describe("Harbor API providers (fake Harbor)", function () {
     this.timeout(10000);
 
@@ -187,6 +216,18 @@ describe("Harbor API providers (fake Harbor)", function () {
             );
             // 4xx responses are not retried.
             assert.equal(fake.count("POST", /^\/projects$/), 1);
+        });
+
+        it("maps 403 to a message naming the needed rights, the credentials and the API URL", async () => {
+            await rejectsWith(
+                robotProvider.create(robotInputs({ ...fake.nonAdmin })),
+                `Harbor API POST ${fake.apiUrl}/robots returned 403 Forbidden (FORBIDDEN: ` +
+                    `forbidden). The user lacks permission: check the Harbor admin username and ` +
+                    `password (1Password item "harbor-core", field "admin_password") (the user ` +
+                    `must be a Harbor system administrator) and the API URL (apiUrl = ` +
+                    `${fake.apiUrl}).`,
+            );
+            assert.equal(fake.count("POST", /^\/robots$/), 1);
         });
 
         it("follows page/page_size pagination using X-Total-Count", async () => {
@@ -265,18 +306,71 @@ describe("Harbor API providers (fake Harbor)", function () {
             assert.equal(gone.id, "");
         });
 
-        it("refuses to create an existing project and says how to import it", async () => {
+        it("refuses to create an existing project and says how to adopt it", async () => {
             fake.seedProject("synergyflow");
             await rejectsWith(
                 p.create(projectInputs()),
-                'Harbor project "synergyflow" already exists; import it instead of creating it: ' +
-                    'set the resource option { import: "synergyflow" } on this resource (type ' +
-                    "pulumi-nodejs:dynamic/harbor:Project, import id synergyflow), or with " +
-                    'HarborConfig add imports: { projects: ["synergyflow"] }. (The `pulumi import ' +
-                    "pulumi-nodejs:dynamic/harbor:Project <name> synergyflow` CLI cannot rebuild a " +
-                    "dynamic provider without its inputs, so use the resource option and remove it " +
-                    "after the next successful `pulumi up`.)",
+                'Harbor project "synergyflow" already exists. To adopt it instead of creating ' +
+                    "it, add it to platform:harborProjects.imports in the stack config " +
+                    "(Pulumi.<stack>.yaml; merge it into the existing platform:harborProjects " +
+                    "block) and run `pulumi up`:\n" +
+                    "\n" +
+                    "  platform:harborProjects:\n" +
+                    "    imports:\n" +
+                    "      projects:\n" +
+                    "        - synergyflow",
             );
+            assert.equal(fake.count("PUT", /.*/), 0);
+        });
+
+        it("adopts an existing project on create and brings it to the declared state", async () => {
+            const existing = fake.seedProject("synergyflow", {
+                auto_scan: "false",
+                prevent_vul: "false",
+                severity: "low",
+            });
+            const inputs = projectInputs({ adopt: true, storageQuotaBytes: 10 * 1024 ** 3 });
+            const created = await p.create(inputs);
+            assert.equal(created.id, "synergyflow");
+            assert.deepEqual(created.outs, { ...inputs, projectId: existing.project_id });
+            assert.equal(fake.projects.size, 1);
+            assert.deepEqual(existing.metadata, {
+                public: "false",
+                auto_scan: "true",
+                prevent_vul: "true",
+                severity: "high",
+                enable_content_trust_cosign: "false",
+            });
+            const quota = [...fake.quotas.values()].find((q) => q.ref.id === existing.project_id)!;
+            assert.equal(quota.hard.storage, 10 * 1024 ** 3);
+            // The engine stores the outs; refresh and the next diff see no drift.
+            const refreshed = await p.read(created.id, created.outs);
+            assert.deepEqual(refreshed.props, created.outs);
+            assert.equal((await p.diff(created.id, refreshed.props, inputs)).changes, false);
+        });
+
+        it("adopts a project that already matches without writing to it", async () => {
+            fake.seedProject("synergyflow", {
+                auto_scan: "true",
+                prevent_vul: "true",
+                severity: "high",
+                enable_content_trust_cosign: "false",
+            });
+            const created = await p.create(projectInputs({ adopt: true }));
+            assert.equal(created.id, "synergyflow");
+            assert.equal(fake.count("PUT", /.*/), 0);
+        });
+
+        it("creates normally when adopt is set but nothing exists", async () => {
+            const created = await p.create(projectInputs({ adopt: true }));
+            assert.equal(created.id, "synergyflow");
+            assert.equal(fake.projects.get("synergyflow")!.project_id, created.outs!.projectId);
+        });
+
+        it("never updates or replaces for a change of adopt", async () => {
+            const created = await p.create(projectInputs());
+            const diff = await p.diff(created.id, created.outs!, projectInputs({ adopt: true }));
+            assert.deepEqual(diff, { changes: false, replaces: [], deleteBeforeReplace: false });
         });
 
         it("reports a rename as a replacement and metadata changes as in-place updates", async () => {
@@ -315,22 +409,6 @@ describe("Harbor API providers (fake Harbor)", function () {
             const diff = await p.diff("synergyflow", olds, {
                 ...projectInputs({ preventVulnerable: false, severity: "low" }),
             });
-            assert.equal(diff.changes, false);
-        });
-
-        it("imports by project name and reproduces the declared inputs", async () => {
-            const project = fake.seedProject("synergyflow", {
-                auto_scan: "true",
-                prevent_vul: "true",
-                severity: "high",
-                enable_content_trust_cosign: "false",
-            });
-            const declared = projectInputs();
-            const imported = await p.read("synergyflow", declared as ProjectProviderOutputs);
-            assert.equal(imported.id, "synergyflow");
-            assert.deepEqual(imported.inputs, declared);
-            assert.equal(imported.props!.projectId, project.project_id);
-            const diff = await p.diff("synergyflow", imported.props!, declared);
             assert.equal(diff.changes, false);
         });
 
@@ -448,19 +526,76 @@ describe("Harbor API providers (fake Harbor)", function () {
             const existing = fake.seedRobot("synergyflow", "synergyflow-puller");
             await rejectsWith(
                 r.create(robotInputs()),
-                `Harbor robot "robot$synergyflow+synergyflow-puller" in project "synergyflow" ` +
-                    `already exists; import it instead of creating it: set the resource option ` +
-                    `{ import: "${existing.id}" } on this resource (type ` +
-                    `pulumi-nodejs:dynamic/harbor:Robot, import id ${existing.id}), or with ` +
-                    `HarborConfig add imports: { robots: { "synergyflow/synergyflow-puller": ` +
-                    `${existing.id} } } (an imported robot's secret is unknown until you change ` +
-                    `"rotation"). (The \`pulumi import pulumi-nodejs:dynamic/harbor:Robot <name> ` +
-                    `${existing.id}\` CLI cannot rebuild a dynamic provider without its inputs, so ` +
-                    "use the resource option and remove it after the next successful `pulumi up`.)",
+                alreadyExistsMessage(
+                    'Harbor robot "robot$synergyflow+synergyflow-puller" in project "synergyflow"',
+                    ["robots:", `  "synergyflow/synergyflow-puller": ${existing.id}`],
+                    "Harbor never reveals an existing robot's secret, so adopting the robot " +
+                        "refreshes it: whatever uses the old secret must switch to the new one.",
+                ),
             );
             const pages = fake.requests.filter((q) => q.method === "GET" && q.path === "/robots");
             assert.equal(pages.length, 2);
             assert.equal(pages[0]!.query.get("q"), "Level=project,ProjectID=1");
+            assert.equal(fake.count("PATCH", /.*/), 0);
+        });
+
+        it("adopts an existing robot on create: same robot, declared state, new secret", async () => {
+            const existing = fake.seedRobot("synergyflow", "synergyflow-puller");
+            const oldSecret = existing.secret;
+            const inputs = robotInputs({
+                adopt: true,
+                adoptId: existing.id,
+                description: "pulls and pushes",
+                access: [
+                    { resource: "repository", action: "pull" },
+                    { resource: "repository", action: "push" },
+                ],
+            });
+            const created = await r.create(inputs);
+            assert.equal(created.id, String(existing.id));
+            assert.equal(fake.robots.size, 1);
+            assert.equal(fake.count("POST", /^\/robots$/), 1); // the 409
+            // Adoption rotates the secret: Pulumi now holds the only valid one.
+            assert.notEqual(created.outs!.secret, oldSecret);
+            assert.equal(created.outs!.secret, existing.secret);
+            assert.deepEqual(created.outs, {
+                ...inputs,
+                robotId: existing.id,
+                fullName: "robot$synergyflow+synergyflow-puller",
+                secret: existing.secret,
+                expiresAt: -1,
+            });
+            assert.equal(existing.description, "pulls and pushes");
+            assert.deepEqual(
+                existing.permissions[0]!.access.map((a) => a.action),
+                ["pull", "push"],
+            );
+            const refreshed = await r.read(created.id, created.outs);
+            assert.deepEqual(refreshed.props, created.outs);
+            assert.equal((await r.diff(created.id, refreshed.props, inputs)).changes, false);
+        });
+
+        it("refuses to adopt a robot whose id differs from the configured one", async () => {
+            const existing = fake.seedRobot("synergyflow", "synergyflow-puller");
+            await rejectsWith(
+                r.create(robotInputs({ adopt: true, adoptId: 999 })),
+                'Cannot adopt Harbor robot "robot$synergyflow+synergyflow-puller": ' +
+                    'platform:harborProjects.imports.robots["synergyflow/synergyflow-puller"] is ' +
+                    `999, but Harbor's id is ${existing.id}. If that is the one to adopt, set the ` +
+                    `entry to ${existing.id} and run \`pulumi up\` again.`,
+            );
+            assert.equal(fake.count("PATCH", /.*/), 0);
+            assert.equal(fake.count("PUT", /.*/), 0);
+        });
+
+        it("never updates or replaces for a change of adopt or adoptId", async () => {
+            const created = await r.create(robotInputs());
+            const diff = await r.diff(
+                created.id,
+                created.outs!,
+                robotInputs({ adopt: true, adoptId: 5 }),
+            );
+            assert.deepEqual(diff, { changes: false, replaces: [], deleteBeforeReplace: false });
         });
 
         it("fails clearly when the project does not exist", async () => {
@@ -470,14 +605,11 @@ describe("Harbor API providers (fake Harbor)", function () {
             );
         });
 
-        it("reads a deleted robot as gone and imports an existing one", async () => {
+        it("refreshes a robot, keeping its secret, and reads a deleted one as gone", async () => {
             const created = await r.create(robotInputs());
             const read = await r.read(created.id, created.outs);
             assert.deepEqual(read.props, created.outs);
-
-            const imported = await r.read(created.id, robotInputs() as RobotProviderOutputs);
-            assert.deepEqual(imported.inputs, robotInputs());
-            assert.equal(imported.props!.secret, "");
+            assert.deepEqual(read.inputs, robotInputs());
 
             await r.delete(created.id, created.outs!);
             assert.equal(fake.robots.size, 0);
@@ -488,6 +620,31 @@ describe("Harbor API providers (fake Harbor)", function () {
                 r.read("robot$synergyflow+x", created.outs),
                 'Harbor robot id must be the numeric robot id (see GET /robots), got "robot$synergyflow+x"',
             );
+        });
+
+        it("keeps the secret only under the robot's additionalSecretOutputs", async () => {
+            const created = await r.create(robotInputs());
+            const read = await r.read(created.id, created.outs);
+            const updated = await r.update(
+                created.id,
+                created.outs!,
+                robotInputs({ rotation: "2025-06", description: "rotated" }),
+            );
+            const results = { created, read, updated };
+            const secrets = [created.outs!.secret, updated.outs!.secret];
+            assert.notEqual(secrets[0], secrets[1]);
+            const allowed = new Set<string>(ROBOT_SECRET_OUTPUTS);
+            for (const secret of [...secrets, connection().password]) {
+                const paths = pathsContaining(results, secret);
+                assert.ok(paths.length > 0, `${secret} never returned`);
+                for (const at of paths) {
+                    // <step>.<outs|props|inputs>.<key>
+                    const [, , key] = at.split(".");
+                    assert.ok(allowed.has(key!), `secret returned under ${at}`);
+                }
+            }
+            // Read's inputs are the declared inputs: never the robot secret.
+            assert.deepEqual(pathsContaining(read.inputs, secrets[0]!), []);
         });
 
         it("rejects a zero duration in check", async () => {
@@ -530,12 +687,44 @@ describe("Harbor API providers (fake Harbor)", function () {
             assert.equal((await g.read("gc-schedule", updated.outs)).id, "");
         });
 
-        it("refuses to overwrite an existing schedule and says how to import it", async () => {
+        it("refuses to overwrite an existing schedule and says how to adopt it", async () => {
             fake.gcSchedule = { type: "Daily", cron: "0 0 0 * * *", parameters: {} };
             await rejectsWith(
                 g.create(gcInputs()),
-                /^A Harbor garbage-collection schedule \("0 0 0 \* \* \*"\) already exists; .*\{ import: "gc-schedule" \}.*imports: \{ gcSchedule: true \}/,
+                alreadyExistsMessage('A Harbor garbage-collection schedule ("0 0 0 * * *")', [
+                    "gcSchedule: true",
+                ]),
             );
+            assert.equal(fake.gcSchedule.cron, "0 0 0 * * *");
+        });
+
+        it("adopts the existing schedule on create and applies the declared one", async () => {
+            fake.gcSchedule = { type: "Daily", cron: "0 0 0 * * *", parameters: {} };
+            const inputs = gcInputs({ adopt: true, deleteUntagged: true, workers: 2 });
+            const created = await g.create(inputs);
+            assert.equal(created.id, "gc-schedule");
+            assert.deepEqual(created.outs, inputs);
+            assert.deepEqual(fake.gcSchedule, {
+                type: "Custom",
+                cron: "0 0 2 * * *",
+                parameters: { delete_untagged: true, workers: 2 },
+            });
+            assert.equal(fake.count("POST", /.*/), 0);
+            const refreshed = await g.read(created.id, created.outs);
+            assert.deepEqual(refreshed.props, created.outs);
+            assert.equal((await g.diff(created.id, refreshed.props, inputs)).changes, false);
+            // Adopting a schedule that already matches writes nothing.
+            fake.requests.length = 0;
+            await g.create(inputs);
+            assert.equal(fake.count("PUT", /.*/), 0);
+            assert.deepEqual(await g.diff(created.id, created.outs, gcInputs()), {
+                changes: true,
+                replaces: [],
+            });
+            assert.deepEqual(await g.diff(created.id, created.outs, { ...inputs, adopt: false }), {
+                changes: false,
+                replaces: [],
+            });
         });
 
         it("rejects a 5-field cron in check and in the resource args", async () => {
@@ -612,7 +801,37 @@ describe("Harbor API providers (fake Harbor)", function () {
             fake.projects.get("synergyflow")!.metadata.retention_id = "42";
             await rejectsWith(
                 t.create(retentionInputs()),
-                /^A tag-retention policy \(id 42\) for Harbor project "synergyflow" already exists; .*\{ import: "42" \}/,
+                alreadyExistsMessage(
+                    'A tag-retention policy (id 42) for Harbor project "synergyflow"',
+                    ["retentions:", "  synergyflow: 42"],
+                ),
+            );
+        });
+
+        it("adopts the project's existing policy on create and applies the declared rule", async () => {
+            // A policy made by hand (here through the API) with other settings.
+            const manual = await t.create(retentionInputs({ keepLatest: 3, tagPattern: "v*" }));
+            const inputs = retentionInputs({ adopt: true, adoptId: Number(manual.id) });
+            const created = await t.create(inputs);
+            assert.equal(created.id, manual.id);
+            assert.deepEqual(created.outs, {
+                ...inputs,
+                retentionId: Number(manual.id),
+                projectId: fake.projects.get("synergyflow")!.project_id,
+            });
+            assert.equal(fake.retentions.size, 1);
+            assert.equal(fake.count("POST", /^\/retentions$/), 1);
+            const refreshed = await t.read(created.id, created.outs);
+            assert.equal(refreshed.props!.keepLatest, 10);
+            assert.equal(refreshed.props!.tagPattern, "**");
+            assert.deepEqual(refreshed.props, created.outs);
+            assert.equal((await t.diff(created.id, refreshed.props, inputs)).changes, false);
+            await rejectsWith(
+                t.create({ ...inputs, adoptId: 7 }),
+                `Cannot adopt the tag-retention policy of Harbor project "synergyflow": ` +
+                    `platform:harborProjects.imports.retentions["synergyflow"] is 7, but Harbor's ` +
+                    `id is ${manual.id}. If that is the one to adopt, set the entry to ` +
+                    `${manual.id} and run \`pulumi up\` again.`,
             );
         });
     });
@@ -636,7 +855,13 @@ describe("Harbor API providers (fake Harbor)", function () {
                 const provider = loaded.handler();
                 const created = await provider.create(robotInputs());
                 assert.equal(created.outs!.fullName, "robot$synergyflow+synergyflow-puller");
-                await rejectsWith(provider.create(robotInputs()), /already exists; import it/);
+                await rejectsWith(
+                    provider.create(robotInputs()),
+                    /already exists\. To adopt it instead of creating it, add it to platform:harborProjects\.imports/,
+                );
+                const adopted = await provider.create(robotInputs({ adopt: true }));
+                assert.equal(adopted.id, created.id);
+                assert.notEqual(adopted.outs!.secret, created.outs!.secret);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }

@@ -44,15 +44,24 @@ export interface ProjectSpec {
     robots: RobotSpec[];
 }
 
-/** Existing Harbor objects to adopt (Pulumi `import` option) instead of creating them. */
+/**
+ * Existing Harbor objects to adopt instead of failing with "already exists" (config
+ * `platform:harborProjects.imports`). The matching resources get `adopt: true`: on create they
+ * take the existing object over and bring it to the declared state. Pulumi's `import` option is
+ * not used: dynamic providers cannot be imported (pulumi/pulumi#16175). Entries only matter when
+ * the resource is created, so they may stay after the first successful `pulumi up`.
+ */
 export interface HarborImports {
     /** Project names. */
     projects?: string[];
-    /** "project/robot" -> numeric Harbor robot id. */
+    /**
+     * "project/robot" -> numeric Harbor robot id (adoption fails if the robot has another id).
+     * Adopting a robot refreshes its secret: Harbor never reveals an existing one.
+     */
     robots?: Record<string, number>;
-    /** project name -> numeric retention policy id (project metadata retention_id). */
+    /** project name -> numeric retention policy id (project metadata retention_id), checked. */
     retentions?: Record<string, number>;
-    /** Adopt the existing GC schedule (import id "gc-schedule"). */
+    /** Adopt the existing GC schedule. */
     gcSchedule?: boolean;
 }
 
@@ -186,11 +195,10 @@ export class HarborConfig extends pulumi.ComponentResource {
             maxAttempts: args.maxAttempts,
             retryBaseDelayMs: args.retryBaseDelayMs,
         };
-        const childOpts = (importId?: string | number): pulumi.CustomResourceOptions => ({
+        const childOpts: pulumi.CustomResourceOptions = {
             parent: this,
             dependsOn: opts?.dependsOn,
-            ...(importId === undefined ? {} : { import: String(importId) }),
-        });
+        };
 
         for (const spec of args.projects) {
             const project = new HarborProject(
@@ -207,13 +215,15 @@ export class HarborConfig extends pulumi.ComponentResource {
                     preventVulnerable: spec.preventVulnerable !== undefined,
                     severity: spec.preventVulnerable?.severity ?? "high",
                     cosignEnforced: spec.cosignEnforced,
+                    adopt: imports.projects?.includes(spec.name) === true,
                 },
-                childOpts(imports.projects?.includes(spec.name) ? spec.name : undefined),
+                childOpts,
             );
             this.projects[spec.name] = project;
 
             for (const robotSpec of spec.robots) {
                 const key = `${spec.name}/${robotSpec.name}`;
+                const robotId = imports.robots?.[key];
                 const robot = new HarborRobot(
                     `${name}-${spec.name}-${robotSpec.name}`,
                     {
@@ -227,8 +237,10 @@ export class HarborConfig extends pulumi.ComponentResource {
                         durationDays: robotSpec.expiresInDays,
                         access: robotAccess(robotSpec.permissions),
                         rotation: robotSpec.rotation ?? "",
+                        adopt: robotId !== undefined,
+                        adoptId: robotId,
                     },
-                    childOpts(imports.robots?.[key]),
+                    childOpts,
                 );
                 this.robots[key] = {
                     fullName: robot.fullName,
@@ -237,6 +249,7 @@ export class HarborConfig extends pulumi.ComponentResource {
             }
 
             if (spec.retention !== undefined) {
+                const retentionId = imports.retentions?.[spec.name];
                 this.retentionPolicies[spec.name] = new HarborRetentionPolicy(
                     `${name}-${spec.name}-retention`,
                     {
@@ -244,16 +257,18 @@ export class HarborConfig extends pulumi.ComponentResource {
                         project: project.name,
                         keepLatest: spec.retention.keepLatest,
                         schedule: spec.retention.schedule,
+                        adopt: retentionId !== undefined,
+                        adoptId: retentionId,
                     },
-                    childOpts(imports.retentions?.[spec.name]),
+                    childOpts,
                 );
             }
         }
 
         this.gcSchedule = new HarborGcSchedule(
             `${name}-gc`,
-            { ...connection, schedule: args.gc.schedule },
-            childOpts(imports.gcSchedule === true ? "gc-schedule" : undefined),
+            { ...connection, schedule: args.gc.schedule, adopt: imports.gcSchedule === true },
+            childOpts,
         );
 
         this.registerOutputs({

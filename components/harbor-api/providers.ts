@@ -20,7 +20,7 @@ export const HARBOR_TYPE_TOKENS = {
     retentionPolicy: "pulumi-nodejs:dynamic/harbor:RetentionPolicy",
 } as const;
 
-/** Import id of the (singleton) GC schedule. */
+/** Resource id of the (singleton) GC schedule. */
 export const GC_SCHEDULE_ID = "gc-schedule";
 
 /** Pulumi's wire value for unknown inputs during preview. */
@@ -91,18 +91,64 @@ function isKnown(value: unknown): boolean {
     return value !== UNKNOWN;
 }
 
-function alreadyExists(
-    what: string,
-    typeToken: string,
-    id: string,
-    harborConfigHint: string,
-): Error {
+/**
+ * Adoption of objects that already exist in Harbor (made by hand, or left over from another
+ * stack). Pulumi's `import` resource option does not work with dynamic providers: on import the
+ * engine calls `read` without the stored inputs, so the serialized provider (`__provider`) is
+ * missing and cannot be rebuilt (pulumi/pulumi#16175). Instead each resource takes `adopt`: when
+ * it is set and `create` finds the object already there, `create` brings the existing object to
+ * the declared state and returns it as if it had created it.
+ */
+export interface AdoptInputs {
+    /** Adopt the object if it already exists instead of failing; only consulted by `create`. */
+    adopt?: boolean;
+    /**
+     * Harbor's id of the object to adopt (robot id, retention id) as listed in the config; when set
+     * and different from what Harbor reports, adoption fails rather than take over another object.
+     */
+    adoptId?: number;
+}
+
+/** Inputs that never cause an update or replacement (they only steer `create`). */
+const ADOPT_KEYS = ["adopt", "adoptId"];
+
+/** Keeps `adopt`/`adoptId` from the previous state so a refresh does not drop them. */
+function adoptionOf(previous: AdoptInputs): AdoptInputs {
+    const out: AdoptInputs = {};
+    if (previous.adopt !== undefined) {
+        out.adopt = previous.adopt;
+    }
+    if (previous.adoptId !== undefined) {
+        out.adoptId = previous.adoptId;
+    }
+    return out;
+}
+
+/**
+ * The error for an object that exists when `adopt` is not set. It gives the YAML to add under
+ * `platform:harborProjects.imports`, which makes HarborConfig set `adopt` on the resource.
+ */
+function alreadyExists(what: string, importsYaml: string[], note?: string): Error {
+    const yaml = ["platform:harborProjects:", "  imports:", ...importsYaml.map((l) => `    ${l}`)];
     return new Error(
-        `${what} already exists; import it instead of creating it: set the resource option ` +
-            `{ import: "${id}" } on this resource (type ${typeToken}, import id ${id}), or with ` +
-            `HarborConfig add ${harborConfigHint}. (The \`pulumi import ${typeToken} <name> ${id}\` ` +
-            `CLI cannot rebuild a dynamic provider without its inputs, so use the resource option ` +
-            `and remove it after the next successful \`pulumi up\`.)`,
+        `${what} already exists. To adopt it instead of creating it, add it to ` +
+            "platform:harborProjects.imports in the stack config (Pulumi.<stack>.yaml; merge it " +
+            "into the existing platform:harborProjects block) and run `pulumi up`:\n\n" +
+            yaml.map((line) => `  ${line}`).join("\n") +
+            (note === undefined ? "" : `\n\n${note}`),
+    );
+}
+
+/** YAML for a string key or list item: quoted unless it is plainly safe. */
+function yamlKey(value: string): string {
+    return /^[a-z0-9][a-z0-9._-]*$/.test(value) ? value : JSON.stringify(value);
+}
+
+function adoptIdMismatch(what: string, configKey: string, declared: number, actual: string): Error {
+    return new Error(
+        `Cannot adopt ${what}: platform:harborProjects.imports.${configKey} is ${declared}, but ` +
+            `Harbor's id is ${actual}. If that is the one to adopt, set the entry to ${actual} and ` +
+            "run `pulumi up` again.",
     );
 }
 
@@ -145,7 +191,7 @@ async function findProjectQuota(
 // Project
 // ---------------------------------------------------------------------------------------------
 
-export interface ProjectProviderInputs extends HarborConnection {
+export interface ProjectProviderInputs extends HarborConnection, AdoptInputs {
     name: string;
     public: boolean;
     /** Storage quota in bytes; -1 = unlimited. */
@@ -164,6 +210,7 @@ export interface ProjectProviderOutputs extends ProjectProviderInputs {
 
 const PROJECT_INPUT_KEYS = [
     ...CONNECTION_KEYS,
+    ...ADOPT_KEYS,
     "name",
     "public",
     "storageQuotaBytes",
@@ -199,6 +246,87 @@ function projectUpdates(olds: ProjectProviderInputs, news: ProjectProviderInputs
         changes.push("severity");
     }
     return changes;
+}
+
+/** The project as Harbor has it, in provider terms (`previous` supplies connection and severity). */
+async function readProjectState(
+    client: HarborClient,
+    name: string,
+    previous: Partial<ProjectProviderOutputs>,
+): Promise<ProjectProviderOutputs | undefined> {
+    const project = await client.getOptional<HarborProjectBody>(
+        `/projects/${encodeURIComponent(name)}`,
+        { headers: { "X-Is-Resource-Name": "true" } },
+    );
+    if (project === undefined) {
+        return undefined;
+    }
+    const quota = await findProjectQuota(client, project.project_id);
+    const metadata = project.metadata ?? {};
+    const severity = (metadata.severity ?? "low") as HarborSeverity;
+    return {
+        ...connectionOf(previous as HarborConnection),
+        ...adoptionOf(previous),
+        name: project.name,
+        public: metadata.public === "true",
+        storageQuotaBytes: quota?.hard?.storage ?? -1,
+        autoScan: metadata.auto_scan === "true",
+        preventVulnerable: metadata.prevent_vul === "true",
+        // Keep the declared severity while blocking is off, so adoption/refresh stay clean.
+        severity:
+            metadata.prevent_vul !== "true" && previous.severity !== undefined
+                ? previous.severity
+                : severity,
+        cosignEnforced: metadata.enable_content_trust_cosign === "true",
+        projectId: project.project_id,
+    };
+}
+
+/** Applies in-place `changes` (from projectUpdates) and returns the project id. */
+async function applyProjectChanges(
+    client: HarborClient,
+    changes: string[],
+    news: ProjectProviderInputs,
+    projectId: number,
+): Promise<number> {
+    const metadataChanged = changes.some((key) =>
+        [...PROJECT_METADATA_KEYS, "severity"].includes(key),
+    );
+    if (metadataChanged) {
+        await client.request("PUT", `/projects/${encodeURIComponent(news.name)}`, {
+            headers: { "X-Is-Resource-Name": "true" },
+            body: { metadata: projectMetadata(news) },
+        });
+    }
+    if (!changes.includes("storageQuotaBytes")) {
+        return projectId;
+    }
+    const project = await getProjectOrThrow(client, news.name);
+    const quota = await findProjectQuota(client, project.project_id);
+    if (quota === undefined) {
+        throw new Error(
+            `Harbor has no storage quota for project "${news.name}" (id ${project.project_id}); ` +
+                `is quota_per_project_enable switched off?`,
+        );
+    }
+    await client.request("PUT", `/quotas/${quota.id}`, {
+        body: { hard: { storage: news.storageQuotaBytes } },
+    });
+    return project.project_id;
+}
+
+/** Adopts an existing project: updates whatever differs from `inputs` (metadata, quota). */
+async function adoptProject(client: HarborClient, inputs: ProjectProviderInputs) {
+    const current = await readProjectState(client, inputs.name, inputs);
+    if (current === undefined) {
+        throw new Error(
+            `Harbor reported project "${inputs.name}" as existing, but GET ` +
+                `${client.url(`/projects/${inputs.name}`)} returned 404`,
+        );
+    }
+    const changes = projectUpdates(current, inputs);
+    const projectId = await applyProjectChanges(client, changes, inputs, current.projectId);
+    return { id: current.name, outs: { ...inputs, projectId } };
 }
 
 export const projectProvider: pulumi.dynamic.ResourceProvider<
@@ -247,12 +375,13 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<
             location = HarborClient.idFromLocation(response.headers);
         } catch (err) {
             if (isHarborStatus(err, 409)) {
-                throw alreadyExists(
-                    `Harbor project "${inputs.name}"`,
-                    HARBOR_TYPE_TOKENS.project,
-                    inputs.name,
-                    `imports: { projects: ["${inputs.name}"] }`,
-                );
+                if (inputs.adopt === true) {
+                    return adoptProject(client, inputs);
+                }
+                throw alreadyExists(`Harbor project "${inputs.name}"`, [
+                    "projects:",
+                    `  - ${yamlKey(inputs.name)}`,
+                ]);
             }
             throw err;
         }
@@ -265,34 +394,12 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<
 
     async read(id: string, props?: ProjectProviderOutputs) {
         const previous = (props ?? {}) as Partial<ProjectProviderOutputs>;
-        const client = clientFor(previous as HarborConnection);
-        const project = await client.getOptional<HarborProjectBody>(
-            `/projects/${encodeURIComponent(id)}`,
-            { headers: { "X-Is-Resource-Name": "true" } },
-        );
-        if (project === undefined) {
+        const state = await readProjectState(clientFor(previous as HarborConnection), id, previous);
+        if (state === undefined) {
             return { id: "", props: {} as ProjectProviderOutputs };
         }
-        const quota = await findProjectQuota(client, project.project_id);
-        const metadata = project.metadata ?? {};
-        const severity = (metadata.severity ?? "low") as HarborSeverity;
-        const state: ProjectProviderOutputs = {
-            ...connectionOf(previous as HarborConnection),
-            name: project.name,
-            public: metadata.public === "true",
-            storageQuotaBytes: quota?.hard?.storage ?? -1,
-            autoScan: metadata.auto_scan === "true",
-            preventVulnerable: metadata.prevent_vul === "true",
-            // Keep the declared severity while blocking is off, so import/refresh stay clean.
-            severity:
-                metadata.prevent_vul !== "true" && previous.severity !== undefined
-                    ? previous.severity
-                    : severity,
-            cosignEnforced: metadata.enable_content_trust_cosign === "true",
-            projectId: project.project_id,
-        };
         return {
-            id: project.name,
+            id: state.name,
             props: state,
             inputs: pick(state, PROJECT_INPUT_KEYS) as ProjectProviderOutputs,
         };
@@ -311,31 +418,12 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<
 
     async update(_id: string, olds: ProjectProviderOutputs, news: ProjectProviderInputs) {
         const client = clientFor(news);
-        const changes = projectUpdates(olds, news);
-        const metadataChanged = changes.some((key) =>
-            [...PROJECT_METADATA_KEYS, "severity"].includes(key),
+        const projectId = await applyProjectChanges(
+            client,
+            projectUpdates(olds, news),
+            news,
+            olds.projectId,
         );
-        if (metadataChanged) {
-            await client.request("PUT", `/projects/${encodeURIComponent(news.name)}`, {
-                headers: { "X-Is-Resource-Name": "true" },
-                body: { metadata: projectMetadata(news) },
-            });
-        }
-        let projectId = olds.projectId;
-        if (changes.includes("storageQuotaBytes")) {
-            const project = await getProjectOrThrow(client, news.name);
-            projectId = project.project_id;
-            const quota = await findProjectQuota(client, projectId);
-            if (quota === undefined) {
-                throw new Error(
-                    `Harbor has no storage quota for project "${news.name}" (id ${projectId}); ` +
-                        `is quota_per_project_enable switched off?`,
-                );
-            }
-            await client.request("PUT", `/quotas/${quota.id}`, {
-                body: { hard: { storage: news.storageQuotaBytes } },
-            });
-        }
         return { outs: { ...news, projectId } };
     },
 
@@ -366,7 +454,7 @@ export interface RobotAccess {
     action: string;
 }
 
-export interface RobotProviderInputs extends HarborConnection {
+export interface RobotProviderInputs extends HarborConnection, AdoptInputs {
     /** Project (name) the robot belongs to. */
     project: string;
     /** Short robot name; Harbor names it `robot$<project>+<name>`. */
@@ -403,6 +491,7 @@ interface HarborRobotBody {
 
 const ROBOT_INPUT_KEYS = [
     ...CONNECTION_KEYS,
+    ...ADOPT_KEYS,
     "project",
     "name",
     "description",
@@ -453,6 +542,108 @@ export async function findProjectRobot(
     return robots.find(matches);
 }
 
+/** The robot as Harbor has it, in provider terms (`previous` supplies connection and secret). */
+function robotState(
+    robot: HarborRobotBody,
+    previous: Partial<RobotProviderOutputs>,
+): RobotProviderOutputs {
+    const permission = (robot.permissions ?? []).find((p) => p.kind === "project");
+    const project = permission?.namespace ?? previous.project ?? "";
+    const marker = `${project}+`;
+    const at = robot.name.indexOf(marker);
+    const name =
+        at >= 0 ? robot.name.slice(at + marker.length) : (robot.name.split("+").pop() ?? "");
+    return {
+        ...connectionOf(previous as HarborConnection),
+        ...adoptionOf(previous),
+        project,
+        name,
+        description: robot.description ?? "",
+        durationDays: robot.duration ?? -1,
+        access: (permission?.access ?? []).map((a) => ({
+            resource: a.resource,
+            action: a.action,
+        })),
+        disabled: robot.disable ?? false,
+        rotation: rotationOf(previous.rotation),
+        robotId: robot.id,
+        fullName: robot.name,
+        // Harbor never returns a secret after creation; keep the one we have (if any).
+        secret: previous.secret ?? "",
+        expiresAt: robot.expires_at ?? -1,
+    };
+}
+
+/** PUTs description, duration, disabled and permissions (Harbor needs the full robot body). */
+async function putRobot(
+    client: HarborClient,
+    current: HarborRobotBody,
+    news: RobotProviderInputs,
+): Promise<void> {
+    const body: HarborRobotBody = {
+        ...current,
+        description: news.description,
+        duration: news.durationDays,
+        disable: news.disabled,
+        permissions: robotPermissions(news),
+    };
+    delete body.secret;
+    await client.request("PUT", `/robots/${current.id}`, { body });
+}
+
+/** Asks Harbor for a new random secret (PATCH with an empty secret) and returns it. */
+async function refreshRobotSecret(client: HarborClient, id: number | string): Promise<string> {
+    const response = await client.request<{ secret?: string }>("PATCH", `/robots/${id}`, {
+        body: {},
+    });
+    const fresh = response.body.secret;
+    if (typeof fresh !== "string" || fresh === "") {
+        throw new Error(`Harbor refreshed robot ${id} but returned no secret`);
+    }
+    return fresh;
+}
+
+/**
+ * Adopts an existing project robot: checks the id from the config (if given), updates whatever
+ * differs from `inputs` and refreshes the secret. Harbor only ever reveals a robot's secret when
+ * it creates or refreshes it, so the old secret is unknowable: adoption rotates it, and whatever
+ * used the old secret must switch to the new one (a secret output of this resource).
+ */
+async function adoptRobot(client: HarborClient, inputs: RobotProviderInputs) {
+    const found = await findProjectRobot(client, inputs.project, inputs.name);
+    if (found === undefined) {
+        throw new Error(
+            `Harbor reported robot "${inputs.name}" in project "${inputs.project}" as existing, ` +
+                `but it is not among the project's robots (GET ${client.url("/robots")})`,
+        );
+    }
+    if (inputs.adoptId !== undefined && inputs.adoptId !== found.id) {
+        throw adoptIdMismatch(
+            `Harbor robot "${found.name}"`,
+            `robots["${inputs.project}/${inputs.name}"]`,
+            inputs.adoptId,
+            String(found.id),
+        );
+    }
+    const current = await client.get<HarborRobotBody>(`/robots/${found.id}`);
+    if (changedKeys(robotState(current, inputs), inputs, ROBOT_EDITABLE_KEYS).length > 0) {
+        await putRobot(client, current, inputs);
+    }
+    const secret = await refreshRobotSecret(client, found.id);
+    const robot = await client.get<HarborRobotBody>(`/robots/${found.id}`);
+    return {
+        id: String(robot.id),
+        outs: {
+            ...inputs,
+            rotation: rotationOf(inputs.rotation),
+            robotId: robot.id,
+            fullName: robot.name,
+            secret,
+            expiresAt: robot.expires_at ?? -1,
+        },
+    };
+}
+
 export const robotProvider: pulumi.dynamic.ResourceProvider<
     RobotProviderInputs,
     RobotProviderOutputs
@@ -492,14 +683,16 @@ export const robotProvider: pulumi.dynamic.ResourceProvider<
             created = response.body;
         } catch (err) {
             if (isHarborStatus(err, 409)) {
+                if (inputs.adopt === true) {
+                    return adoptRobot(client, inputs);
+                }
                 const existing = await findProjectRobot(client, inputs.project, inputs.name);
                 const id = existing ? String(existing.id) : "<robot id from GET /robots>";
                 throw alreadyExists(
                     `Harbor robot "${existing?.name ?? inputs.name}" in project "${inputs.project}"`,
-                    HARBOR_TYPE_TOKENS.robot,
-                    id,
-                    `imports: { robots: { "${inputs.project}/${inputs.name}": ${id} } }` +
-                        ` (an imported robot's secret is unknown until you change "rotation")`,
+                    ["robots:", `  ${JSON.stringify(`${inputs.project}/${inputs.name}`)}: ${id}`],
+                    "Harbor never reveals an existing robot's secret, so adopting the robot " +
+                        "refreshes it: whatever uses the old secret must switch to the new one.",
                 );
             }
             if (isHarborStatus(err, 404)) {
@@ -535,30 +728,7 @@ export const robotProvider: pulumi.dynamic.ResourceProvider<
         if (robot === undefined) {
             return { id: "", props: {} as RobotProviderOutputs };
         }
-        const permission = (robot.permissions ?? []).find((p) => p.kind === "project");
-        const project = permission?.namespace ?? previous.project ?? "";
-        const marker = `${project}+`;
-        const at = robot.name.indexOf(marker);
-        const name =
-            at >= 0 ? robot.name.slice(at + marker.length) : (robot.name.split("+").pop() ?? "");
-        const state: RobotProviderOutputs = {
-            ...connectionOf(previous as HarborConnection),
-            project,
-            name,
-            description: robot.description ?? "",
-            durationDays: robot.duration ?? -1,
-            access: (permission?.access ?? []).map((a) => ({
-                resource: a.resource,
-                action: a.action,
-            })),
-            disabled: robot.disable ?? false,
-            rotation: rotationOf(previous.rotation),
-            robotId: robot.id,
-            fullName: robot.name,
-            // Harbor never returns a secret after creation; keep the one we have (if any).
-            secret: previous.secret ?? "",
-            expiresAt: robot.expires_at ?? -1,
-        };
+        const state = robotState(robot, previous);
         return {
             id: String(robot.id),
             props: state,
@@ -583,28 +753,11 @@ export const robotProvider: pulumi.dynamic.ResourceProvider<
     async update(id: string, olds: RobotProviderOutputs, news: RobotProviderInputs) {
         const client = clientFor(news);
         if (changedKeys(olds, news, ROBOT_EDITABLE_KEYS).length > 0) {
-            const current = await client.get<HarborRobotBody>(`/robots/${id}`);
-            const body: HarborRobotBody = {
-                ...current,
-                description: news.description,
-                duration: news.durationDays,
-                disable: news.disabled,
-                permissions: robotPermissions(news),
-            };
-            delete body.secret;
-            await client.request("PUT", `/robots/${id}`, { body });
+            await putRobot(client, await client.get<HarborRobotBody>(`/robots/${id}`), news);
         }
         let secret = olds.secret;
         if (rotationOf(olds.rotation) !== rotationOf(news.rotation)) {
-            // An empty secret asks Harbor to generate a new random one and return it.
-            const response = await client.request<{ secret?: string }>("PATCH", `/robots/${id}`, {
-                body: {},
-            });
-            const fresh = response.body.secret;
-            if (typeof fresh !== "string" || fresh === "") {
-                throw new Error(`Harbor refreshed robot ${id} but returned no secret`);
-            }
-            secret = fresh;
+            secret = await refreshRobotSecret(client, id);
         }
         const robot = await client.get<HarborRobotBody>(`/robots/${id}`);
         return {
@@ -628,7 +781,7 @@ export const robotProvider: pulumi.dynamic.ResourceProvider<
 // Garbage-collection schedule (singleton)
 // ---------------------------------------------------------------------------------------------
 
-export interface GcScheduleProviderInputs extends HarborConnection {
+export interface GcScheduleProviderInputs extends HarborConnection, AdoptInputs {
     /** 6-field Harbor cron, e.g. "0 0 2 * * *" (daily 02:00 UTC). */
     schedule: string;
     deleteUntagged: boolean;
@@ -637,7 +790,8 @@ export interface GcScheduleProviderInputs extends HarborConnection {
 
 export type GcScheduleProviderOutputs = GcScheduleProviderInputs;
 
-const GC_INPUT_KEYS = [...CONNECTION_KEYS, "schedule", "deleteUntagged", "workers"];
+const GC_EDITABLE_KEYS = ["schedule", "deleteUntagged", "workers"];
+const GC_INPUT_KEYS = [...CONNECTION_KEYS, ...ADOPT_KEYS, ...GC_EDITABLE_KEYS];
 
 interface HarborGcHistory {
     schedule?: { type?: string; cron?: string } | null;
@@ -673,12 +827,24 @@ function gcScheduleBody(inputs: GcScheduleProviderInputs): unknown {
 }
 
 function gcAlreadyScheduled(cron: string): Error {
-    return alreadyExists(
-        `A Harbor garbage-collection schedule ("${cron}")`,
-        HARBOR_TYPE_TOKENS.gcSchedule,
-        GC_SCHEDULE_ID,
-        "imports: { gcSchedule: true }",
-    );
+    return alreadyExists(`A Harbor garbage-collection schedule ("${cron}")`, ["gcSchedule: true"]);
+}
+
+/** Adopts the existing GC schedule: PUTs the declared one unless it is already in place. */
+async function adoptGcSchedule(
+    client: HarborClient,
+    inputs: GcScheduleProviderInputs,
+    existing: { cron: string; deleteUntagged: boolean; workers: number } | undefined,
+) {
+    const current = {
+        schedule: existing?.cron,
+        deleteUntagged: existing?.deleteUntagged,
+        workers: existing?.workers,
+    };
+    if (existing === undefined || changedKeys(current, inputs, GC_EDITABLE_KEYS).length > 0) {
+        await client.request("PUT", "/system/gc/schedule", { body: gcScheduleBody(inputs) });
+    }
+    return { id: GC_SCHEDULE_ID, outs: { ...inputs } };
 }
 
 export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
@@ -704,12 +870,18 @@ export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
         const client = clientFor(inputs);
         const existing = await readGcSchedule(client);
         if (existing !== undefined) {
+            if (inputs.adopt === true) {
+                return adoptGcSchedule(client, inputs, existing);
+            }
             throw gcAlreadyScheduled(existing.cron);
         }
         try {
             await client.request("POST", "/system/gc/schedule", { body: gcScheduleBody(inputs) });
         } catch (err) {
             if (isHarborStatus(err, 409)) {
+                if (inputs.adopt === true) {
+                    return adoptGcSchedule(client, inputs, undefined);
+                }
                 throw gcAlreadyScheduled("unknown");
             }
             throw err;
@@ -728,6 +900,7 @@ export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
         }
         const state: GcScheduleProviderOutputs = {
             ...connectionOf(previous as HarborConnection),
+            ...adoptionOf(previous),
             schedule: current.cron,
             deleteUntagged: current.deleteUntagged,
             workers: current.workers,
@@ -740,7 +913,7 @@ export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
     },
 
     diff(_id: string, olds: GcScheduleProviderOutputs, news: GcScheduleProviderInputs) {
-        const updates = changedKeys(olds, news, GC_INPUT_KEYS);
+        const updates = changedKeys(olds, news, [...GC_EDITABLE_KEYS, ...CONNECTION_KEYS]);
         return Promise.resolve({ changes: updates.length > 0, replaces: [] });
     },
 
@@ -760,7 +933,7 @@ export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
 // Tag retention policy (one per project)
 // ---------------------------------------------------------------------------------------------
 
-export interface RetentionProviderInputs extends HarborConnection {
+export interface RetentionProviderInputs extends HarborConnection, AdoptInputs {
     /** Project (name) the policy belongs to. */
     project: string;
     /** Keep the N most recently pushed artifacts per repository. */
@@ -782,6 +955,7 @@ export interface RetentionProviderOutputs extends RetentionProviderInputs {
 
 const RETENTION_INPUT_KEYS = [
     ...CONNECTION_KEYS,
+    ...ADOPT_KEYS,
     "project",
     "keepLatest",
     "schedule",
@@ -865,6 +1039,71 @@ function assertRetentionId(id: string): void {
     }
 }
 
+/** The policy as Harbor has it, in provider terms (`previous` supplies the connection). */
+function retentionState(
+    id: string,
+    policy: HarborRetentionPolicyBody,
+    project: HarborProjectBody,
+    previous: Partial<RetentionProviderOutputs>,
+): RetentionProviderOutputs {
+    const rule = (policy.rules ?? []).find((r) => r.template === "latestPushedK");
+    const tagSelector = rule?.tag_selectors?.[0];
+    let untagged = false;
+    try {
+        untagged =
+            (JSON.parse(tagSelector?.extras ?? "{}") as { untagged?: unknown }).untagged === true;
+    } catch {
+        untagged = false;
+    }
+    return {
+        ...connectionOf(previous as HarborConnection),
+        ...adoptionOf(previous),
+        project: project.name,
+        keepLatest: Number(rule?.params?.latestPushedK ?? 0),
+        schedule: policy.trigger?.settings?.cron ?? "",
+        tagPattern: tagSelector?.pattern ?? "**",
+        repositoryPattern: rule?.scope_selectors?.repository?.[0]?.pattern ?? "**",
+        includeUntagged: untagged,
+        retentionId: Number(id),
+        projectId: project.project_id,
+    };
+}
+
+/** Adopts a project's existing policy: checks the id from the config and PUTs what differs. */
+async function adoptRetention(
+    client: HarborClient,
+    inputs: RetentionProviderInputs,
+    project: HarborProjectBody,
+    id: string,
+) {
+    if (inputs.adoptId !== undefined && String(inputs.adoptId) !== id) {
+        throw adoptIdMismatch(
+            `the tag-retention policy of Harbor project "${inputs.project}"`,
+            `retentions["${inputs.project}"]`,
+            inputs.adoptId,
+            id,
+        );
+    }
+    assertRetentionId(id);
+    const policy = await client.getOptional<HarborRetentionPolicyBody>(`/retentions/${id}`);
+    if (policy === undefined) {
+        throw new Error(
+            `Harbor project "${inputs.project}" names retention policy ${id} ` +
+                `(metadata retention_id), but GET ${client.url(`/retentions/${id}`)} returned 404`,
+        );
+    }
+    const current = retentionState(id, policy, project, inputs);
+    if (changedKeys(current, inputs, RETENTION_EDITABLE_KEYS).length > 0) {
+        await client.request("PUT", `/retentions/${id}`, {
+            body: retentionBody(inputs, project.project_id, Number(id)),
+        });
+    }
+    return {
+        id,
+        outs: { ...inputs, retentionId: Number(id), projectId: project.project_id },
+    };
+}
+
 export const retentionPolicyProvider: pulumi.dynamic.ResourceProvider<
     RetentionProviderInputs,
     RetentionProviderOutputs
@@ -889,11 +1128,12 @@ export const retentionPolicyProvider: pulumi.dynamic.ResourceProvider<
         const project = await getProjectOrThrow(client, inputs.project);
         const existing = project.metadata?.retention_id;
         if (existing) {
+            if (inputs.adopt === true) {
+                return adoptRetention(client, inputs, project, existing);
+            }
             throw alreadyExists(
                 `A tag-retention policy (id ${existing}) for Harbor project "${inputs.project}"`,
-                HARBOR_TYPE_TOKENS.retentionPolicy,
-                existing,
-                `imports: { retentions: { "${inputs.project}": ${existing} } }`,
+                ["retentions:", `  ${yamlKey(inputs.project)}: ${existing}`],
             );
         }
         const response = await client.request("POST", "/retentions", {
@@ -929,27 +1169,7 @@ export const retentionPolicyProvider: pulumi.dynamic.ResourceProvider<
         if (policy === undefined || project === undefined) {
             return { id: "", props: {} as RetentionProviderOutputs };
         }
-        const rule = (policy.rules ?? []).find((r) => r.template === "latestPushedK");
-        const tagSelector = rule?.tag_selectors?.[0];
-        let untagged = false;
-        try {
-            untagged =
-                (JSON.parse(tagSelector?.extras ?? "{}") as { untagged?: unknown }).untagged ===
-                true;
-        } catch {
-            untagged = false;
-        }
-        const state: RetentionProviderOutputs = {
-            ...connectionOf(previous as HarborConnection),
-            project: project.name,
-            keepLatest: Number(rule?.params?.latestPushedK ?? 0),
-            schedule: policy.trigger?.settings?.cron ?? "",
-            tagPattern: tagSelector?.pattern ?? "**",
-            repositoryPattern: rule?.scope_selectors?.repository?.[0]?.pattern ?? "**",
-            includeUntagged: untagged,
-            retentionId: Number(id),
-            projectId: project.project_id,
-        };
+        const state = retentionState(id, policy, project, previous);
         return {
             id,
             props: state,
@@ -997,6 +1217,12 @@ export interface HarborConnectionArgs {
     maxAttempts?: pulumi.Input<number>;
     /** First retry delay in ms, doubled per retry (default 200). */
     retryBaseDelayMs?: pulumi.Input<number>;
+    /**
+     * Adopt the object if it already exists in Harbor instead of failing with "already exists"
+     * (default false). Only consulted on create; changing it never updates or replaces anything.
+     * This replaces Pulumi's `import` option, which dynamic providers cannot support.
+     */
+    adopt?: pulumi.Input<boolean>;
 }
 
 function connectionInputs(args: HarborConnectionArgs): Record<string, unknown> {
@@ -1006,12 +1232,18 @@ function connectionInputs(args: HarborConnectionArgs): Record<string, unknown> {
         password: pulumi.secret(args.password),
         maxAttempts: args.maxAttempts,
         retryBaseDelayMs: args.retryBaseDelayMs,
+        adopt: args.adopt ?? false,
     };
 }
 
+/** Outputs of every Harbor resource the engine stores as secrets (additionalSecretOutputs). */
+export const HARBOR_SECRET_OUTPUTS = ["password"] as const;
+/** A robot's secret outputs: its secret and the admin password. */
+export const ROBOT_SECRET_OUTPUTS = ["secret", "password"] as const;
+
 function withSecretOutputs(
     opts: pulumi.CustomResourceOptions | undefined,
-    secrets: string[],
+    secrets: readonly string[],
 ): pulumi.CustomResourceOptions {
     return {
         ...opts,
@@ -1044,7 +1276,7 @@ export interface HarborProjectArgs extends HarborConnectionArgs {
     cosignEnforced?: pulumi.Input<boolean>;
 }
 
-/** A Harbor project. Import id: the project name. */
+/** A Harbor project; its id is the project name. `adopt` takes over an existing project. */
 export class HarborProject extends pulumi.dynamic.Resource {
     declare readonly name: pulumi.Output<string>;
     declare readonly public: pulumi.Output<boolean>;
@@ -1070,7 +1302,7 @@ export class HarborProject extends pulumi.dynamic.Resource {
                 cosignEnforced: args.cosignEnforced ?? false,
                 projectId: undefined,
             },
-            withSecretOutputs(opts, ["password"]),
+            withSecretOutputs(opts, HARBOR_SECRET_OUTPUTS),
             "harbor",
             "Project",
         );
@@ -1089,9 +1321,14 @@ export interface HarborRobotArgs extends HarborConnectionArgs {
     disabled?: pulumi.Input<boolean>;
     /** Change this value (e.g. a date) to rotate the secret in place. */
     rotation?: pulumi.Input<string | number>;
+    /** With `adopt`: the robot id expected; adoption fails if Harbor's robot has another. */
+    adoptId?: pulumi.Input<number>;
 }
 
-/** A project-level Harbor robot account. Import id: the numeric Harbor robot id. */
+/**
+ * A project-level Harbor robot account; its id is the numeric Harbor robot id. `adopt` takes over
+ * an existing robot and refreshes its secret (Harbor never reveals an existing one).
+ */
 export class HarborRobot extends pulumi.dynamic.Resource {
     declare readonly project: pulumi.Output<string>;
     declare readonly name: pulumi.Output<string>;
@@ -1124,12 +1361,13 @@ export class HarborRobot extends pulumi.dynamic.Resource {
                 access: args.access,
                 disabled: args.disabled ?? false,
                 rotation: pulumi.output(args.rotation ?? "").apply((r) => String(r)),
+                adoptId: args.adoptId,
                 robotId: undefined,
                 fullName: undefined,
                 secret: undefined,
                 expiresAt: undefined,
             },
-            withSecretOutputs(opts, ["secret", "password"]),
+            withSecretOutputs(opts, ROBOT_SECRET_OUTPUTS),
             "harbor",
             "Robot",
         );
@@ -1145,7 +1383,7 @@ export interface HarborGcScheduleArgs extends HarborConnectionArgs {
     workers?: pulumi.Input<number>;
 }
 
-/** Harbor's garbage-collection schedule (a singleton). Import id: "gc-schedule". */
+/** Harbor's garbage-collection schedule (a singleton, id "gc-schedule"). `adopt` takes it over. */
 export class HarborGcSchedule extends pulumi.dynamic.Resource {
     declare readonly schedule: pulumi.Output<string>;
     declare readonly deleteUntagged: pulumi.Output<boolean>;
@@ -1162,7 +1400,7 @@ export class HarborGcSchedule extends pulumi.dynamic.Resource {
                 deleteUntagged: args.deleteUntagged ?? false,
                 workers: args.workers ?? 1,
             },
-            withSecretOutputs(opts, ["password"]),
+            withSecretOutputs(opts, HARBOR_SECRET_OUTPUTS),
             "harbor",
             "GcSchedule",
         );
@@ -1178,9 +1416,14 @@ export interface HarborRetentionPolicyArgs extends HarborConnectionArgs {
     tagPattern?: pulumi.Input<string>;
     repositoryPattern?: pulumi.Input<string>;
     includeUntagged?: pulumi.Input<boolean>;
+    /** With `adopt`: the retention id expected; adoption fails if the project has another. */
+    adoptId?: pulumi.Input<number>;
 }
 
-/** A project's tag-retention policy. Import id: the numeric retention id (project metadata retention_id). */
+/**
+ * A project's tag-retention policy; its id is the numeric retention id (project metadata
+ * retention_id). `adopt` takes over the project's existing policy.
+ */
 export class HarborRetentionPolicy extends pulumi.dynamic.Resource {
     declare readonly project: pulumi.Output<string>;
     declare readonly keepLatest: pulumi.Output<number>;
@@ -1213,10 +1456,11 @@ export class HarborRetentionPolicy extends pulumi.dynamic.Resource {
                 tagPattern: args.tagPattern ?? "**",
                 repositoryPattern: args.repositoryPattern ?? "**",
                 includeUntagged: args.includeUntagged ?? true,
+                adoptId: args.adoptId,
                 retentionId: undefined,
                 projectId: undefined,
             },
-            withSecretOutputs(opts, ["password"]),
+            withSecretOutputs(opts, HARBOR_SECRET_OUTPUTS),
             "harbor",
             "RetentionPolicy",
         );
