@@ -20,6 +20,7 @@ import {
     parseInfraOutputs,
     readInfraOutputs,
     tenantConnection,
+    pullRobotItem,
 } from "./apps/infra";
 
 export type StackOutputs = Record<string, unknown>;
@@ -163,6 +164,9 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                     app,
                     index,
                     harborHost,
+                    robotItem: app.harborProject
+                        ? pullRobotItem(infra, app.harborProject)
+                        : undefined,
                     onepassword: cfg.onepassword,
                     vaultUuid: vault,
                     tenant: t
