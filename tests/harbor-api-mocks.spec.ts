@@ -1,49 +1,42 @@
-// Builds the HarborConfig component under Pulumi's mock runtime and checks its wiring: type
-// tokens, parents, dependsOn, and that robot secrets only ever travel as secrets.
+// Builds the HarborConfig component under the project's mock runtime (scripts/mock-runtime.ts)
+// and checks its wiring: type tokens, inputs, parents, dependsOn, secret outputs and adoption.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { HarborConfig, HarborConfigArgs } from "../components/harbor-api";
+import {
+    HarborConfig,
+    HarborConfigArgs,
+    HARBOR_SECRET_OUTPUTS,
+    ROBOT_SECRET_OUTPUTS,
+} from "../components/harbor-api";
+import {
+    SECRET_PREFIX,
+    isSecretMarker,
+    runProgram,
+    unwrap,
+    type Registration,
+    type RunResult,
+} from "../scripts/mock-runtime";
 
-interface Registered {
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-}
+const COMPONENT = "platform:harbor:Configuration";
+const PROJECT = "pulumi-nodejs:dynamic/harbor:Project";
+const ROBOT = "pulumi-nodejs:dynamic/harbor:Robot";
+const GC = "pulumi-nodejs:dynamic/harbor:GcSchedule";
+const RETENTION = "pulumi-nodejs:dynamic/harbor:RetentionPolicy";
+const DEPENDENCY = "test:index:Dependency";
 
-interface Transformed {
+/** Resource options a child resource is constructed with (recorded by a transformation). */
+interface ChildOptions {
     type: string;
     name: string;
     opts: pulumi.CustomResourceOptions;
-}
-
-function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) =>
-        output.apply((value) => {
-            resolve(value);
-        }),
-    );
-}
-
-/** Resolves once every child resource of the component has been registered. */
-async function settled(component: HarborConfig): Promise<void> {
-    await Promise.all([
-        ...Object.values(component.projects).map((p) => valueOf(p.id)),
-        ...Object.values(component.robots).flatMap((r) => [valueOf(r.fullName), valueOf(r.secret)]),
-        ...Object.values(component.retentionPolicies).map((p) => valueOf(p.id)),
-        valueOf(component.gcSchedule.id),
-        valueOf(component.urn),
-    ]);
-}
-
-function secretFor(inputs: Record<string, unknown>): string {
-    return `generated-secret-${String(inputs.project)}-${String(inputs.name)}`;
 }
 
 function configArgs(overrides: Partial<HarborConfigArgs> = {}): HarborConfigArgs {
     return {
         apiUrl: "https://harbor.monosense.io/api/v2.0",
         username: "admin",
-        password: pulumi.secret("admin-password"),
+        // Plain on purpose: the Harbor resources must mark it secret themselves.
+        password: "admin-password",
         gc: { schedule: "0 0 2 * * *" },
         projects: [
             {
@@ -78,169 +71,174 @@ function configArgs(overrides: Partial<HarborConfigArgs> = {}): HarborConfigArgs
 
 class Dependency extends pulumi.CustomResource {
     constructor(name: string) {
-        super("test:index:Dependency", name, {});
+        super(DEPENDENCY, name, {});
     }
 }
 
-/** Records the options each child resource is constructed with (the component itself excluded). */
-function recordChildren(into: Transformed[]): pulumi.ResourceTransformation {
-    return (args) => {
-        if (args.type !== "platform:harbor:Configuration") {
-            into.push({
-                type: args.type,
-                name: args.name,
-                opts: args.opts,
-            });
-        }
-        return undefined;
-    };
+interface Built {
+    run: RunResult;
+    children: ChildOptions[];
 }
 
-describe("HarborConfig (Pulumi mocks)", function () {
+/** Runs a program that builds HarborConfig "harbor" (after a dependency) and exports its outputs. */
+async function build(args: HarborConfigArgs): Promise<Built> {
+    const children: ChildOptions[] = [];
+    const run = await runProgram(
+        () => {
+            const dependency = new Dependency("harbor-core");
+            const config = new HarborConfig("harbor", args, {
+                dependsOn: [dependency],
+                transformations: [
+                    (t) => {
+                        if (t.type !== COMPONENT) {
+                            children.push({ type: t.type, name: t.name, opts: t.opts });
+                        }
+                        return undefined;
+                    },
+                ],
+            });
+            return { robots: config.robots, gcSchedule: config.gcSchedule.schedule };
+        },
+        { stack: "test", config: {} },
+    );
+    return { run, children };
+}
+
+function find(run: RunResult, type: string, name: string): Registration {
+    const found = run.registrations.find((r) => r.type === type && r.name === name);
+    assert.ok(found, `${type}::${name} was not registered`);
+    return found;
+}
+
+function inputsOf(run: RunResult, type: string, name: string): Record<string, unknown> {
+    return unwrap(find(run, type, name).inputs) as Record<string, unknown>;
+}
+
+describe("HarborConfig (mock runtime)", function () {
     this.timeout(20000);
 
-    const registered: Registered[] = [];
-    const transformed: Transformed[] = [];
-    let config: HarborConfig;
-    let dependency: pulumi.CustomResource;
+    let built: Built;
+    let run: RunResult;
+    let harbor: Registration[];
 
     before(async () => {
-        registered.length = 0;
-        transformed.length = 0;
-        await pulumi.runtime.setMocks(
-            {
-                newResource(args: pulumi.runtime.MockResourceArgs) {
-                    const inputs = args.inputs as Record<string, unknown>;
-                    registered.push({ type: args.type, name: args.name, inputs });
-                    const state: Record<string, unknown> = { ...inputs };
-                    if (args.type === "pulumi-nodejs:dynamic/harbor:Robot") {
-                        state.robotId = 7;
-                        state.fullName = `robot$${String(inputs.project)}+${String(inputs.name)}`;
-                        state.secret = secretFor(inputs);
-                        state.expiresAt = -1;
-                    }
-                    if (args.type === "pulumi-nodejs:dynamic/harbor:Project") {
-                        state.projectId = 3;
-                    }
-                    const id =
-                        args.type === "pulumi-nodejs:dynamic/harbor:Project"
-                            ? String(inputs.name)
-                            : `${args.name}-id`;
-                    return { id, state };
-                },
-                call() {
-                    return {};
-                },
-            },
-            "platform",
-            "harbor-mocks",
-            false,
+        built = await build(configArgs());
+        run = built.run;
+        harbor = run.registrations.filter((r) =>
+            r.type.startsWith("pulumi-nodejs:dynamic/harbor:"),
         );
-
-        dependency = new Dependency("harbor-core");
-        config = new HarborConfig("harbor", configArgs(), {
-            dependsOn: [dependency],
-            transformations: [recordChildren(transformed)],
-        });
-        await settled(config);
     });
 
     it("registers the dynamic resources under harbor type tokens", () => {
-        const types = registered.map((r) => `${r.type} ${r.name}`).sort();
+        const types = run.registrations
+            .filter((r) => r.type !== "pulumi:pulumi:Stack")
+            .map((r) => `${r.type} ${r.name}`)
+            .sort();
         assert.deepEqual(types, [
-            "platform:harbor:Configuration harbor",
-            "pulumi-nodejs:dynamic/harbor:GcSchedule harbor-gc",
-            "pulumi-nodejs:dynamic/harbor:Project harbor-library",
-            "pulumi-nodejs:dynamic/harbor:Project harbor-synergyflow",
-            "pulumi-nodejs:dynamic/harbor:RetentionPolicy harbor-synergyflow-retention",
-            "pulumi-nodejs:dynamic/harbor:Robot harbor-synergyflow-synergyflow-ci",
-            "pulumi-nodejs:dynamic/harbor:Robot harbor-synergyflow-synergyflow-puller",
-            "test:index:Dependency harbor-core",
+            `${COMPONENT} harbor`,
+            `${GC} harbor-gc`,
+            `${PROJECT} harbor-library`,
+            `${PROJECT} harbor-synergyflow`,
+            `${RETENTION} harbor-synergyflow-retention`,
+            `${ROBOT} harbor-synergyflow-synergyflow-ci`,
+            `${ROBOT} harbor-synergyflow-synergyflow-puller`,
+            `${DEPENDENCY} harbor-core`,
         ]);
     });
 
     it("maps the project spec onto provider inputs", () => {
-        const project = registered.find((r) => r.name === "harbor-synergyflow")!;
-        assert.equal(project.inputs.storageQuotaBytes, 50 * 1024 ** 3);
-        assert.equal(project.inputs.preventVulnerable, true);
-        assert.equal(project.inputs.severity, "critical");
-        assert.equal(project.inputs.cosignEnforced, true);
-        assert.equal(project.inputs.apiUrl, "https://harbor.monosense.io/api/v2.0");
-        const library = registered.find((r) => r.name === "harbor-library")!;
-        assert.equal(library.inputs.storageQuotaBytes, -1);
-        assert.equal(library.inputs.preventVulnerable, false);
-        assert.equal(library.inputs.public, true);
-        const ci = registered.find((r) => r.name === "harbor-synergyflow-synergyflow-ci")!;
-        assert.deepEqual(ci.inputs.access, [
+        const project = inputsOf(run, PROJECT, "harbor-synergyflow");
+        assert.equal(project.name, "synergyflow");
+        assert.equal(project.storageQuotaBytes, 50 * 1024 ** 3);
+        assert.equal(project.preventVulnerable, true);
+        assert.equal(project.severity, "critical");
+        assert.equal(project.cosignEnforced, true);
+        assert.equal(project.apiUrl, "https://harbor.monosense.io/api/v2.0");
+        assert.equal(project.username, "admin");
+        assert.equal(project.password, "admin-password");
+        const library = inputsOf(run, PROJECT, "harbor-library");
+        assert.equal(library.storageQuotaBytes, -1);
+        assert.equal(library.preventVulnerable, false);
+        assert.equal(library.public, true);
+        const ci = inputsOf(run, ROBOT, "harbor-synergyflow-synergyflow-ci");
+        assert.deepEqual(ci.access, [
             { resource: "repository", action: "pull" },
             { resource: "repository", action: "push" },
         ]);
-        assert.equal(ci.inputs.durationDays, 90);
-        assert.equal(ci.inputs.rotation, "2025-01");
-        assert.equal(ci.inputs.project, "synergyflow");
-        const gc = registered.find((r) => r.name === "harbor-gc")!;
-        assert.equal(gc.inputs.schedule, "0 0 2 * * *");
-        const retention = registered.find((r) => r.name === "harbor-synergyflow-retention")!;
-        assert.equal(retention.inputs.keepLatest, 10);
-        assert.equal(retention.inputs.schedule, "0 0 3 * * *");
+        assert.equal(ci.durationDays, 90);
+        assert.equal(ci.rotation, "2025-01");
+        assert.equal(ci.project, "synergyflow");
+        assert.equal(ci.description, "Managed by Pulumi (pull+push)");
+        const gc = inputsOf(run, GC, "harbor-gc");
+        assert.equal(gc.schedule, "0 0 2 * * *");
+        const retention = inputsOf(run, RETENTION, "harbor-synergyflow-retention");
+        assert.equal(retention.project, "synergyflow");
+        assert.equal(retention.keepLatest, 10);
+        assert.equal(retention.schedule, "0 0 3 * * *");
     });
 
-    it("exposes robot full names and secrets keyed by project/robot", async () => {
-        assert.deepEqual(Object.keys(config.robots).sort(), [
-            "synergyflow/synergyflow-ci",
-            "synergyflow/synergyflow-puller",
-        ]);
-        const puller = config.robots["synergyflow/synergyflow-puller"]!;
-        assert.equal(await valueOf(puller.fullName), "robot$synergyflow+synergyflow-puller");
-        assert.equal(await pulumi.isSecret(puller.fullName), false);
-        assert.equal(
-            await valueOf(puller.secret),
-            "generated-secret-synergyflow-synergyflow-puller",
-        );
-    });
-
-    it("keeps every robot secret a secret output", async () => {
-        for (const robot of Object.values(config.robots)) {
-            assert.equal(await pulumi.isSecret(robot.secret), true);
+    it("adopts nothing without imports", () => {
+        assert.equal(harbor.length, 6);
+        for (const r of harbor) {
+            assert.equal(r.inputs.adopt, false, r.name);
+            assert.equal(r.inputs.adoptId, undefined, r.name);
         }
     });
 
-    it("never puts a robot secret into any resource's inputs", () => {
-        const secrets = registered
-            .filter((r) => r.type === "pulumi-nodejs:dynamic/harbor:Robot")
-            .map((r) => secretFor(r.inputs));
-        assert.equal(secrets.length, 2);
-        for (const r of registered) {
-            const text = JSON.stringify(r.inputs);
-            for (const secret of secrets) {
-                assert.ok(!text.includes(secret), `${r.name} carries a robot secret in its inputs`);
-            }
+    it("registers the admin password as a secret input of every Harbor resource", () => {
+        for (const r of harbor) {
+            assert.ok(isSecretMarker(r.inputs.password), r.name);
+        }
+    });
+
+    it("exports each robot's full name and secret keyed by project/robot", () => {
+        const robots = run.outputs.robots as Record<string, { fullName: unknown; secret: unknown }>;
+        assert.deepEqual(Object.keys(robots).sort(), [
+            "synergyflow/synergyflow-ci",
+            "synergyflow/synergyflow-puller",
+        ]);
+        for (const [key, robot] of Object.entries(robots)) {
+            const [project, name] = key.split("/");
+            assert.equal(robot.fullName, `robot$${project}+${name}`);
+            // The mock gives each Robot resource the secret output render-secret-<resource name>.
+            assert.equal(unwrap(robot.secret), `${SECRET_PREFIX}harbor-${project}-${name}`);
         }
     });
 
     it("asks the engine to store robot secrets and the admin password as secrets", () => {
-        const robots = transformed.filter((t) => t.type === "pulumi-nodejs:dynamic/harbor:Robot");
-        assert.equal(robots.length, 2);
-        for (const robot of robots) {
-            assert.deepEqual(robot.opts.additionalSecretOutputs, ["secret", "password"]);
-        }
-        for (const t of transformed) {
-            assert.ok(t.opts.additionalSecretOutputs?.includes("password"), t.name);
+        assert.equal(built.children.length, 6);
+        for (const child of built.children) {
+            assert.deepEqual(
+                child.opts.additionalSecretOutputs,
+                child.type === ROBOT ? [...ROBOT_SECRET_OUTPUTS] : [...HARBOR_SECRET_OUTPUTS],
+                child.name,
+            );
         }
     });
 
     it("parents every resource to the component and passes dependsOn through", () => {
-        assert.equal(transformed.length, 6);
-        for (const t of transformed) {
-            assert.equal(t.opts.parent, config, t.name);
-            assert.deepEqual(t.opts.dependsOn, [dependency], t.name);
+        for (const r of harbor) {
+            assert.equal(r.parent, `${COMPONENT}::harbor`, r.name);
+            assert.ok(r.dependencies.includes(`${DEPENDENCY}::harbor-core`), r.name);
         }
+        // Robots and retention wait for their project (its name is an input).
+        for (const name of [
+            "harbor-synergyflow-synergyflow-ci",
+            "harbor-synergyflow-synergyflow-puller",
+        ]) {
+            assert.ok(
+                find(run, ROBOT, name).dependencies.includes(`${PROJECT}::harbor-synergyflow`),
+            );
+        }
+        assert.ok(
+            find(run, RETENTION, "harbor-synergyflow-retention").dependencies.includes(
+                `${PROJECT}::harbor-synergyflow`,
+            ),
+        );
     });
 
     it("sets adopt (never the import option) for declared imports", async () => {
-        const imported: Transformed[] = [];
-        const adopted = new HarborConfig(
-            "adopt",
+        const adopted = await build(
             configArgs({
                 imports: {
                     projects: ["synergyflow"],
@@ -249,24 +247,23 @@ describe("HarborConfig (Pulumi mocks)", function () {
                     gcSchedule: true,
                 },
             }),
-            {
-                transformations: [recordChildren(imported)],
-            },
         );
-        await settled(adopted);
-        assert.ok(imported.every((t) => t.opts.import === undefined));
+        assert.equal(adopted.children.length, 6);
+        for (const child of adopted.children) {
+            assert.equal(child.opts.import, undefined, child.name);
+        }
         const adopt = Object.fromEntries(
-            registered
-                .filter((r) => r.name.startsWith("adopt-"))
+            adopted.run.registrations
+                .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/harbor:"))
                 .map((r) => [r.name, [r.inputs.adopt, r.inputs.adoptId]]),
         );
         assert.deepEqual(adopt, {
-            "adopt-synergyflow": [true, undefined],
-            "adopt-synergyflow-synergyflow-puller": [true, 12],
-            "adopt-synergyflow-synergyflow-ci": [false, undefined],
-            "adopt-synergyflow-retention": [true, 4],
-            "adopt-library": [false, undefined],
-            "adopt-gc": [true, undefined],
+            "harbor-synergyflow": [true, undefined],
+            "harbor-synergyflow-synergyflow-puller": [true, 12],
+            "harbor-synergyflow-synergyflow-ci": [false, undefined],
+            "harbor-synergyflow-retention": [true, 4],
+            "harbor-library": [false, undefined],
+            "harbor-gc": [true, undefined],
         });
     });
 
