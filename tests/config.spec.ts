@@ -362,12 +362,6 @@ describe("Pulumi.yaml config declarations", () => {
         assert.deepEqual(withoutDefault, ["platform:role"]);
     });
 
-    it("declares no plaintext default for a secret key (Pulumi would reject it as unencrypted)", () => {
-        for (const [key, decl] of Object.entries(project.config)) {
-            assert.ok(!(decl.secret && decl.default !== undefined), key);
-        }
-    });
-
     it("treats the empty defaults of optional sections as not configured", () => {
         const apps = parseConfig(
             toConfigMap({ "platform:role": "apps", "platform:infraStack": "org/platform/infra" }),

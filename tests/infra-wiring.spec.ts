@@ -101,15 +101,17 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
         );
     });
 
-    for (const [tenant, role, db] of [
-        ["harbor", "harbor_app", "harbor_registry"],
-        ["gitlab", "gitlab", "gitlabhq_production"],
-        ["keycloak", "keycloak", "keycloak"],
+    for (const [tenant, role, db, limit] of [
+        ["harbor", "harbor_app", "harbor_registry", 90],
+        ["gitlab", "gitlab", "gitlabhq_production", 60],
+        ["keycloak", "keycloak", "keycloak", 30],
     ] as const) {
         describe(`tenant ${tenant}`, () => {
             it("has a login role with its connection limit and no elevated attributes, after the cluster is Ready", () => {
                 const r = run.inputs(ROLE, role);
                 assert.equal(r.login, true);
+                assert.equal(r.connectionLimit, limit);
+                assert.equal(r.replication, false);
                 assert.equal(r.superuser, false);
                 assert.equal(r.createDatabase, false);
                 assert.equal(r.createRole, false);

@@ -118,10 +118,62 @@ describe("offline render", () => {
         assert.ok(g.split("\n").some((l) => / --> /.test(l)));
     });
 
-    it("renders the apps stack without an infra stack", async () => {
-        const apps = await render({ stack: "apps" });
-        assert.deepEqual(findLeaks(apps.files), []);
-        assert.ok("releases/cloudnative-pg.yaml" in apps.files);
+    it("renders Harbor and Dragonfly on infra", () => {
+        for (const f of ["releases/harbor.yaml", "releases/dragonfly-operator.yaml"]) {
+            assert.ok(f in first.files, `missing ${f}`);
+        }
+        const docs = YAML.parseAllDocuments(first.files["manifests.yaml"] ?? "").map((d) =>
+            d.toJS(),
+        );
+        const kinds = docs.map((d: any) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`);
+        for (const k of [
+            "Dragonfly/dragonfly/dragonfly",
+            "HTTPRoute/harbor/harbor",
+            "Namespace/undefined/harbor",
+        ]) {
+            assert.ok(kinds.includes(k), `missing ${k}`);
+        }
+    });
+
+    describe("apps stack", () => {
+        let apps: RenderedFiles;
+        let docs: any[];
+        before(async () => {
+            apps = await render({ stack: "apps", infraOutputs: first.result.outputs });
+            docs = YAML.parseAllDocuments(apps.files["manifests.yaml"] ?? "").map((d) => d.toJS());
+        });
+        const find = (kind: string, ns: string, name: string) =>
+            docs.find(
+                (d) => d.kind === kind && d.metadata.namespace === ns && d.metadata.name === name,
+            );
+
+        it("renders without an infra stack too, leaking nothing", async () => {
+            const placeholders = await render({ stack: "apps" });
+            assert.deepEqual(findLeaks(placeholders.files), []);
+            assert.deepEqual(findLeaks(apps.files), []);
+        });
+
+        it("holds a redacted dockerconfigjson pull secret for each app with a Harbor project", () => {
+            for (const ns of ["synergyflow", "kubekloud-api"]) {
+                const secret = find("Secret", ns, "harbor-pull");
+                assert.equal(secret?.type, "kubernetes.io/dockerconfigjson", ns);
+                assert.deepEqual(secret?.stringData, { ".dockerconfigjson": "[secret]" });
+            }
+        });
+
+        it("points GitLab's connection secret at the global pooler Service, values redacted", () => {
+            const secret = find("Secret", "gitlab", "gitlab-database");
+            assert.ok(secret, "no gitlab/gitlab-database Secret");
+            assert.ok(Object.values(secret.stringData).every((v) => v === "[secret]"));
+            const stub = find("Service", "cnpg-system", "gitlab-pooler");
+            assert.equal(stub?.metadata.annotations["service.cilium.io/global"], "true");
+            assert.equal(stub?.spec.selector, undefined);
+        });
+
+        it("holds the co-located cluster of kubekloud-api", () => {
+            const cluster = find("Cluster", "kubekloud-api", "kubekloud-api-postgres");
+            assert.equal(cluster?.spec.bootstrap.initdb.database, "kubekloud");
+        });
     });
 
     it("exits non-zero with the config error on stderr for a bad config", function () {
