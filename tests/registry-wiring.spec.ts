@@ -340,3 +340,28 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
         });
     });
 });
+
+describe("harborProjects.imports", () => {
+    it("rejects adopting objects the config does not declare", () => {
+        const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+        s["platform:harborProjects"].imports = {
+            projects: ["synergyflw"],
+            robots: { "synergyflow/pusher": 7 },
+            retentions: { synergyflow: 3 },
+        };
+        assert.throws(
+            () => parseConfig(toConfigMap(s)),
+            (e: ConfigError) => {
+                assert.deepEqual(
+                    e.problems.map((p) => `${p.key}: ${p.message}`),
+                    [
+                        "harborProjects.imports.projects: names no project declared in platform:harborProjects.projects (known: synergyflow, kubekloud); adoption only applies to declared objects",
+                        "harborProjects.imports.robots.synergyflow/pusher: names no robot declared in platform:harborProjects.projects (known: synergyflow/synergyflow-puller, kubekloud/kubekloud-puller); adoption only applies to declared objects",
+                        "harborProjects.imports.retentions.synergyflow: names no project with a retention policy in platform:harborProjects.projects",
+                    ],
+                );
+                return true;
+            },
+        );
+    });
+});

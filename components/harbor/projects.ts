@@ -60,6 +60,41 @@ export function robotItemTitle(project: string): string {
 export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
     const cron = harborCronProblem(cfg.gc.schedule);
     if (cron) return [{ key: "harborProjects.gc.schedule", value: cfg.gc.schedule, message: cron }];
+    const problems: Problem[] = [];
+    const projects = new Set(cfg.projects.map((p) => p.name));
+    const robots = new Set(cfg.projects.flatMap((p) => p.robots.map((r) => `${p.name}/${r.name}`)));
+    const declared = (kind: string, known: Set<string>) =>
+        `names no ${kind} declared in platform:harborProjects.projects (known: ${[...known].join(", ") || "none"}); adoption only applies to declared objects`;
+    for (const name of cfg.imports?.projects ?? []) {
+        if (!projects.has(name)) {
+            problems.push({
+                key: "harborProjects.imports.projects",
+                value: name,
+                message: declared("project", projects),
+            });
+        }
+    }
+    for (const key of Object.keys(cfg.imports?.robots ?? {})) {
+        if (!robots.has(key)) {
+            problems.push({
+                key: `harborProjects.imports.robots.${key}`,
+                value: key,
+                message: declared("robot", robots),
+            });
+        }
+    }
+    for (const name of Object.keys(cfg.imports?.retentions ?? {})) {
+        const project = cfg.projects.find((p) => p.name === name);
+        if (!project?.retention) {
+            problems.push({
+                key: `harborProjects.imports.retentions.${name}`,
+                value: name,
+                message:
+                    "names no project with a retention policy in platform:harborProjects.projects",
+            });
+        }
+    }
+    if (problems.length > 0) return problems;
     try {
         validateHarborProjects(cfg.projects);
     } catch (e) {
