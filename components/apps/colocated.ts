@@ -7,9 +7,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { itemTitle, type ApplicationConfig, type OnePasswordConfig } from "../config";
 import { MANAGED_BY } from "../namespace";
+import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { CNPG_API_VERSION } from "../postgres/spec";
 import { backupCredentialsSecret } from "../postgres/backup";
@@ -54,24 +54,10 @@ export class ColocatedCluster extends pulumi.ComponentResource {
         this.host = serviceFqdn(names.rw, names.namespace);
         const k8sOpts = { parent: this, provider: args.k8sProvider };
 
-        const password = new random.RandomPassword(
-            `${names.cluster}-password`,
-            { length: 32, special: false },
-            { parent: this },
-        );
-        this.password = pulumi.secret(password.result);
-
-        const credentials = new k8s.core.v1.Secret(
+        this.password = generatedPassword(`${names.cluster}-password`, this).value;
+        const credentials = basicAuthSecret(
             names.credentialsSecret,
-            {
-                metadata: {
-                    name: names.credentialsSecret,
-                    namespace: names.namespace,
-                    labels: { ...MANAGED_BY, "cnpg.io/reload": "true" },
-                },
-                type: "kubernetes.io/basic-auth",
-                stringData: { username: owner, password: this.password },
-            },
+            { namespace: names.namespace, username: owner, password: this.password },
             { ...k8sOpts, dependsOn: [args.namespace] },
         );
 

@@ -7,9 +7,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { itemTitle, type OnePasswordConfig } from "../config";
 import { MANAGED_BY, namespace } from "../namespace";
+import { generatedPassword } from "../credentials";
 import { credentialItem, readItemFields } from "../onepassword";
 import { DRAGONFLY_OPERATOR_CHART, dragonflyAddress, type DragonflyConfig } from "./config";
 import {
@@ -83,19 +83,10 @@ export class Dragonfly extends pulumi.ComponentResource {
             );
             const ns = namespace(cfg.namespace, "restricted", true, k8sOpts);
 
-            const password = new random.RandomPassword(
-                `${cfg.name}-auth`,
-                // Alphanumeric: the chart puts it unescaped into Harbor's redis:// URLs.
-                {
-                    length: 32,
-                    special: false,
-                    ...(cfg.passwordRotation
-                        ? { keepers: { rotation: cfg.passwordRotation } }
-                        : {}),
-                },
-                { parent: this },
-            );
-            this.password = pulumi.secret(password.result);
+            // Alphanumeric: the chart puts it unescaped into Harbor's redis:// URLs.
+            this.password = generatedPassword(`${cfg.name}-auth`, this, {
+                rotation: cfg.passwordRotation,
+            }).value;
             const secretName = `${cfg.name}-auth`;
             const secret = new k8s.core.v1.Secret(
                 secretName,

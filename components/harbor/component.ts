@@ -11,9 +11,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { MANAGED_BY, namespace } from "../namespace";
+import { generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import type { HarborConfig } from "./config";
 import {
@@ -73,17 +73,11 @@ export class Harbor extends pulumi.ComponentResource {
 
         const ns = namespace(cfg.namespace, "restricted", true, k8sOpts);
 
-        // `keep`: Harbor only reads the admin password at first start, and encrypts settings with
+        // `protect`: Harbor only reads the admin password at first start, and encrypts settings with
         // secretKey; replacing either would leave Harbor and 1Password disagreeing or make stored
         // credentials unreadable, so they are protected against replacement and deletion.
-        const generate = (id: string, length: number, keep = false) =>
-            pulumi.secret(
-                new random.RandomPassword(
-                    `harbor-${id}`,
-                    { length, special: false },
-                    { parent: this, protect: keep },
-                ).result,
-            );
+        const generate = (id: string, length: number, protect = false) =>
+            generatedPassword(`harbor-${id}`, this, { length, protect }).value;
         const secretOf = (
             secretName: string,
             data: Record<string, pulumi.Input<string>>,
@@ -111,11 +105,7 @@ export class Harbor extends pulumi.ComponentResource {
             "registry-http-secret",
             HARBOR_SECRET_LENGTHS.registryHttpSecret,
         );
-        const registryPassword = new random.RandomPassword(
-            "harbor-registry-password",
-            { length: 32, special: false },
-            { parent: this },
-        );
+        const registryPassword = generatedPassword("harbor-registry-password", this).resource;
 
         // Token-signing key pair: without it the chart makes a new CA on every render.
         const tokenKey = new tls.PrivateKey(

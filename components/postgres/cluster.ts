@@ -7,7 +7,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import {
     itemTitle,
     type OnePasswordConfig,
@@ -15,6 +14,7 @@ import {
     type TenantConfig,
 } from "../config";
 import { MANAGED_BY, namespace } from "../namespace";
+import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { backupCredentialsSecret } from "./backup";
 import { buildClusterSpec, buildScheduledBackupSpec, clusterNames, CNPG_API_VERSION } from "./spec";
@@ -68,24 +68,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
             args.namespaceResource ?? namespace(pg.namespace, "baseline", true, k8sOpts);
         const inNamespace = { ...k8sOpts, dependsOn: [this.namespaceResource] };
 
-        const password = new random.RandomPassword(
+        this.superuserPassword = generatedPassword(names.superuserSecret, this).value;
+        const superuserSecret = basicAuthSecret(
             names.superuserSecret,
-            { length: 32, special: false },
-            { parent: this },
-        );
-        this.superuserPassword = pulumi.secret(password.result);
-
-        const superuserSecret = new k8s.core.v1.Secret(
-            names.superuserSecret,
-            {
-                metadata: {
-                    name: names.superuserSecret,
-                    namespace: pg.namespace,
-                    labels: { ...MANAGED_BY, "cnpg.io/reload": "true" },
-                },
-                type: "kubernetes.io/basic-auth",
-                stringData: { username: "postgres", password: this.superuserPassword },
-            },
+            { namespace: pg.namespace, username: "postgres", password: this.superuserPassword },
             inNamespace,
         );
 

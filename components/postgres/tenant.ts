@@ -11,7 +11,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import {
     itemTitle,
     type OnePasswordConfig,
@@ -19,6 +18,7 @@ import {
     type TenantConfig,
 } from "../config";
 import { MANAGED_BY } from "../namespace";
+import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
 import { buildPoolerSpec, CNPG_API_VERSION, poolerName } from "./spec";
@@ -69,17 +69,9 @@ export class Tenant extends pulumi.ComponentResource {
             ? `${poolerName(t)}.${pg.namespace}.svc`
             : `${pg.name}-rw.${pg.namespace}.svc`;
 
-        // Alphanumeric: Harbor puts the password unquoted into a key=value DSN.
-        const password = new random.RandomPassword(
-            `${t.name}-db-password`,
-            {
-                length: 32,
-                special: false,
-                ...(t.passwordRotation ? { keepers: { rotation: t.passwordRotation } } : {}),
-            },
-            { parent: this },
-        );
-        this.password = pulumi.secret(password.result);
+        this.password = generatedPassword(`${t.name}-db-password`, this, {
+            rotation: t.passwordRotation,
+        }).value;
 
         this.role = new postgresql.Role(
             t.role,
@@ -141,20 +133,13 @@ export class Tenant extends pulumi.ComponentResource {
             this.ready.push(last);
         }
 
-        this.secret = new k8s.core.v1.Secret(
+        this.secret = basicAuthSecret(
             tenantSecretName(t),
             {
-                metadata: {
-                    name: tenantSecretName(t),
-                    namespace: pg.namespace,
-                    labels: {
-                        ...MANAGED_BY,
-                        "cnpg.io/reload": "true",
-                        "platform.monosense.io/tenant": t.name,
-                    },
-                },
-                type: "kubernetes.io/basic-auth",
-                stringData: { username: t.role, password: this.password },
+                namespace: pg.namespace,
+                username: t.role,
+                password: this.password,
+                labels: { "platform.monosense.io/tenant": t.name },
             },
             { ...k8sOpts, dependsOn: [args.namespace] },
         );
