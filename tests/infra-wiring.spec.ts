@@ -1,14 +1,15 @@
 import { strict as assert } from "node:assert";
 import {
+    committedInfraRun,
     plainOccurrences,
     runStack,
     SECRET_PREFIX,
     stackSettings,
     toConfigMap,
+    stackConfig,
     type Registration,
+    type Run,
 } from "./mocks";
-import type { Run } from "./mocks";
-import { stackConfig } from "./mocks";
 import { runProgram } from "../scripts/mock-runtime";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
@@ -27,7 +28,7 @@ const ref = (type: string, name: string) => `${type}::${name}`;
 describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
     let run: Run;
     before(async () => {
-        run = await runStack("infra");
+        run = await committedInfraRun();
     });
 
     it("installs the CNPG operator chart 0.25.0 as a named release with the seed's resources", () => {

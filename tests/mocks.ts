@@ -96,6 +96,21 @@ export async function runStack(
     return new Run(await runProgram(program, { stack, config, stackOutputs, secretStackOutputs }));
 }
 
+const committedRuns = new Map<string, Promise<Run>>();
+
+/**
+ * The run of the committed infra settings, shared by the specs that only read it (a run is plain
+ * recorded data, so sharing it is safe and saves a program run per spec file).
+ */
+export function committedInfraRun(): Promise<Run> {
+    let run = committedRuns.get("infra");
+    if (!run) {
+        run = runStack("infra");
+        committedRuns.set("infra", run);
+    }
+    return run;
+}
+
 /** Every path inside `value` whose string contains `needle` outside a secret marker. */
 export function plainOccurrences(value: unknown, needle: string, at = ""): string[] {
     if (isSecretMarker(value)) return [];

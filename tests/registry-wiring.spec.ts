@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { ConfigError, parseConfig } from "../components/config";
 import { HARBOR_SECRETS } from "../components/harbor/component";
 import {
+    committedInfraRun,
     plainOccurrences,
     runStack,
     SECRET_PREFIX,
@@ -31,7 +32,7 @@ function fieldsOf(run: Run, item: string): Record<string, string> {
 describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
     let run: Run;
     before(async () => {
-        run = await runStack("infra");
+        run = await committedInfraRun();
     });
 
     describe("Dragonfly", () => {
