@@ -105,7 +105,9 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
                         databases: tc?.databases.map((d) => d.name),
                         poolMode: tc?.pooler.enabled ? tc.pooler.poolMode : undefined,
                         item: `${cfg.onepassword.itemPrefix}/cloudnative-pg/${tc?.name ?? ""}`,
-                        password: t.password,
+                        // Only tenants the apps cluster can reach (global pooler) need their
+                        // password in the outputs; the others stay in 1Password only.
+                        password: tc?.pooler.enabled && tc.pooler.global ? t.password : undefined,
                         // What the apps stack needs to reach the tenant over ClusterMesh: the
                         // pooler Service, its namespace, whether it is global, the sslmode.
                         global: Boolean(tc?.pooler.enabled && tc.pooler.global),

@@ -268,6 +268,9 @@ function mockUrn(parent: string, type: string, name: string): string {
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
+/** A protobuf Struct as the gRPC requests carry it. */
+type WireStruct = Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+
 /** The parts of the gRPC requests the recorder reads (MockMonitor types them as `any`). */
 interface RegisterResourceRequest {
     getType(): string;
@@ -278,14 +281,14 @@ interface RegisterResourceRequest {
     getRetainondelete(): boolean | undefined;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }) => void): void };
-    getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    getObject(): WireStruct;
 }
 interface ReadResourceRequest {
     getType(): string;
     getName(): string;
     getParent(): string;
     getDependenciesList(): string[];
-    getProperties(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    getProperties(): WireStruct;
 }
 interface InvokeRequest {
     getTok(): string;
@@ -318,7 +321,9 @@ class RecordingMonitor extends MockMonitor {
             dependencies: [...deps].sort(),
             protect: r.getProtect() === true,
             retainOnDelete: r.getRetainondelete() === true,
-            inputs: pulumi.runtime.deserializeProperties(r.getObject()),
+            // The wire form keeps secrets where they are (deserializeProperties would mark a whole
+            // object secret when one nested value is, which the engine does not do).
+            inputs: r.getObject().toJavaScript(),
             urn,
         });
         return super.registerResource(req, callback);
@@ -340,7 +345,7 @@ class RecordingMonitor extends MockMonitor {
             dependencies: [...new Set(r.getDependenciesList().map(urnToRef))].sort(),
             protect: false,
             retainOnDelete: false,
-            inputs: pulumi.runtime.deserializeProperties(r.getProperties()),
+            inputs: r.getProperties().toJavaScript(),
             urn,
         });
         return super.readResource(req, callback);

@@ -20,6 +20,8 @@ import {
  * Map-valued fields (resources.requests/limits) are leaves.
  */
 const CRD_SPEC_FIELDS = new Set([
+    "podMetadata.annotations",
+    "serviceSpec.annotations",
     "replicas",
     "image",
     "imagePullPolicy",
@@ -59,6 +61,8 @@ const OPERATOR_VALUE_PATHS = new Set([
     "rbacProxy.securityContext.allowPrivilegeEscalation",
     "rbacProxy.securityContext.capabilities.drop",
     "serviceMonitor.enabled",
+    // templates/namespace.yaml is guarded by it; false: Pulumi owns the namespace.
+    "createOperatorNamespace",
 ]);
 
 const MAP_LEAVES = new Set(["requests", "limits"]);
@@ -220,6 +224,17 @@ describe("buildDragonflySpec", () => {
     it("uses only fields of the v1.6.1 Dragonfly CRD", () => {
         const unknown = leafPaths(spec).filter((p) => !CRD_SPEC_FIELDS.has(p));
         assert.deepEqual(unknown, []);
+    });
+
+    it("rolls the pods on a password rotation (the operator reads the password at pod start)", () => {
+        assert.equal(spec.podMetadata, undefined);
+        const rotated = buildDragonflySpec(
+            managed({ passwordRotation: "2026-11" }),
+            "dragonfly-auth",
+        );
+        assert.deepEqual(rotated.podMetadata, {
+            annotations: { "platform.monosense.io/password-revision": "2026-11" },
+        });
     });
 });
 

@@ -239,6 +239,13 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
         }
     });
 
+    it("exports a tenant's password (secret) only when the apps cluster can reach its pooler", () => {
+        const tenants = run.outputs.tenants as Record<string, { password?: string }>;
+        assert.equal(tenants.gitlab?.password, `${SECRET_PREFIX}gitlab-db-password`);
+        assert.equal(tenants.harbor?.password, undefined);
+        assert.equal(tenants.keycloak?.password, undefined);
+    });
+
     it("keeps every generated secret out of plain inputs and outputs", () => {
         const leaks = run.registrations.flatMap((r) =>
             plainOccurrences(r.inputs, SECRET_PREFIX).map((p) => `${r.type}::${r.name} ${p}`),

@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from "../components/config";
 import { HARBOR_SECRETS } from "../components/harbor/component";
 import {
     committedInfraRun,
+    isSecretMarker,
     plainOccurrences,
     runStack,
     SECRET_PREFIX,
@@ -21,6 +22,17 @@ const ROBOT = "pulumi-nodejs:dynamic/harbor:Robot";
 const PROJECT = "pulumi-nodejs:dynamic/harbor:Project";
 const GC = "pulumi-nodejs:dynamic/harbor:GcSchedule";
 const ref = (type: string, name: string) => `${type}::${name}`;
+
+/** Paths inside `value` that hold a secret marker. */
+function secretPaths(value: unknown, at = ""): string[] {
+    if (isSecretMarker(value)) return [at];
+    if (value && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+            secretPaths(v, at ? `${at}.${k}` : k),
+        );
+    }
+    return [];
+}
 
 function fieldsOf(run: Run, item: string): Record<string, string> {
     const sections = run.inputs(ITEM, item).sections as {
@@ -120,7 +132,7 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.ok(rel.dependencies.includes(ref(DRAGONFLY, "dragonfly")));
         });
 
-        it("points Harbor at the harbor pooler and Dragonfly, with secrets by reference only", () => {
+        it("points Harbor at the harbor pooler and Dragonfly; the Redis password is the only secret value", () => {
             const values = run.inputs(RELEASE, "harbor").values as any;
             assert.equal(values.database.type, "external");
             assert.equal(values.database.external.host, "harbor-pooler.cnpg-system.svc");
@@ -131,16 +143,12 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.equal(values.redis.external.addr, "dragonfly.dragonfly.svc.cluster.local:6379");
             assert.equal(values.redis.external.coreDatabaseIndex, "0");
             assert.equal(values.externalURL, "https://harbor.monosense.io");
-            // Nothing secret, not even marked: values are names only.
-            assert.deepEqual(
-                plainOccurrences(run.get(RELEASE, "harbor").inputs, SECRET_PREFIX),
-                [],
-            );
-            assert.ok(
-                !JSON.stringify(run.get(RELEASE, "harbor").inputs.values).includes(
-                    "4dabf18193072939515e22adb298388d",
-                ),
-            );
+            assert.equal(values.redis.external.existingSecret, undefined);
+            assert.equal(values.redis.external.password, `${SECRET_PREFIX}dragonfly-auth`);
+            // Every other credential is a Secret name; the one value is marked secret.
+            const raw = run.get(RELEASE, "harbor").inputs;
+            assert.deepEqual(plainOccurrences(raw, SECRET_PREFIX), []);
+            assert.deepEqual(secretPaths(raw.values), ["redis.external.password"]);
         });
 
         it("generates every Harbor secret with the length Harbor requires", () => {

@@ -11,6 +11,9 @@ export const DRAGONFLY_KIND = "Dragonfly";
 /** Key of the password in the auth Secret the spec references. */
 export const DRAGONFLY_PASSWORD_KEY = "password";
 
+/** Pod annotation carrying `passwordRotation`, so that a rotation rolls the Dragonfly pods. */
+export const PASSWORD_REVISION_ANNOTATION = "platform.monosense.io/password-revision";
+
 /** Dragonfly's default `--dbnum`: logical databases 0..15. */
 export const DRAGONFLY_DATABASES = 16;
 
@@ -51,6 +54,7 @@ export interface DragonflySpec {
     };
     networkPolicyEnabled: boolean;
     serviceSpec?: { annotations: Record<string, string> };
+    podMetadata?: { annotations: Record<string, string> };
 }
 
 /**
@@ -104,6 +108,15 @@ export function buildDragonflySpec(
         ...(cfg.global
             ? { serviceSpec: { annotations: { "service.cilium.io/global": "true" } } }
             : {}),
+        // The operator hands the password to the pods at start (DFLY_requirepass) and rolls them
+        // only when their template changes: a rotation changes the template too.
+        ...(cfg.passwordRotation
+            ? {
+                  podMetadata: {
+                      annotations: { [PASSWORD_REVISION_ANNOTATION]: cfg.passwordRotation },
+                  },
+              }
+            : {}),
     };
 }
 
@@ -122,6 +135,8 @@ export function dragonflyOperatorValues(cfg: ManagedDragonflyConfig): Record<str
     return {
         replicaCount: cfg.operator.replicas,
         crds: { install: true, keep: true },
+        // Pulumi creates and labels the operator's namespace; the chart must not (newer charts can).
+        createOperatorNamespace: false,
         podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
         manager: {
             resources: k8sResources(cfg.operator.resources),

@@ -53,8 +53,19 @@ export const HARBOR_SECRETS = {
     registryHttp: "harbor-creds-registry-http",
     registryCredentials: "harbor-creds-registry",
     database: "harbor-creds-database",
-    redis: "harbor-creds-redis",
 } as const;
+
+/** The Harbor values with `redis.external.password` set to the (secret) Dragonfly password. */
+export function withRedisPassword(
+    values: Record<string, unknown>,
+    password: pulumi.Input<string>,
+): Record<string, unknown> {
+    const redis = values.redis as { external: Record<string, unknown> };
+    return {
+        ...values,
+        redis: { ...redis, external: { ...redis.external, password: pulumi.secret(password) } },
+    };
+}
 
 export class Harbor extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
@@ -146,7 +157,6 @@ export class Harbor extends pulumi.ComponentResource {
             }),
             // The tenant's password, copied into Harbor's namespace (the chart reads key "password").
             secretOf(HARBOR_SECRETS.database, { password: args.database.password }),
-            secretOf(HARBOR_SECRETS.redis, { REDIS_PASSWORD: args.redis.password }),
         ];
 
         credentialItem(
@@ -187,7 +197,6 @@ export class Harbor extends pulumi.ComponentResource {
             coreDatabase: args.database.name,
             databaseSecret: HARBOR_SECRETS.database,
             redisAddr: args.redis.address,
-            redisSecret: HARBOR_SECRETS.redis,
             adminSecret: HARBOR_SECRETS.admin,
             secretKeySecret: HARBOR_SECRETS.secretKey,
             coreSecret: HARBOR_SECRETS.core,
@@ -207,14 +216,21 @@ export class Harbor extends pulumi.ComponentResource {
                 chart: "harbor",
                 version: cfg.chart.version,
                 repositoryOpts: { repo: cfg.chart.repository },
-                values: harborValues(cfg, refs),
+                // The Redis password is the one value the chart cannot read from a Secret in a
+                // client-side render (see REDIS_PASSWORD_NOTE): it goes in as a Pulumi secret.
+                values: withRedisPassword(harborValues(cfg, refs), args.redis.password),
                 skipAwait: false,
                 cleanupOnFail: true,
                 // Core migrates the schema at start and waits for the database and Redis.
                 timeout: 900,
                 maxHistory: 10,
             },
-            { ...k8sOpts, dependsOn: [ns, ...secrets, ...args.dependsOn] },
+            {
+                ...k8sOpts,
+                dependsOn: [ns, ...secrets, ...args.dependsOn],
+                // Values hold the Redis password: keep every copy of them secret in state.
+                additionalSecretOutputs: ["values", "manifest"],
+            },
         );
 
         this.route = new k8s.apiextensions.CustomResource(

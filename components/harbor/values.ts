@@ -42,35 +42,29 @@ export const CREDENTIALS_REVISION_ANNOTATION = "platform.monosense.io/credential
 export const HARBOR_SERVICE = { name: "harbor", port: 80 } as const;
 
 /**
- * Redis password decision: `redis.external.existingSecret` (key REDIS_PASSWORD), not
- * `redis.external.password`.
+ * Redis password decision: `redis.external.password`, filled by the component with a Pulumi
+ * secret; `redis.external.existingSecret` is not used.
  *
- * The chart reads that Secret with Helm `lookup` at render time and writes the password into the
- * Redis URLs of its ConfigMaps (core, jobservice, exporter, trivy) — the upstream limitation
- * (goharbor/harbor-helm#1803) is the same with `password`, so neither keeps it out of ConfigMaps.
- * What differs is Pulumi's state: a secret Output inside `helm.v3.Release` values is shown in plain
- * text (pulumi/pulumi#9781, open), whereas existingSecret keeps the Release values free of secrets.
- * `helm.v3.Release` runs real Helm against the cluster, so `lookup` works, provided that:
- *   1. the Secret exists in the Harbor namespace before the Release renders (the component makes
- *      the Release depend on it);
- *   2. the password is URL-safe (alphanumeric): with existingSecret the chart does not URL-escape it;
- *   3. a password rotation is followed by a Release upgrade (the chart only re-reads the Secret
- *      when Helm renders again) — the component ties a non-secret revision of the password to the
- *      Release (e.g. a pod annotation), never the value itself.
- * An offline render or `helm template` has no cluster, so its ConfigMaps would show `redis://:@…`;
- * the render only records values, so that is expected there.
+ * Chart 1.16 resolves existingSecret with `harbor.redis.pwdfromsecret`:
+ * `(lookup "v1" "Secret" … existingSecret).data.REDIS_PASSWORD`. Outside a live install/upgrade
+ * `lookup` returns an empty map and that expression fails with a nil pointer. pulumi-kubernetes'
+ * `helm.v3.Release` renders the chart client-side during Check (preview and before every update),
+ * so existingSecret would make every preview of the release fail (the same break that `helm
+ * template` and Argo CD users hit, goharbor/harbor-helm#2207). So this is the one value the chart
+ * can only take as a value, not by reference: the component passes it as a Pulumi secret, the
+ * Release keeps its values secret in state, and `additionalSecretOutputs` covers its outputs. The
+ * chart URL-escapes it into the Redis URLs and writes it into its own ConfigMaps/Secrets, as it
+ * does with existingSecret too (goharbor/harbor-helm#1803).
  */
 export const REDIS_PASSWORD_NOTE =
-    "redis.external.existingSecret (key REDIS_PASSWORD): helm.v3.Release resolves it with Helm lookup " +
-    "at install/upgrade, so the Secret must exist before the Release and hold a URL-safe password; " +
-    "no secret value goes into the Release values (pulumi/pulumi#9781). The chart still embeds the " +
-    "password in its ConfigMaps either way (goharbor/harbor-helm#1803).";
+    "redis.external.password as a Pulumi secret: existingSecret needs Helm lookup, which fails (nil pointer) " +
+    "when the chart is rendered without a cluster, as pulumi-kubernetes does during Check (goharbor/harbor-helm#2207).";
 
 /**
- * Value paths the component must fill from secret Outputs. Empty: every credential goes through an
- * existingSecret, so the Release values hold names only.
+ * Value paths the component fills from secret Outputs: the only credential the chart cannot take
+ * from an existing Secret in a client-side render.
  */
-export const HARBOR_SECRET_VALUE_PATHS: readonly string[] = [];
+export const HARBOR_SECRET_VALUE_PATHS: readonly string[] = ["redis.external.password"];
 
 /** Names (never values) the Harbor values refer to. Secrets live in the Harbor namespace. */
 export interface HarborRefs {
@@ -85,8 +79,6 @@ export interface HarborRefs {
     databaseSecret: string;
     /** e.g. dragonfly.dragonfly.svc.cluster.local:6379 */
     redisAddr: string;
-    /** Secret with key REDIS_PASSWORD. */
-    redisSecret: string;
     /** Secret with key HARBOR_ADMIN_PASSWORD (initial admin password). */
     adminSecret: string;
     /** Secret with key `secretKey` (16 characters). */
@@ -187,8 +179,8 @@ export function harborValues(cfg: HarborConfig, refs: HarborRefs): Values {
         ...(cfg.redis.cacheLayerDatabaseIndex === undefined
             ? {}
             : { cacheLayerDatabaseIndex: cfg.redis.cacheLayerDatabaseIndex }),
+        // Dragonfly's default user; the password is set by the component (HARBOR_SECRET_VALUE_PATHS).
         username: "",
-        existingSecret: refs.redisSecret,
     };
     const podAnnotations =
         refs.credentialsRevision === undefined
