@@ -630,6 +630,13 @@ function validatePostgres(pg: PostgresConfig): Problem[] {
     return problems;
 }
 
+/** Index of the entry that already uses `value`, or undefined after recording entry `index` as its user. */
+function claim(seen: Map<string, number>, value: string, index: number): number | undefined {
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, index);
+    return first;
+}
+
 function validateTenants(tenants: TenantConfig[], pg: PostgresConfig | undefined): Problem[] {
     const problems: Problem[] = [];
     const seen = {
@@ -659,14 +666,14 @@ function validateTenants(tenants: TenantConfig[], pg: PostgresConfig | undefined
             ["name", t.name],
             ["role", t.role],
         ] as const) {
-            const first = seen[kind].get(value);
+            const first = claim(seen[kind], value, i);
             if (first !== undefined) {
                 problems.push({
                     key: `${at}.${kind}`,
                     value,
                     message: `is already used by tenants[${first}]; each tenant needs its own ${kind}`,
                 });
-            } else seen[kind].set(value, i);
+            }
         }
         t.databases.forEach((db, j) => {
             if (["postgres", "template0", "template1"].includes(db.name)) {
@@ -676,14 +683,14 @@ function validateTenants(tenants: TenantConfig[], pg: PostgresConfig | undefined
                     message: "is a PostgreSQL system database",
                 });
             }
-            const first = seen.db.get(db.name);
+            const first = claim(seen.db, db.name, i);
             if (first !== undefined) {
                 problems.push({
                     key: `${at}.databases[${j}].name`,
                     value: db.name,
                     message: `is already used by tenants[${first}]; databases belong to exactly one tenant`,
                 });
-            } else seen.db.set(db.name, i);
+            }
         });
         for (const [name, value] of Object.entries(t.pooler.parameters)) {
             const key = `${at}.pooler.parameters.${name}`;
@@ -739,14 +746,14 @@ function validateApps(cfg: PlatformConfig): Problem[] {
             ["name", app.name],
             ["namespace", ns],
         ] as const) {
-            const first = seen[kind].get(value);
+            const first = claim(seen[kind], value, i);
             if (first !== undefined) {
                 problems.push({
                     key: `${at}.${kind}`,
                     value,
                     message: `is already used by applications[${first}]; each application needs its own ${kind}`,
                 });
-            } else seen[kind].set(value, i);
+            }
         }
         if (ns === cfg.cnpg.namespace || ["kube-system", "kube-public", "default"].includes(ns)) {
             problems.push({

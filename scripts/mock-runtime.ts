@@ -299,32 +299,53 @@ class RecordingMonitor extends MockMonitor {
     public readonly registrations: Registration[] = [];
     public readonly invocations: Invocation[] = [];
 
+    /** Records one registration; `parent` and `dependencies` are URNs. */
+    private record(r: {
+        type: string;
+        name: string;
+        parent: string;
+        custom: boolean;
+        dependencies: string[];
+        protect: boolean;
+        retainOnDelete: boolean;
+        inputs: Record<string, unknown>;
+    }): void {
+        const urn = mockUrn(r.parent, r.type, r.name);
+        const deps = new Set(r.dependencies.map(urnToRef));
+        deps.delete(urnToRef(urn));
+        this.registrations.push({
+            type: r.type,
+            name: r.name,
+            custom: r.custom,
+            parent: r.parent ? urnToRef(r.parent) : undefined,
+            dependencies: [...deps].sort(),
+            protect: r.protect,
+            retainOnDelete: r.retainOnDelete,
+            inputs: r.inputs,
+            urn,
+        });
+    }
+
     public override async registerResource(
         req: Parameters<MockMonitor["registerResource"]>[0],
         callback: Parameters<MockMonitor["registerResource"]>[1],
     ): Promise<void> {
         const r = req as RegisterResourceRequest;
-        const type = r.getType();
-        const name = r.getName();
-        const parent = r.getParent();
-        const deps = new Set<string>(r.getDependenciesList().map(urnToRef));
-        r.getPropertydependenciesMap().forEach((v) => {
-            for (const urn of v.getUrnsList()) deps.add(urnToRef(urn));
-        });
-        const urn = mockUrn(parent, type, name);
-        deps.delete(urnToRef(urn));
-        this.registrations.push({
-            type,
-            name,
+        const propertyDependencies: string[] = [];
+        r.getPropertydependenciesMap().forEach((v) =>
+            propertyDependencies.push(...v.getUrnsList()),
+        );
+        this.record({
+            type: r.getType(),
+            name: r.getName(),
+            parent: r.getParent(),
             custom: r.getCustom(),
-            parent: parent ? urnToRef(parent) : undefined,
-            dependencies: [...deps].sort(),
+            dependencies: [...r.getDependenciesList(), ...propertyDependencies],
             protect: r.getProtect() === true,
             retainOnDelete: r.getRetainondelete() === true,
             // The wire form keeps secrets where they are (deserializeProperties would mark a whole
             // object secret when one nested value is, which the engine does not do).
             inputs: r.getObject().toJavaScript(),
-            urn,
         });
         return super.registerResource(req, callback);
     }
@@ -335,18 +356,15 @@ class RecordingMonitor extends MockMonitor {
         callback: Parameters<MockMonitor["readResource"]>[1],
     ): Promise<void> {
         const r = req as ReadResourceRequest;
-        const parent = r.getParent();
-        const urn = mockUrn(parent, r.getType(), r.getName());
-        this.registrations.push({
+        this.record({
             type: r.getType(),
             name: r.getName(),
+            parent: r.getParent(),
             custom: true,
-            parent: parent ? urnToRef(parent) : undefined,
-            dependencies: [...new Set(r.getDependenciesList().map(urnToRef))].sort(),
+            dependencies: r.getDependenciesList(),
             protect: false,
             retainOnDelete: false,
             inputs: r.getProperties().toJavaScript(),
-            urn,
         });
         return super.readResource(req, callback);
     }

@@ -8,10 +8,9 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type ApplicationConfig, type OnePasswordConfig } from "../config";
-import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
-import { CNPG_API_VERSION } from "../postgres/spec";
+import { cnpgClusterResources } from "../postgres/resources";
 import { backupCredentialsSecret } from "../postgres/backup";
 import {
     buildColocatedClusterSpec,
@@ -96,42 +95,22 @@ export class ColocatedCluster extends pulumi.ComponentResource {
             );
         }
 
-        this.cluster = new k8s.apiextensions.CustomResource(
-            names.cluster,
-            {
-                apiVersion: CNPG_API_VERSION,
-                kind: "Cluster",
-                metadata: {
-                    name: names.cluster,
-                    namespace: names.namespace,
-                    labels: { ...MANAGED_BY, "platform.monosense.io/application": app.name },
-                    annotations: {
-                        "pulumi.com/waitFor": "condition=Ready",
-                        "pulumi.com/timeoutSeconds": String(pg.readyTimeoutSeconds),
-                    },
-                },
-                spec: buildColocatedClusterSpec(app),
-            },
-            { ...k8sOpts, dependsOn, protect: true },
-        );
-
         const scheduled = buildColocatedScheduledBackupSpec(app);
-        if (scheduled) {
-            this.scheduledBackup = new k8s.apiextensions.CustomResource(
-                names.scheduledBackup,
-                {
-                    apiVersion: CNPG_API_VERSION,
-                    kind: "ScheduledBackup",
-                    metadata: {
-                        name: names.scheduledBackup,
-                        namespace: names.namespace,
-                        labels: MANAGED_BY,
-                    },
-                    spec: scheduled,
-                },
-                { ...k8sOpts, dependsOn: [this.cluster] },
-            );
-        }
+        const resources = cnpgClusterResources(
+            {
+                name: names.cluster,
+                namespace: names.namespace,
+                labels: { "platform.monosense.io/application": app.name },
+                spec: buildColocatedClusterSpec(app),
+                readyTimeoutSeconds: pg.readyTimeoutSeconds,
+                scheduledBackup: scheduled
+                    ? { name: names.scheduledBackup, spec: scheduled }
+                    : undefined,
+            },
+            { ...k8sOpts, dependsOn },
+        );
+        this.cluster = resources.cluster;
+        this.scheduledBackup = resources.scheduledBackup;
 
         this.registerOutputs({
             cluster: names.cluster,

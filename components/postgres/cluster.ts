@@ -13,11 +13,12 @@ import {
     type PostgresConfig,
     type TenantConfig,
 } from "../config";
-import { MANAGED_BY, namespace } from "../namespace";
+import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { backupCredentialsSecret } from "./backup";
-import { buildClusterSpec, buildScheduledBackupSpec, clusterNames, CNPG_API_VERSION } from "./spec";
+import { cnpgClusterResources } from "./resources";
+import { buildClusterSpec, buildScheduledBackupSpec, clusterNames } from "./spec";
 
 export interface PostgresClusterArgs {
     config: PostgresConfig;
@@ -110,42 +111,21 @@ export class PostgresCluster extends pulumi.ComponentResource {
             );
         }
 
-        this.cluster = new k8s.apiextensions.CustomResource(
-            pg.name,
-            {
-                apiVersion: CNPG_API_VERSION,
-                kind: "Cluster",
-                metadata: {
-                    name: pg.name,
-                    namespace: pg.namespace,
-                    labels: MANAGED_BY,
-                    annotations: {
-                        "pulumi.com/waitFor": "condition=Ready",
-                        "pulumi.com/timeoutSeconds": String(pg.readyTimeoutSeconds),
-                    },
-                },
-                spec: buildClusterSpec(pg, args.tenants),
-            },
-            { ...k8sOpts, dependsOn, protect: true },
-        );
-
         const scheduled = buildScheduledBackupSpec(pg);
-        if (scheduled) {
-            this.scheduledBackup = new k8s.apiextensions.CustomResource(
-                names.scheduledBackup,
-                {
-                    apiVersion: CNPG_API_VERSION,
-                    kind: "ScheduledBackup",
-                    metadata: {
-                        name: names.scheduledBackup,
-                        namespace: pg.namespace,
-                        labels: MANAGED_BY,
-                    },
-                    spec: scheduled,
-                },
-                { ...k8sOpts, dependsOn: [this.cluster] },
-            );
-        }
+        const resources = cnpgClusterResources(
+            {
+                name: pg.name,
+                namespace: pg.namespace,
+                spec: buildClusterSpec(pg, args.tenants),
+                readyTimeoutSeconds: pg.readyTimeoutSeconds,
+                scheduledBackup: scheduled
+                    ? { name: names.scheduledBackup, spec: scheduled }
+                    : undefined,
+            },
+            { ...k8sOpts, dependsOn },
+        );
+        this.cluster = resources.cluster;
+        this.scheduledBackup = resources.scheduledBackup;
 
         this.sqlProvider = new postgresql.Provider(
             pg.name,
