@@ -15,6 +15,7 @@ import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
 import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
+import { takeoverProblems, takeoverSchema } from "./takeover/config";
 
 export const NAMESPACE = "platform";
 
@@ -421,6 +422,8 @@ export const configSchema = z.strictObject({
     /** Apps: tenant names the infra stack is expected to have, checked before anything runs. */
     knownTenants: z.array(dnsLabel(56)).optional(),
     applications: z.array(applicationSchema).default([]),
+    /** What exists and is taken over instead of created (see components/takeover). */
+    takeover: takeoverSchema.optional(),
 });
 
 export type PlatformConfig = z.infer<typeof configSchema>;
@@ -452,6 +455,7 @@ export const OPTIONAL_KEYS: readonly string[] = [
     "harborProjects",
     "infraStack",
     "knownTenants",
+    "takeover",
 ];
 
 function isEmpty(value: unknown): boolean {
@@ -562,6 +566,7 @@ export function validate(cfg: PlatformConfig): Problem[] {
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
     problems.push(...validateApps(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));
+    if (cfg.takeover) problems.push(...takeoverProblems(cfg.takeover));
     if (cfg.harbor) {
         problems.push(...harborProblems(cfg.harbor));
         const index = cfg.tenants.findIndex((t) => t.name === HARBOR_TENANT);

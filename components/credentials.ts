@@ -7,6 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { MANAGED_BY } from "./namespace";
+import { readItemFields } from "./onepassword";
+import { adoptedSecret } from "./takeover/adopt";
 
 export interface PasswordOptions {
     length?: number;
@@ -16,13 +18,37 @@ export interface PasswordOptions {
     protect?: boolean;
 }
 
-/** A generated password, as a secret. `name` is the RandomPassword's resource name. */
+/**
+ * A generated password, as a secret. `name` is the RandomPassword's resource name. When
+ * `platform:takeover.secrets` lists `name` (and its rotation still matches), nothing is generated:
+ * the existing value is read from its 1Password item and used as it is.
+ */
 export function generatedPassword(
     name: string,
     parent: pulumi.Resource,
     opts: PasswordOptions = {},
-): { resource: random.RandomPassword; value: pulumi.Output<string> } {
-    const resource = new random.RandomPassword(
+): { resource?: random.RandomPassword; value: pulumi.Output<string> } {
+    const existing = adoptedSecret(name, opts.rotation);
+    if (existing) {
+        const [value] = readItemFields(
+            existing.vault,
+            existing.item,
+            [existing.field],
+            existing.opProvider,
+        );
+        return { value: pulumi.secret(value ?? "") };
+    }
+    const resource = randomPassword(name, parent, opts);
+    return { resource, value: pulumi.secret(resource.result) };
+}
+
+/** A RandomPassword that is always generated (e.g. one whose bcrypt hash is needed). */
+export function randomPassword(
+    name: string,
+    parent: pulumi.Resource,
+    opts: PasswordOptions = {},
+): random.RandomPassword {
+    return new random.RandomPassword(
         name,
         {
             length: opts.length ?? 32,
@@ -31,7 +57,6 @@ export function generatedPassword(
         },
         { parent, protect: opts.protect },
     );
-    return { resource, value: pulumi.secret(resource.result) };
 }
 
 /**

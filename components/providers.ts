@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import type { PlatformConfig } from "./config";
+import { isEmptyTakeover } from "./takeover/config";
 
 export interface Providers {
     k8s: k8s.Provider;
@@ -23,6 +24,12 @@ export function createProviders(cfg: PlatformConfig): Providers {
         kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
         context: cfg.kubernetes.context,
         enableServerSideApply: true,
+        // During a takeover adoption goes through `import` (components/takeover/adopt.ts), never
+        // through an upsert or a stack-wide force; stated here because these provider settings
+        // take precedence over PULUMI_K8S_UPSERT_EXISTING_OBJECTS / PULUMI_K8S_ENABLE_PATCH_FORCE.
+        ...(isEmptyTakeover(cfg.takeover)
+            ? {}
+            : { upsertExistingObjects: false, enablePatchForce: false }),
     });
     const opConfig = new pulumi.Config("onepassword");
     const op = new onepassword.Provider("onepassword", {

@@ -10,6 +10,7 @@ import { PostgresCluster } from "./postgres/cluster";
 import { Tenant } from "./postgres/tenant";
 import { poolerName } from "./postgres/spec";
 import { createProviders } from "./providers";
+import { enableTakeover } from "./takeover/adopt";
 import { buildRegistry } from "./registry";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
@@ -34,6 +35,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
     if (!pg) throw new Error("platform:postgres is required on infra (validated earlier)");
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
+    enableTakeover(cfg.takeover, vault, providers.onepassword);
 
     const operator = new CnpgOperator(
         "cnpg",
@@ -133,6 +135,8 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
     const infraStack = cfg.infraStack;
     if (!infraStack) throw new Error("platform:infraStack is required on apps (validated earlier)");
     const providers = createProviders(cfg);
+    const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
+    enableTakeover(cfg.takeover, vault, providers.onepassword);
     const operator = new CnpgOperator(
         "cnpg",
         {
@@ -142,7 +146,6 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         { providers: [providers.k8s] },
     );
     const infraRef = new pulumi.StackReference(infraStack);
-    const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
 
     const built = readInfraOutputs(infraRef).then((raw) => {
         const infra = parseInfraOutputs(raw);

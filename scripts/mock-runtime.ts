@@ -29,6 +29,8 @@ export interface Registration {
     /** Inputs as registered; secret values are wrapped in Pulumi's secret marker. */
     inputs: Record<string, unknown>;
     urn: string;
+    /** The `import` option's id (an existing object to take over), if any. */
+    importId?: string;
 }
 
 export interface Invocation {
@@ -118,7 +120,18 @@ export function urnToRef(urn: string): string {
 }
 
 /** Fields a 1Password item looked up during a render is given, each `render-secret-<title>/<label>`. */
-const LOOKUP_LABELS = ["username", "password", "accessKey", "secretKey", "credential", "token"];
+const LOOKUP_LABELS = [
+    "username",
+    "password",
+    "accessKey",
+    "secretKey",
+    "credential",
+    "token",
+    // Fields of the seed's Harbor items, read when a takeover adopts their secrets.
+    "admin_password",
+    "secret_key",
+    "http_secret",
+];
 
 function onePasswordItem(
     inputs: Record<string, unknown>,
@@ -279,6 +292,7 @@ interface RegisterResourceRequest {
     getCustom(): boolean;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
+    getImportid(): string | undefined;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }) => void): void };
     getObject(): WireStruct;
@@ -309,6 +323,7 @@ class RecordingMonitor extends MockMonitor {
         protect: boolean;
         retainOnDelete: boolean;
         inputs: Record<string, unknown>;
+        importId?: string;
     }): void {
         const urn = mockUrn(r.parent, r.type, r.name);
         const deps = new Set(r.dependencies.map(urnToRef));
@@ -323,6 +338,7 @@ class RecordingMonitor extends MockMonitor {
             retainOnDelete: r.retainOnDelete,
             inputs: r.inputs,
             urn,
+            ...(r.importId ? { importId: r.importId } : {}),
         });
     }
 
@@ -346,6 +362,7 @@ class RecordingMonitor extends MockMonitor {
             // The wire form keeps secrets where they are (deserializeProperties would mark a whole
             // object secret when one nested value is, which the engine does not do).
             inputs: r.getObject().toJavaScript(),
+            importId: r.getImportid() ?? undefined,
         });
         return super.registerResource(req, callback);
     }

@@ -159,6 +159,12 @@ function withoutProviderCode(inputs: Record<string, unknown>): Record<string, un
         : inputs;
 }
 
+/** The import id of an adopted resource, `[secret]` when the id is a secret value, else null. */
+function importField(r: Registration): string | null {
+    if (!r.importId) return null;
+    return r.importId.includes(SECRET_PREFIX) ? "[secret]" : r.importId;
+}
+
 function resourcesJson(regs: Registration[]): string {
     const rows = [...regs]
         .sort((a, b) => ref(a).localeCompare(ref(b)))
@@ -170,6 +176,7 @@ function resourcesJson(regs: Registration[]): string {
             dependencies: r.dependencies,
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
+            import: importField(r),
             inputs: sortKeys(redact(withoutProviderCode(r.inputs))),
         }));
     return `${JSON.stringify(rows, null, 2)}\n`;
@@ -236,7 +243,13 @@ export const INFRA_OUTPUT_PLACEHOLDERS: Record<string, unknown> = {
     role: "infra",
     tenants: {
         harbor: placeholderTenant("harbor", "harbor_app", ["harbor_registry"], "session", false),
-        gitlab: placeholderTenant("gitlab", "gitlab", ["gitlabhq_production"], "transaction", true),
+        gitlab: placeholderTenant(
+            "gitlab",
+            "gitlab_app",
+            ["gitlabhq_production"],
+            "transaction",
+            true,
+        ),
         keycloak: placeholderTenant("keycloak", "keycloak", ["keycloak"], "session", false),
     },
     harbor: { hostname: "harbor.monosense.io" },

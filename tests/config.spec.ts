@@ -45,7 +45,7 @@ describe("config", () => {
             infra.tenants.map((t) => [t.name, t.role, t.databases.map((d) => d.name)]),
             [
                 ["harbor", "harbor_app", ["harbor_registry"]],
-                ["gitlab", "gitlab", ["gitlabhq_production"]],
+                ["gitlab", "gitlab_app", ["gitlabhq_production"]], // the live role (seed: gitlab_app)
                 ["keycloak", "keycloak", ["keycloak"]],
             ],
         );
@@ -322,7 +322,7 @@ describe("config", () => {
             "max_connections below the sum of the tenants",
             (s) => (pg(s).maxConnections = 100),
             [
-                "platform:postgres.maxConnections = 100: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab + 30 keycloak) = 180, + 8 auth_query logins (pooler instances × databases), + 3 superuser_reserved_connections + 10 system headroom = 201. Raise maxConnections to at least 201 or lower the tenants' connectionLimit",
+                "platform:postgres.maxConnections = 100: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab_app + 30 keycloak) = 180, + 8 auth_query logins (pooler instances × databases), + 3 superuser_reserved_connections + 10 system headroom = 201. Raise maxConnections to at least 201 or lower the tenants' connectionLimit",
             ],
         ],
     ];

@@ -102,11 +102,17 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
         );
     });
 
-    for (const [tenant, role, db, limit] of [
-        ["harbor", "harbor_app", "harbor_registry", 90],
-        ["gitlab", "gitlab", "gitlabhq_production", 60],
-        ["keycloak", "keycloak", "keycloak", 30],
-    ] as const) {
+    // Role names and limits come from the committed settings (the live system's names, e.g.
+    // gitlab_app), so that renaming a role there does not need an edit here.
+    const committedTenants = stackSettings("infra")["platform:tenants"] as {
+        name: string;
+        role: string;
+        connectionLimit: number;
+        databases: { name: string }[];
+    }[];
+    for (const [tenant, role, db, limit] of committedTenants.map(
+        (t) => [t.name, t.role, t.databases[0]?.name ?? "", t.connectionLimit] as const,
+    )) {
         describe(`tenant ${tenant}`, () => {
             it("has a login role with its connection limit and no elevated attributes, after the cluster is Ready", () => {
                 const r = run.inputs(ROLE, role);

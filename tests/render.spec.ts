@@ -78,6 +78,7 @@ describe("offline render", () => {
             assert.deepEqual(Object.keys(row).sort(), [
                 "custom",
                 "dependencies",
+                "import",
                 "inputs",
                 "name",
                 "parent",

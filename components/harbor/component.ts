@@ -13,7 +13,7 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { MANAGED_BY, namespace } from "../namespace";
-import { generatedPassword } from "../credentials";
+import { generatedPassword, randomPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import type { HarborConfig } from "./config";
 import {
@@ -116,7 +116,7 @@ export class Harbor extends pulumi.ComponentResource {
             "registry-http-secret",
             HARBOR_SECRET_LENGTHS.registryHttpSecret,
         );
-        const registryPassword = generatedPassword("harbor-registry-password", this).resource;
+        const registryPassword = randomPassword("harbor-registry-password", this);
 
         // Token-signing key pair: without it the chart makes a new CA on every render.
         const tokenKey = new tls.PrivateKey(
