@@ -1,0 +1,115 @@
+/**
+ * Takeover plan: `npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>]`
+ *
+ * Reads the inventory of the live system (scripts/takeover-inventory.ts), runs the stack's program
+ * under the mock runtime exactly as the render does (with any `platform:takeover` removed, so the
+ * run shows what would be created), and writes the plan JSON (`--out`, default
+ * render/<stack>/takeover-plan.json), a `pulumi import --file` document beside it
+ * (`<out>.import.json`), and a readable summary on stdout.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, parseConfig } from "../components/config";
+import { MIN_PULUMI_CLI } from "../components/takeover/config";
+import { ProgramError, runProgram } from "./mock-runtime";
+import { INFRA_OUTPUT_PLACEHOLDERS, loadStackConfig } from "./render";
+import { buildPlan, importFile, type Plan } from "./takeover-plan";
+import { InventoryError, readInventory } from "./takeover-inventory";
+
+export async function planTakeover(opts: {
+    stack: string;
+    inventoryDir: string;
+    configFile?: string;
+    projectDir?: string;
+}): Promise<{ plan: Plan; importDoc: ReturnType<typeof importFile> }> {
+    const projectDir = opts.projectDir ?? path.resolve(__dirname, "..");
+    const inventory = readInventory(opts.inventoryDir);
+    const stackFile = opts.configFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
+    const { config, secretKeys } = loadStackConfig(path.join(projectDir, "Pulumi.yaml"), stackFile);
+    config["platform:takeover"] = "{}";
+    const cfg = parseConfig(config);
+    const stackOutputs: Record<string, Record<string, unknown>> = {};
+    if (cfg.infraStack) stackOutputs[cfg.infraStack] = INFRA_OUTPUT_PLACEHOLDERS;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require(path.join(projectDir, "index")) as () => unknown;
+    const result = await runProgram(program, {
+        stack: opts.stack,
+        config,
+        secretKeys,
+        stackOutputs,
+    });
+    const plan = buildPlan(result.registrations, inventory);
+    return { plan, importDoc: importFile(plan, result.registrations) };
+}
+
+export function summary(plan: Plan): string {
+    const lines = [
+        `takeover plan (needs Pulumi CLI >= ${MIN_PULUMI_CLI}):`,
+        `  adopt ${plan.adopt.length}:`,
+        ...plan.adopt.map((a) => `    ${a.type} ${a.name} <- ${a.id}`),
+        `  conflicts ${plan.conflicts.length}:`,
+        ...plan.conflicts.map((c) => `    ${c.type} ${c.name}: ${c.problem}`),
+        `  manual steps ${plan.manual.length}:`,
+        ...plan.manual.flatMap((m, i) => [
+            `    ${i + 1}. ${m.step}`,
+            ...m.commands.map((c) => `       $ ${c}`),
+        ]),
+        "  config: paste plan.config into the stack's settings file",
+    ];
+    return `${lines.join("\n")}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            inventory: { type: "string" },
+            config: { type: "string" },
+            out: { type: "string" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
+    const stack = positionals[0];
+    if (values.help || !stack || positionals.length > 1 || !values.inventory) {
+        console.error(
+            "usage: npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>]",
+        );
+        return values.help ? 0 : 2;
+    }
+    const configFile = path.resolve(values.config ?? `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(configFile)) {
+        console.error(`takeover: no stack settings file ${configFile} (pass --config <file>)`);
+        return 2;
+    }
+    const { plan, importDoc } = await planTakeover({
+        stack,
+        inventoryDir: values.inventory,
+        configFile,
+    });
+    const out = path.resolve(values.out ?? path.join("render", stack, "takeover-plan.json"));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, `${JSON.stringify(plan, null, 2)}\n`);
+    const importOut = out.replace(/\.json$/, "") + ".import.json";
+    fs.writeFileSync(importOut, `${JSON.stringify(importDoc, null, 2)}\n`);
+    process.stdout.write(summary(plan));
+    console.log(
+        `wrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), importOut)}`,
+    );
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+            if (err instanceof InventoryError || err instanceof ConfigError)
+                console.error(err.message);
+            else if (err instanceof ProgramError)
+                console.error(`takeover: the program failed:\n${err.message}`);
+            else console.error(err instanceof Error ? err.message : String(err));
+            process.exit(1);
+        },
+    );
+}
