@@ -54,7 +54,11 @@ describe("takeover from Flux", function () {
     let run: Run;
 
     before(async () => {
-        ({ plan, importDoc } = await planTakeover({ stack: "infra", inventoryDir: FIXTURE }));
+        // The plan command's run is the committed settings' run (it drops any platform:takeover);
+        // the shared run saves a program run. The command itself runs in the empty-inventory test.
+        const committed = await committedInfraRun();
+        plan = buildPlan(committed.registrations, readInventory(FIXTURE));
+        importDoc = importFile(plan, committed.registrations);
         run = await runStack("infra", withPlanConfig(plan));
     });
 
