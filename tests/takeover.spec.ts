@@ -178,6 +178,30 @@ describe("takeover from Flux", function () {
         );
     });
 
+    it("reports two 1Password items under one title, and an item of another category, instead of adopting them", async () => {
+        const committed = await committedInfraRun();
+        const inv = readInventory(FIXTURE);
+        const core = inv.onepassword.find((i) => i.title === "harbor-core");
+        assert.ok(core);
+        inv.onepassword.push({ ...core, id: "z9harborcoreduplicate00000" });
+        inv.onepassword = inv.onepassword.map((i) =>
+            i.title === "harbor-registry" ? { ...i, category: "PASSWORD" } : i,
+        );
+        const other = buildPlan(committed.registrations, inv);
+        const problem = (name: string) =>
+            other.conflicts.find((c) => c.name === name)?.problem ?? "";
+        assert.match(
+            problem("harbor-core"),
+            /^2 1Password items are titled "harbor-core" \(a1harborcore0000000000000a, z9harborcoreduplicate00000\)/,
+        );
+        assert.ok(!("harbor-core" in other.config["platform:takeover"].onepassword));
+        assert.ok(!("harbor-secret-key" in other.config["platform:takeover"].secrets));
+        assert.match(
+            problem("harbor-registry"),
+            /has category PASSWORD; the stack writes a LOGIN item/,
+        );
+    });
+
     it("lists the Flux and ExternalSecret steps with the exact objects, in order", () => {
         const steps = plan.manual.map((m) => m.step.split(":")[0]);
         assert.deepEqual(steps, [
