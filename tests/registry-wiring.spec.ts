@@ -59,15 +59,17 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.equal(rel.namespace, "dragonfly-operator-system");
         });
 
-        it("creates dragonfly/dragonfly after the operator and its password Secret, waiting for phase ready", () => {
+        it("creates dragonfly/dragonfly after the operator and its password Secret, waiting for phase Ready", () => {
             const df = run.get(DRAGONFLY, "dragonfly");
             assert.ok(df.dependencies.includes(ref(RELEASE, "dragonfly-operator")));
             assert.ok(df.dependencies.includes(ref(SECRET, "dragonfly-auth")));
             const inputs = run.inputs(DRAGONFLY, "dragonfly") as any;
             assert.equal(inputs.metadata.namespace, "dragonfly");
+            // dragonflydb/dragonfly-operator v1.6.1 internal/controller/util.go: PhaseReady = "Ready"
+            // (exact match; the wait would time out on "ready" and Harbor would never install).
             assert.equal(
                 inputs.metadata.annotations["pulumi.com/waitFor"],
-                "jsonpath={.status.phase}=ready",
+                "jsonpath={.status.phase}=Ready",
             );
             assert.deepEqual(inputs.spec.authentication, {
                 passwordFromSecret: { name: "dragonfly-auth", key: "password" },

@@ -8,6 +8,15 @@ import { DRAGONFLY_PORT, type ManagedDragonflyConfig, maxMemoryBytes } from "./c
 export const DRAGONFLY_API_VERSION = "dragonflydb.io/v1alpha1";
 export const DRAGONFLY_KIND = "Dragonfly";
 
+/**
+ * The phase operator v1.6.1 writes once every pod is up (internal/controller/util.go:
+ * `PhaseReady = "Ready"`; the lowercase "ready" of v1.1.x is only still compared against).
+ */
+export const DRAGONFLY_READY_PHASE = "Ready";
+
+/** Pulumi's await condition on the `Dragonfly` CR: its phase, matched exactly. */
+export const DRAGONFLY_WAIT_FOR = `jsonpath={.status.phase}=${DRAGONFLY_READY_PHASE}`;
+
 /** Key of the password in the auth Secret the spec references. */
 export const DRAGONFLY_PASSWORD_KEY = "password";
 
