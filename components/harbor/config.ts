@@ -15,6 +15,7 @@
 import { z } from "zod";
 import type { Problem } from "../config";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
+import { harborTimeoutsProblems, harborTimeoutsSchema } from "./route";
 
 export const HARBOR_CHART = {
     name: "harbor",
@@ -142,6 +143,8 @@ const harborObjectSchema = z.strictObject({
         namespace: dnsLabel(),
         sectionName: z.string().min(1).optional(),
     }),
+    /** HTTPRoute timeouts (see ./route): Envoy Gateway's 15 s default cuts large layers. */
+    timeouts: harborTimeoutsSchema.prefault({}),
     database: z
         .strictObject({
             sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
@@ -340,5 +343,10 @@ export function harborDatabaseProblems(h: HarborConfig): Problem[] {
 
 /** All of Harbor's own cross-field rules (the connection budget lives in ./budget). */
 export function harborProblems(h: HarborConfig): Problem[] {
-    return [...harborStorageProblems(h), ...harborRedisProblems(h), ...harborDatabaseProblems(h)];
+    return [
+        ...harborStorageProblems(h),
+        ...harborRedisProblems(h),
+        ...harborDatabaseProblems(h),
+        ...harborTimeoutsProblems(h.timeouts),
+    ];
 }
