@@ -529,6 +529,27 @@ describe("harbor config rules", () => {
             [],
         );
     });
+
+    // goharbor/harbor-helm v1.16.4 templates/_helpers.tpl (caBundleVolume: a Secret in Harbor's
+    // namespace), goharbor/harbor v2.12.4 src/common/dao/pgsql.go (pgx, sslmode passed through),
+    // cloudnative-pg v1.26.1 internal/controller/cluster_pki.go (renewCASecret, 90-day CA).
+    for (const sslmode of ["verify-ca", "verify-full"]) {
+        it(`rejects sslmode ${sslmode}, which Harbor cannot keep verifying against CNPG's CA`, () => {
+            assert.deepEqual(harborDatabaseProblems(harbor({ database: { sslmode } })), [
+                {
+                    key: "harbor.database.sslmode",
+                    value: sslmode,
+                    message:
+                        "cannot be verified: Harbor trusts a database CA only through the chart's caBundleSecretName (a Secret in Harbor's namespace), and CNPG renews its generated CA (shared-postgres-ca in cnpg-system) every 90 days, so a copy would expire between two pulumi up runs and cut Harbor off its database. Use \"require\" (TLS without verification)",
+                },
+            ]);
+        });
+    }
+
+    it("accepts sslmode require (the default) and disable", () => {
+        assert.equal(harbor().database.sslmode, "require");
+        assert.deepEqual(harborDatabaseProblems(harbor({ database: { sslmode: "disable" } })), []);
+    });
 });
 
 describe("harborHttpRouteSpec", () => {
