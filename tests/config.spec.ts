@@ -322,7 +322,7 @@ describe("config", () => {
             "max_connections below the sum of the tenants",
             (s) => (pg(s).maxConnections = 100),
             [
-                "platform:postgres.maxConnections = 100: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab + 30 keycloak) = 180, + 8 auth_query logins (pooler instances × databases), + 3 superuser_reserved_connections + 10 system headroom = 201. Raise maxConnections to at least 201 or lower the tenants' connectionLimit",
+                "platform:postgres.maxConnections = 100: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab + 30 keycloak) = 180, + 180 auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database), + 3 superuser_reserved_connections + 10 system headroom = 373. Raise maxConnections to at least 373 or lower the tenants' connectionLimit",
             ],
         ],
     ];
