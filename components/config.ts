@@ -196,6 +196,11 @@ function reservedRoleReason(role: string): string | undefined {
 const kubernetesSchema = z.strictObject({
     /** kubeconfig context to use; the kubeconfig itself comes from `platform:kubeconfig` (secret) or KUBECONFIG. */
     context: z.string().min(1).optional(),
+    /**
+     * The Kubernetes provider's `clusterIdentifier` (see ./providers): the provider, and so every
+     * object under it, is replaced only when this changes. Default: the stack's cluster (its role).
+     */
+    clusterIdentifier: z.string().min(1).optional(),
 });
 
 const onepasswordSchema = z.strictObject({

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS, ConfigError, parseConfig } from "../components/config";
+import { kubernetesClusterIdentifier } from "../components/providers";
 import { PROJECT_DIR, stackConfig, stackSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, unknown>;
@@ -33,6 +34,21 @@ function problemsOf(config: Record<string, string>): string[] {
 }
 
 describe("config", () => {
+    it("takes the Kubernetes provider's clusterIdentifier from kubernetes.clusterIdentifier, else the role", () => {
+        assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("infra"))), "infra");
+        assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("apps"))), "apps");
+        const staging = infraWith((s) => {
+            s["platform:kubernetes"] = { context: "admin@staging", clusterIdentifier: "staging" };
+        });
+        assert.equal(kubernetesClusterIdentifier(parseConfig(staging)), "staging");
+        assert.deepEqual(
+            problemsOf(infraWith((s) => (s["platform:kubernetes"] = { clusterIdentifier: "" }))),
+            [
+                'platform:kubernetes.clusterIdentifier = "": Too small: expected string to have >=1 characters',
+            ],
+        );
+    });
+
     it("accepts the committed infra and apps settings", () => {
         const infra = parseConfig(stackConfig("infra"));
         assert.equal(infra.role, "infra");
