@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS, ConfigError, parseConfig } from "../components/config";
+import { CONFIG_KEYS, ConfigError, itemTitle, parseConfig } from "../components/config";
 import { kubernetesClusterIdentifier } from "../components/providers";
 import { PROJECT_DIR, stackConfig, stackSettings, toConfigMap } from "./mocks";
 
@@ -32,6 +32,30 @@ function problemsOf(config: Record<string, string>): string[] {
     }
     return [];
 }
+
+describe("1Password item titles (one rule)", () => {
+    const prod = { vault: "Infra", itemPrefix: "kubernetes/infra" };
+    const staging = { vault: "Infra", itemPrefix: "kubernetes/infra-staging" };
+    it("keeps the seed's root titles on the production prefix and prefixes them elsewhere", () => {
+        assert.equal(itemTitle(prod, "harbor-core", true), "harbor-core");
+        assert.equal(itemTitle(prod, "harbor-robot-synergyflow", true), "harbor-robot-synergyflow");
+        assert.equal(
+            itemTitle(staging, "harbor-core", true),
+            "kubernetes/infra-staging/harbor-core",
+        );
+    });
+    it("puts every other name under the prefix, and takes a leading / as absolute", () => {
+        assert.equal(itemTitle(prod, "dragonfly/auth"), "kubernetes/infra/dragonfly/auth");
+        assert.equal(
+            itemTitle(staging, "dragonfly/auth"),
+            "kubernetes/infra-staging/dragonfly/auth",
+        );
+        assert.equal(
+            itemTitle(staging, "/kubernetes/infra/cloudnative-pg/minio", true),
+            "kubernetes/infra/cloudnative-pg/minio",
+        );
+    });
+});
 
 describe("config", () => {
     it("takes the Kubernetes provider's clusterIdentifier from kubernetes.clusterIdentifier, else the role", () => {

@@ -287,6 +287,25 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.deepEqual(plainOccurrences(item.inputs, SECRET_PREFIX), []);
             assert.ok(run.has(ITEM, "harbor-robot-kubekloud"));
         });
+
+        it("writes no production item from a second stack with its own itemPrefix", async () => {
+            const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+            s["platform:onepassword"].itemPrefix = "kubernetes/infra-staging";
+            const staging = await runStack("infra", toConfigMap(s));
+            const titles = staging.registrations
+                .filter((r) => r.type === ITEM)
+                .map((r) => staging.inputs(ITEM, r.name).title as string);
+            assert.ok(titles.length >= 8, titles.join(", "));
+            for (const title of titles) {
+                assert.ok(title.startsWith("kubernetes/infra-staging/"), title);
+            }
+            assert.ok(titles.includes("kubernetes/infra-staging/harbor-core"));
+            assert.ok(titles.includes("kubernetes/infra-staging/harbor-registry"));
+            assert.ok(titles.includes("kubernetes/infra-staging/harbor-robot-synergyflow"));
+            // Production keeps the seed's titles.
+            assert.equal(run.inputs(ITEM, "harbor-core").title, "harbor-core");
+            assert.equal(run.inputs(ITEM, "harbor-registry").title, "harbor-registry");
+        });
     });
 
     describe("config rules", () => {

@@ -52,9 +52,13 @@ export const harborProjectsSchema = z.strictObject({
 
 export type HarborProjectsConfig = z.infer<typeof harborProjectsSchema>;
 
-/** The item a project's robot credentials are pushed to (first robot of the project). */
-export function robotItemTitle(project: string): string {
-    return `harbor-robot-${project}`;
+/**
+ * The 1Password item of a project's robot: `harbor-robot-<project>` for its first robot (the one
+ * the apps stack reads), `harbor-robot-<project>-<robot>` for further ones. This is also the
+ * item's resource name; its title goes through itemTitle (at the vault root in production).
+ */
+export function robotItemName(project: string, robot?: string): string {
+    return robot === undefined ? `harbor-robot-${project}` : `harbor-robot-${project}-${robot}`;
 }
 
 export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
