@@ -44,7 +44,8 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
             namespace: managed?.namespace,
             global: managed?.global ?? false,
             port: 6379,
-            password: dragonfly.password,
+            // No password: clients read it from the 1Password item below (or the Secret in the
+            // instance's namespace); the apps stack does not need it.
             freeDatabases: dragonfly.freeDatabases,
             item: itemTitle(
                 cfg.onepassword,

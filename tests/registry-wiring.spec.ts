@@ -93,9 +93,15 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             ]);
         });
 
-        it("exports the address, a secret password and the free logical databases", () => {
+        it("exports the address, the password's item (not the password) and the free logical databases", () => {
             const out = run.outputs.dragonfly as Record<string, unknown>;
             assert.equal(out.address, "dragonfly.dragonfly.svc.cluster.local:6379");
+            assert.equal(
+                "password" in out,
+                false,
+                "the README promises no Dragonfly password output",
+            );
+            assert.equal(out.item, "kubernetes/infra/dragonfly/auth");
             assert.deepEqual(out.freeDatabases, [3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
             assert.deepEqual(plainOccurrences(run.result.outputs, SECRET_PREFIX), []);
         });
