@@ -1,4 +1,4 @@
-// Harbor configuration as code (issue 5): projects, robot accounts, tag retention and the GC
+// Harbor configuration as code: projects, robot accounts, tag retention and the GC
 // schedule, managed through Harbor's REST API v2.0 by the dynamic providers in ./providers.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { assertHarborCron, harborCronProblem } from "./cron";
