@@ -130,7 +130,7 @@ export function buildDragonflySpec(
 }
 
 /**
- * Values for the `dragonfly-operator` chart, compliant with Pod Security `restricted`: the chart's
+ * Values for the `dragonfly-operator` chart v1.6.1, compliant with Pod Security `restricted`: the chart's
  * default `podSecurityContext` is only `{runAsNonRoot: true}` (no seccomp profile), so it is
  * replaced; both containers (manager, kube-rbac-proxy) drop ALL and forbid escalation. Keys read
  * from charts/dragonfly-operator/values.yaml (replicaCount, crds.install/keep, podSecurityContext,
@@ -144,8 +144,8 @@ export function dragonflyOperatorValues(cfg: ManagedDragonflyConfig): Record<str
     return {
         replicaCount: cfg.operator.replicas,
         crds: { install: true, keep: true },
-        // Pulumi creates and labels the operator's namespace; the chart must not (newer charts can).
-        createOperatorNamespace: false,
+        // Pulumi creates and labels the operator's namespace; chart v1.6.1 has no namespace
+        // template (nor a createOperatorNamespace value), so there is nothing to switch off.
         podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
         manager: {
             resources: k8sResources(cfg.operator.resources),
