@@ -99,6 +99,10 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                 projects: hp.projects,
                 gc: hp.gc,
                 imports: hp.imports,
+                waitForApi: {
+                    timeoutSeconds: hp.apiWaitSeconds,
+                    after: [harbor.release.id, harbor.route.id],
+                },
             },
             // Harbor's API is reached at externalURL, through the route.
             { dependsOn: [harbor.release, harbor.route] },

@@ -58,6 +58,16 @@ describe("1Password item titles (one rule)", () => {
 });
 
 describe("config", () => {
+    it("waits up to 900 s for Harbor's API by default; harborProjects.apiWaitSeconds sets it", () => {
+        assert.equal(parseConfig(stackConfig("infra")).harborProjects?.apiWaitSeconds, 900);
+        const hp = (s: Settings) => s["platform:harborProjects"] as Record<string, unknown>;
+        const none = infraWith((s) => (hp(s).apiWaitSeconds = 0));
+        assert.equal(parseConfig(none).harborProjects?.apiWaitSeconds, 0);
+        assert.deepEqual(problemsOf(infraWith((s) => (hp(s).apiWaitSeconds = -1))), [
+            "platform:harborProjects.apiWaitSeconds = -1: Too small: expected number to be >=0",
+        ]);
+    });
+
     it("takes the Kubernetes provider's clusterIdentifier from kubernetes.clusterIdentifier, else the role", () => {
         assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("infra"))), "infra");
         assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("apps"))), "apps");

@@ -238,6 +238,11 @@ export class FakeHarbor {
                 this.sendError(res, fault.status, "INTERNAL_SERVER_ERROR", "injected failure");
                 return;
             }
+            if (path === "/ping" && method === "GET") {
+                // handler/ping.go: 200 "Pong", no authentication.
+                this.send(res, 200, "Pong");
+                return;
+            }
             const basic = (user: string, password: string): string =>
                 "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
             const nonAdmin =

@@ -22,6 +22,7 @@ import {
     retentionPolicyProvider,
     robotProvider,
     validateHarborProjects,
+    waitForHarbor,
 } from "../components/harbor-api";
 import { FakeHarbor } from "./fake-harbor";
 
@@ -324,6 +325,46 @@ describe("Harbor API providers (fake Harbor)", function () {
                 headers: { "X-Is-Resource-Name": "true" },
             });
             assert.deepEqual([...fake.robots.keys()], [other.id]);
+        });
+    });
+
+    // goharbor/harbor v2.12.4 src/server/v2.0/handler/ping.go: GET /api/v2.0/ping → 200 "Pong",
+    // no authentication.
+    describe("waitForHarbor", () => {
+        it("polls /ping until Harbor answers, logging each failed attempt", async () => {
+            fake.failNext(503, 2, { path: /^\/ping$/ });
+            const lines: string[] = [];
+            await waitForHarbor(fake.apiUrl, {
+                timeoutMs: 60000,
+                intervalMs: 1,
+                log: (m) => lines.push(m),
+            });
+            assert.equal(fake.count("GET", /^\/ping$/), 3);
+            assert.equal(lines.length, 3);
+            assert.match(
+                lines[0]!,
+                new RegExp(
+                    `^Waiting for Harbor at ${fake.apiUrl}/ping: HTTP 503 \\(attempt 1, 0 s of 60 s\\)$`,
+                ),
+            );
+            assert.match(lines[2]!, new RegExp(`^Harbor answers at ${fake.apiUrl}/ping after `));
+        });
+
+        it("returns at once, silently, when Harbor already answers", async () => {
+            const lines: string[] = [];
+            await waitForHarbor(fake.apiUrl, { timeoutMs: 1000, log: (m) => lines.push(m) });
+            assert.deepEqual(lines, []);
+            assert.equal(fake.count("GET", /^\/ping$/), 1);
+        });
+
+        it("gives up after the timeout, naming the URL, the last reason and the config key", async () => {
+            fake.failNext(503, Infinity, { path: /^\/ping$/ });
+            await rejectsWith(
+                waitForHarbor(fake.apiUrl, { timeoutMs: 0, intervalMs: 1, log: () => undefined }),
+                `Harbor did not answer GET ${fake.apiUrl}/ping within 0 s (1 attempt, last: ` +
+                    `HTTP 503). Check the HTTPRoute, DNS and certificate of ` +
+                    `${new URL(fake.apiUrl).host}, or raise platform:harborProjects.apiWaitSeconds`,
+            );
         });
     });
 

@@ -37,6 +37,11 @@ const projectSchema = z.strictObject({
 export const harborProjectsSchema = z.strictObject({
     /** Harbor API base URL [<harbor.externalURL>/api/v2.0]. */
     apiUrl: z.url().optional(),
+    /**
+     * How long `pulumi up` waits for Harbor to answer at apiUrl before the first API call (a fresh
+     * install's route, DNS and certificate take minutes); 0 = do not wait.
+     */
+    apiWaitSeconds: z.number().int().min(0).max(3600).default(900),
     gc: z.strictObject({ schedule: z.string().default("0 0 2 * * *") }).prefault({}),
     projects: z.array(projectSchema).default([]),
     /** Existing objects to adopt instead of creating: see README "Harbor configuration as code". */
