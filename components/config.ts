@@ -197,6 +197,11 @@ function reservedRoleReason(role: string): string | undefined {
 const kubernetesSchema = z.strictObject({
     /** kubeconfig context to use; the kubeconfig itself comes from `platform:kubeconfig` (secret) or KUBECONFIG. */
     context: z.string().min(1).optional(),
+    /**
+     * The Kubernetes provider's `clusterIdentifier` (see ./providers): the provider, and so every
+     * object under it, is replaced only when this changes. Default: the stack's cluster (its role).
+     */
+    clusterIdentifier: z.string().min(1).optional(),
 });
 
 const onepasswordSchema = z.strictObject({
@@ -824,8 +829,22 @@ function validateApps(cfg: PlatformConfig): Problem[] {
     return problems;
 }
 
-/** Title of a 1Password item: under this stack's prefix, or absolute when it starts with "/". */
-export function itemTitle(op: OnePasswordConfig, relative: string): string {
-    // A leading "/" names an item outside this stack's prefix, e.g. the infra stack's MinIO item.
-    return relative.startsWith("/") ? relative.slice(1) : `${op.itemPrefix}/${relative}`;
+/** The item prefix of the production infra stack (the seed's): see itemTitle. */
+export const SEED_ITEM_PREFIX = "kubernetes/infra";
+
+/**
+ * The one naming rule for the titles of 1Password items this program writes (and of its own
+ * items it reads back):
+ * - `"/x"` is absolute: `x` (an item outside this stack's prefix, e.g. the infra stack's MinIO
+ *   item read by the apps stack);
+ * - `atRoot` names are those the seed kept at the vault root (`harbor-core`, `harbor-registry`,
+ *   `harbor-robot-<project>`): the name itself on the stack whose prefix is the seed's
+ *   `kubernetes/infra`, so production keeps the seed titles, and `<itemPrefix>/<name>` on any
+ *   other, so a second stack (e.g. prefix `kubernetes/infra-staging`) never writes production's;
+ * - any other name: `<itemPrefix>/<name>`.
+ */
+export function itemTitle(op: OnePasswordConfig, name: string, atRoot = false): string {
+    if (name.startsWith("/")) return name.slice(1);
+    if (atRoot && op.itemPrefix === SEED_ITEM_PREFIX) return name;
+    return `${op.itemPrefix}/${name}`;
 }

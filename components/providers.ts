@@ -14,6 +14,18 @@ export interface Providers {
 }
 
 /**
+ * The Kubernetes provider's `clusterIdentifier`: `platform:kubernetes.clusterIdentifier`, by default
+ * the stack's cluster (its role, "infra" or "apps"). pulumi-kubernetes 4.34.2 (provider.d.ts;
+ * provider/pkg/provider/provider.go DiffConfig) then replaces the provider only when the identifier
+ * changes. Without it the provider guesses from the kubeconfig, so a new context name, a rotated
+ * certificate or a switch between KUBECONFIG and `platform:kubeconfig` would replace the provider
+ * and every object under it. Adding or removing the identifier itself never replaces.
+ */
+export function kubernetesClusterIdentifier(cfg: PlatformConfig): string {
+    return cfg.kubernetes.clusterIdentifier ?? cfg.role;
+}
+
+/**
  * Kubernetes: `platform:kubeconfig` (secret) when set, else KUBECONFIG / ~/.kube/config, with the
  * configured context. 1Password: the provider reads `onepassword:url`/`onepassword:token`
  * (Connect) or `onepassword:serviceAccountToken` from its own config namespace, or
@@ -23,6 +35,7 @@ export function createProviders(cfg: PlatformConfig): Providers {
     const kubernetes = new k8s.Provider(cfg.role, {
         kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
         context: cfg.kubernetes.context,
+        clusterIdentifier: kubernetesClusterIdentifier(cfg),
         enableServerSideApply: true,
         // During a takeover adoption goes through `import` (components/takeover/adopt.ts), never
         // through an upsert or a stack-wide force; stated here because these provider settings

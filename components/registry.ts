@@ -5,11 +5,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import { HARBOR_TENANT, type PlatformConfig } from "./config";
+import { HARBOR_TENANT, itemTitle, type PlatformConfig } from "./config";
 import { Dragonfly } from "./dragonfly/component";
 import { Harbor } from "./harbor/component";
 import { harborRedisIndexes } from "./harbor/config";
-import { robotItemTitle } from "./harbor/projects";
+import { robotItemName } from "./harbor/projects";
 import { HarborConfig } from "./harbor-api";
 import { credentialItem } from "./onepassword";
 import type { Tenant } from "./postgres/tenant";
@@ -44,12 +44,15 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
             namespace: managed?.namespace,
             global: managed?.global ?? false,
             port: 6379,
-            password: dragonfly.password,
+            // No password: clients read it from the 1Password item below (or the Secret in the
+            // instance's namespace); the apps stack does not need it.
             freeDatabases: dragonfly.freeDatabases,
-            item:
+            item: itemTitle(
+                cfg.onepassword,
                 cfg.dragonfly.mode === "managed"
-                    ? `${cfg.onepassword.itemPrefix}/${cfg.dragonfly.authItem}`
-                    : `${cfg.onepassword.itemPrefix}/${cfg.dragonfly.passwordItem}`,
+                    ? cfg.dragonfly.authItem
+                    : cfg.dragonfly.passwordItem,
+            ),
         };
     }
     if (!cfg.harbor || !dragonfly) return outputs;
@@ -62,6 +65,7 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
 
     const harbor = new Harbor("harbor", {
         config: cfg.harbor,
+        onepassword: cfg.onepassword,
         vaultUuid: ctx.vaultUuid,
         database: {
             host: tenant.host,
@@ -81,7 +85,7 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
         url: harbor.url,
         hostname: harbor.hostname,
         // The admin password stays in 1Password (item harbor-core); it is not a stack output.
-        adminItem: "harbor-core",
+        adminItem: itemTitle(cfg.onepassword, "harbor-core", true),
     };
 
     const hp = cfg.harborProjects;
@@ -95,6 +99,10 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                 projects: hp.projects,
                 gc: hp.gc,
                 imports: hp.imports,
+                waitForApi: {
+                    timeoutSeconds: hp.apiWaitSeconds,
+                    after: [harbor.release.id, harbor.route.id],
+                },
             },
             // Harbor's API is reached at externalURL, through the route.
             { dependsOn: [harbor.release, harbor.route] },
@@ -105,12 +113,10 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                 const out = configuration.robots[`${project.name}/${robot.name}`];
                 if (!out) return;
                 // The project's first robot is the one the apps stack reads (seed: harbor-robot-synergyflow).
-                const title =
-                    i === 0
-                        ? robotItemTitle(project.name)
-                        : `${robotItemTitle(project.name)}-${robot.name}`;
+                const name = robotItemName(project.name, i === 0 ? undefined : robot.name);
+                const title = itemTitle(cfg.onepassword, name, true);
                 credentialItem(
-                    title,
+                    name,
                     {
                         vault: ctx.vaultUuid,
                         title,

@@ -477,7 +477,7 @@ describe("Harbor robot credentials", () => {
             ),
             {
                 message:
-                    'platform:applications[1].harborProject = "nope": 1Password item "harbor-robot-nope" could not be read from vault "Infra" (error finding item: 404 not found). Create the Harbor robot account for project "nope" and store it in vault "Infra" as item "harbor-robot-nope" with fields username (e.g. "robot$nope+nope-puller") and password (the robot\'s secret); issue 5 automates this.',
+                    'platform:applications[1].harborProject = "nope": 1Password item "harbor-robot-nope" could not be read from vault "Infra" (error finding item: 404 not found). Create the Harbor robot account for project "nope" and store it in vault "Infra" as item "harbor-robot-nope" with fields username (e.g. "robot$nope+nope-puller") and password (the robot\'s secret), or declare the robot under platform:harborProjects on the infra stack, whose `pulumi up` creates the item.',
             },
         );
     });

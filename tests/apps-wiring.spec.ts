@@ -169,6 +169,14 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
         assert.equal(run.get(NAMESPACE, "kubekloud-api").protect, true, "holds a database");
     });
 
+    it("protects and retains every application namespace (its workloads and volumes live there)", () => {
+        for (const n of ["gitlab", "synergyflow", "kubekloud-api"]) {
+            const ns = run.get(NAMESPACE, n);
+            assert.equal(ns.protect, true, `${n}: removing the app must not delete its namespace`);
+            assert.equal(ns.retainOnDelete, true, `${n}: an unprotected delete only forgets it`);
+        }
+    });
+
     it("writes the tenant connection secret through the global pooler Service, every value secret", () => {
         const secret = run.get(SECRET, "gitlab-database");
         assert.deepEqual(plainKeys(secret.inputs.stringData), []);

@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS, ConfigError, parseConfig } from "../components/config";
+import { CONFIG_KEYS, ConfigError, itemTitle, parseConfig } from "../components/config";
+import { kubernetesClusterIdentifier } from "../components/providers";
 import { PROJECT_DIR, stackConfig, stackSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, unknown>;
@@ -32,7 +33,56 @@ function problemsOf(config: Record<string, string>): string[] {
     return [];
 }
 
+describe("1Password item titles (one rule)", () => {
+    const prod = { vault: "Infra", itemPrefix: "kubernetes/infra" };
+    const staging = { vault: "Infra", itemPrefix: "kubernetes/infra-staging" };
+    it("keeps the seed's root titles on the production prefix and prefixes them elsewhere", () => {
+        assert.equal(itemTitle(prod, "harbor-core", true), "harbor-core");
+        assert.equal(itemTitle(prod, "harbor-robot-synergyflow", true), "harbor-robot-synergyflow");
+        assert.equal(
+            itemTitle(staging, "harbor-core", true),
+            "kubernetes/infra-staging/harbor-core",
+        );
+    });
+    it("puts every other name under the prefix, and takes a leading / as absolute", () => {
+        assert.equal(itemTitle(prod, "dragonfly/auth"), "kubernetes/infra/dragonfly/auth");
+        assert.equal(
+            itemTitle(staging, "dragonfly/auth"),
+            "kubernetes/infra-staging/dragonfly/auth",
+        );
+        assert.equal(
+            itemTitle(staging, "/kubernetes/infra/cloudnative-pg/minio", true),
+            "kubernetes/infra/cloudnative-pg/minio",
+        );
+    });
+});
+
 describe("config", () => {
+    it("waits up to 900 s for Harbor's API by default; harborProjects.apiWaitSeconds sets it", () => {
+        assert.equal(parseConfig(stackConfig("infra")).harborProjects?.apiWaitSeconds, 900);
+        const hp = (s: Settings) => s["platform:harborProjects"] as Record<string, unknown>;
+        const none = infraWith((s) => (hp(s).apiWaitSeconds = 0));
+        assert.equal(parseConfig(none).harborProjects?.apiWaitSeconds, 0);
+        assert.deepEqual(problemsOf(infraWith((s) => (hp(s).apiWaitSeconds = -1))), [
+            "platform:harborProjects.apiWaitSeconds = -1: Too small: expected number to be >=0",
+        ]);
+    });
+
+    it("takes the Kubernetes provider's clusterIdentifier from kubernetes.clusterIdentifier, else the role", () => {
+        assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("infra"))), "infra");
+        assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("apps"))), "apps");
+        const staging = infraWith((s) => {
+            s["platform:kubernetes"] = { context: "admin@staging", clusterIdentifier: "staging" };
+        });
+        assert.equal(kubernetesClusterIdentifier(parseConfig(staging)), "staging");
+        assert.deepEqual(
+            problemsOf(infraWith((s) => (s["platform:kubernetes"] = { clusterIdentifier: "" }))),
+            [
+                'platform:kubernetes.clusterIdentifier = "": Too small: expected string to have >=1 characters',
+            ],
+        );
+    });
+
     it("accepts the committed infra and apps settings", () => {
         const infra = parseConfig(stackConfig("infra"));
         assert.equal(infra.role, "infra");
@@ -322,7 +372,7 @@ describe("config", () => {
             "max_connections below the sum of the tenants",
             (s) => (pg(s).maxConnections = 100),
             [
-                "platform:postgres.maxConnections = 100: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab_app + 30 keycloak) = 180, + 8 auth_query logins (pooler instances × databases), + 3 superuser_reserved_connections + 10 system headroom = 201. Raise maxConnections to at least 201 or lower the tenants' connectionLimit",
+                "platform:postgres.maxConnections = 100: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab_app + 30 keycloak) = 180, + 180 auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database), + 3 superuser_reserved_connections + 10 system headroom = 373. Raise maxConnections to at least 373 or lower the tenants' connectionLimit",
             ],
         ],
     ];

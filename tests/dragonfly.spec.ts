@@ -46,7 +46,8 @@ const CRD_SPEC_FIELDS = new Set([
 
 /**
  * Value paths of the dragonfly-operator chart this project sets, read from
- * dragonflydb/dragonfly-operator charts/dragonfly-operator/values.yaml.
+ * dragonflydb/dragonfly-operator v1.6.1 charts/dragonfly-operator/values.yaml (which has no
+ * createOperatorNamespace: the chart has no namespace template at that version).
  */
 const OPERATOR_VALUE_PATHS = new Set([
     "replicaCount",
@@ -61,8 +62,6 @@ const OPERATOR_VALUE_PATHS = new Set([
     "rbacProxy.securityContext.allowPrivilegeEscalation",
     "rbacProxy.securityContext.capabilities.drop",
     "serviceMonitor.enabled",
-    // templates/namespace.yaml is guarded by it; false: Pulumi owns the namespace.
-    "createOperatorNamespace",
 ]);
 
 const MAP_LEAVES = new Set(["requests", "limits"]);

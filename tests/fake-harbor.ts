@@ -1,7 +1,10 @@
 // In-memory fake of the parts of Harbor 2.12's REST API v2.0 used by components/harbor-api:
 // projects (+ metadata), quotas, robot accounts (v2), the GC schedule and tag retention.
 // Status codes, bodies, Location headers, X-Total-Count/Link pagination and the
-// `{"errors":[{"code","message"}]}` error shape follow Harbor's swagger.
+// `{"errors":[{"code","message"}]}` error shape follow Harbor's swagger, and where the swagger and
+// the server differ, the server: goharbor/harbor v2.12.4 src/server/v2.0/handler/*.go (cited at each
+// route) and src/lib/http/error.go (any error without a mapped code is a 500 whose message is
+// replaced by "internal server error"; errors.BadRequestError prefixes "bad request: ").
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 
@@ -235,6 +238,11 @@ export class FakeHarbor {
                 this.sendError(res, fault.status, "INTERNAL_SERVER_ERROR", "injected failure");
                 return;
             }
+            if (path === "/ping" && method === "GET") {
+                // handler/ping.go: 200 "Pong", no authentication.
+                this.send(res, 200, "Pong");
+                return;
+            }
             const basic = (user: string, password: string): string =>
                 "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
             const nonAdmin =
@@ -402,8 +410,33 @@ export class FakeHarbor {
                         this.quotas.delete(id);
                     }
                 }
-                const retentionId = Number(project.metadata.retention_id);
-                this.retentions.delete(retentionId);
+                // handler/project.go DeleteProject: robotMgr.DeleteByProjectID removes the
+                // project's robots; the project-deletion event handler
+                // (controller/event/handler/internal/project.go) deletes its retention policies
+                // (retention.Ctl.DeleteRetentionByProject: those whose scope is the project).
+                for (const [id, robot] of this.robots) {
+                    if (robot.permissions[0]?.namespace === project.name) {
+                        this.robots.delete(id);
+                    }
+                }
+                for (const [id, policy] of this.retentions) {
+                    const scope = policy.scope as { ref?: number } | undefined;
+                    if (scope?.ref === project.project_id) {
+                        this.retentions.delete(id);
+                    }
+                }
+                this.send(res, 200);
+                return;
+            }
+        }
+        if (root === "projects" && a !== undefined && b === "metadatas" && parts[3] !== undefined) {
+            // handler/project_metadata.go DeleteProjectMetadata: any key, 200 even when absent.
+            const project = this.project(a, headers);
+            if (method === "DELETE") {
+                const key = decodeURIComponent(parts[3]);
+                project.metadata = Object.fromEntries(
+                    Object.entries(project.metadata).filter(([k]) => k !== key),
+                );
                 this.send(res, 200);
                 return;
             }
@@ -480,7 +513,7 @@ export class FakeHarbor {
             return;
         }
         if (root === "retentions") {
-            this.retention(method, a, input, res);
+            this.retention(method, a, b, path, query, input, res);
             return;
         }
         throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} ${path} is not supported`);
@@ -561,14 +594,17 @@ export class FakeHarbor {
         );
     }
 
+    /** handler/gc.go (v2.12.4): GetGCSchedule, CreateGCSchedule, UpdateGCSchedule → kick. */
     private gc(method: string, input: Record<string, unknown>, res: http.ServerResponse): void {
         if (method === "GET") {
+            // No schedule: gcCtr.GetSchedule is NotFound and the handler answers
+            // NewGetGCScheduleOK() without a payload, i.e. 200 with an empty body.
             const s = this.gcSchedule;
             this.send(
                 res,
                 200,
                 s === undefined
-                    ? {}
+                    ? undefined
                     : {
                           id: 1,
                           job_name: "GARBAGE_COLLECTION",
@@ -584,23 +620,27 @@ export class FakeHarbor {
         const schedule = (input.schedule ?? {}) as { type?: string; cron?: string };
         const parameters = (input.parameters ?? {}) as Record<string, unknown>;
         if (method === "POST" || method === "PUT") {
-            if (method === "POST" && this.gcSchedule !== undefined) {
-                throw new HttpError(409, "CONFLICT", "fail to set schedule, it already exists");
-            }
+            // POST and PUT both go through kick: "None" deletes the schedule, the cron types
+            // delete and recreate it (updateSchedule), so a POST over an existing schedule
+            // overwrites it; there is no conflict answer.
             if (schedule.type === "None") {
                 this.gcSchedule = undefined;
-                this.send(res, method === "POST" ? 201 : 200);
-                return;
+            } else {
+                if (schedule.type === undefined || schedule.cron === undefined) {
+                    throw new HttpError(400, "BAD_REQUEST", "schedule type and cron are required");
+                }
+                if (schedule.cron.trim().split(/\s+/).length !== 6) {
+                    throw new HttpError(
+                        400,
+                        "BAD_REQUEST",
+                        `invalid cron string for scheduled gc: ${schedule.cron}`,
+                    );
+                }
+                this.gcSchedule = { type: schedule.type, cron: schedule.cron, parameters };
             }
-            if (schedule.type === undefined || schedule.cron === undefined) {
-                throw new HttpError(400, "BAD_REQUEST", "schedule type and cron are required");
-            }
-            if (schedule.cron.trim().split(/\s+/).length !== 6) {
-                throw new HttpError(400, "BAD_REQUEST", `invalid cron ${schedule.cron}`);
-            }
-            this.gcSchedule = { type: schedule.type, cron: schedule.cron, parameters };
             if (method === "POST") {
-                this.send(res, 201, undefined, { Location: `${PREFIX}/system/gc/schedule` });
+                // The Location is /system/gc/{id}; id stays 0 unless the run is Manual.
+                this.send(res, 201, undefined, { Location: `${PREFIX}/system/gc/0` });
             } else {
                 this.send(res, 200);
             }
@@ -609,9 +649,20 @@ export class FakeHarbor {
         throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} gc schedule`);
     }
 
+    /**
+     * handler/retention.go (v2.12.4). A missing policy: src/pkg/retention/manager.go GetPolicy
+     * returns a plain `no such Retention policy with id N`, which GetRetention passes on (500,
+     * "internal server error") and DeleteRetention / ListRetentionExecutions wrap as
+     * BadRequestError (400). CreateRetention refuses a project whose metadata has a retention_id,
+     * and DeleteRetention leaves that metadata in place (removed on delete only from v2.14.0,
+     * goharbor/harbor#22174). UpdateRetention checks the metadata first (requirePolicyAccess: 404).
+     */
     private retention(
         method: string,
         id: string | undefined,
+        sub: string | undefined,
+        path: string,
+        query: URLSearchParams,
         input: Record<string, unknown>,
         res: http.ServerResponse,
     ): void {
@@ -619,13 +670,17 @@ export class FakeHarbor {
             const scope = (input.scope ?? {}) as { level?: string; ref?: number };
             const project = [...this.projects.values()].find((p) => p.project_id === scope.ref);
             if (project === undefined) {
-                throw new HttpError(400, "BAD_REQUEST", `project ${String(scope.ref)} not found`);
+                throw new HttpError(
+                    400,
+                    "BAD_REQUEST",
+                    `bad request: invalid Project id ${String(scope.ref)}`,
+                );
             }
             if (project.metadata.retention_id !== undefined) {
                 throw new HttpError(
                     400,
                     "BAD_REQUEST",
-                    `project: ${project.project_id} already has retention policy ${project.metadata.retention_id}`,
+                    `bad request: project ${project.project_id} already has retention policy ${project.metadata.retention_id}`,
                 );
             }
             const newId = this.nextId++;
@@ -635,25 +690,46 @@ export class FakeHarbor {
             return;
         }
         const policy = this.retentions.get(Number(id));
-        if (policy === undefined) {
-            throw new HttpError(404, "NOT_FOUND", `retention policy ${String(id)} not found`);
+        const missing = `no such Retention policy with id ${String(id)}`;
+        if (sub === "executions" && method === "GET") {
+            if (policy === undefined) {
+                throw new HttpError(400, "BAD_REQUEST", `bad request: ${missing}`);
+            }
+            this.sendPage(res, path, query, []);
+            return;
+        }
+        if (sub !== undefined) {
+            throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} ${path} is not supported`);
         }
         if (method === "GET") {
+            if (policy === undefined) {
+                throw new HttpError(500, "UNKNOWN", "internal server error");
+            }
             this.send(res, 200, policy);
             return;
         }
         if (method === "PUT") {
+            const scope = (input.scope ?? {}) as { ref?: number };
+            const project = [...this.projects.values()].find((p) => p.project_id === scope.ref);
+            if (project?.metadata.retention_id !== id) {
+                throw new HttpError(
+                    404,
+                    "NOT_FOUND",
+                    `resource not found: the retention policy id ${String(id)} does not match`,
+                );
+            }
+            if (policy === undefined) {
+                throw new HttpError(500, "UNKNOWN", "internal server error");
+            }
             this.retentions.set(Number(id), { ...input, id: Number(id) });
             this.send(res, 200);
             return;
         }
         if (method === "DELETE") {
-            this.retentions.delete(Number(id));
-            for (const project of this.projects.values()) {
-                if (project.metadata.retention_id === id) {
-                    delete project.metadata.retention_id;
-                }
+            if (policy === undefined) {
+                throw new HttpError(400, "BAD_REQUEST", `bad request: ${missing}`);
             }
+            this.retentions.delete(Number(id));
             this.send(res, 200);
             return;
         }

@@ -22,6 +22,7 @@ import {
     retentionPolicyProvider,
     robotProvider,
     validateHarborProjects,
+    waitForHarbor,
 } from "../components/harbor-api";
 import { FakeHarbor } from "./fake-harbor";
 
@@ -254,6 +255,116 @@ describe("Harbor API providers (fake Harbor)", function () {
                 (r) => r.name === "robot$synergyflow+bot-12",
             );
             assert.equal(early.length, 13);
+        });
+    });
+
+    // The fake answers as the server does: goharbor/harbor v2.12.4 src/server/v2.0/handler/
+    // retention.go (GetRetention passes manager.go's plain "no such Retention policy" error on as a
+    // 500; DeleteRetention and ListRetentionExecutions wrap it as 400; DeleteRetention leaves the
+    // project's retention_id, removed only from v2.14.0, goharbor/harbor#22174), gc.go (POST over a
+    // schedule overwrites it; none is a 200 with an empty body) and project.go DeleteProject
+    // (robotMgr.DeleteByProjectID).
+    describe("fake Harbor as Harbor 2.12.4", () => {
+        const once = () => new HarborClient({ ...connection(), maxAttempts: 1 });
+
+        it("answers a missing retention policy with 500 on GET and 400 on DELETE", async () => {
+            const client = once();
+            const get = await rejectsWith(client.get("/retentions/42"), /returned|failed/);
+            assert.equal((get as Error & { status?: number }).status, 500);
+            assert.equal(
+                (get as Error & { harborMessage?: string }).harborMessage,
+                "internal server error",
+            );
+            const del = await rejectsWith(client.request("DELETE", "/retentions/42"), /400/);
+            assert.equal(
+                (del as Error & { harborMessage?: string }).harborMessage,
+                "bad request: no such Retention policy with id 42",
+            );
+            await rejectsWith(
+                client.get("/retentions/42/executions"),
+                `Harbor API GET ${fake.apiUrl}/retentions/42/executions returned 400 ` +
+                    "(BAD_REQUEST: bad request: no such Retention policy with id 42)",
+            );
+        });
+
+        it("keeps the project's retention_id after DELETE /retentions/{id}", async () => {
+            const project = fake.seedProject("synergyflow");
+            const client = once();
+            const created = await client.request("POST", "/retentions", {
+                body: { scope: { level: "project", ref: project.project_id } },
+            });
+            const id = HarborClient.idFromLocation(created.headers)!;
+            await client.request("DELETE", `/retentions/${id}`);
+            assert.equal(project.metadata.retention_id, id);
+            await rejectsWith(
+                client.request("POST", "/retentions", {
+                    body: { scope: { level: "project", ref: project.project_id } },
+                }),
+                `Harbor API POST ${fake.apiUrl}/retentions returned 400 (BAD_REQUEST: bad ` +
+                    `request: project ${project.project_id} already has retention policy ${id})`,
+            );
+        });
+
+        it("overwrites a GC schedule on POST and answers none with an empty body", async () => {
+            const client = once();
+            assert.equal(await client.get("/system/gc/schedule"), undefined);
+            fake.gcSchedule = { type: "Daily", cron: "0 0 0 * * *", parameters: {} };
+            const posted = await client.request("POST", "/system/gc/schedule", {
+                body: { schedule: { type: "Custom", cron: "0 0 2 * * *" }, parameters: {} },
+            });
+            assert.equal(posted.status, 201);
+            assert.equal(fake.gcSchedule.cron, "0 0 2 * * *");
+        });
+
+        it("deletes a project's robots with the project", async () => {
+            fake.seedProject("synergyflow");
+            fake.seedProject("kubekloud");
+            fake.seedRobot("synergyflow", "puller");
+            const other = fake.seedRobot("kubekloud", "puller");
+            await once().request("DELETE", "/projects/synergyflow", {
+                headers: { "X-Is-Resource-Name": "true" },
+            });
+            assert.deepEqual([...fake.robots.keys()], [other.id]);
+        });
+    });
+
+    // goharbor/harbor v2.12.4 src/server/v2.0/handler/ping.go: GET /api/v2.0/ping → 200 "Pong",
+    // no authentication.
+    describe("waitForHarbor", () => {
+        it("polls /ping until Harbor answers, logging each failed attempt", async () => {
+            fake.failNext(503, 2, { path: /^\/ping$/ });
+            const lines: string[] = [];
+            await waitForHarbor(fake.apiUrl, {
+                timeoutMs: 60000,
+                intervalMs: 1,
+                log: (m) => lines.push(m),
+            });
+            assert.equal(fake.count("GET", /^\/ping$/), 3);
+            assert.equal(lines.length, 3);
+            assert.match(
+                lines[0]!,
+                new RegExp(
+                    `^Waiting for Harbor at ${fake.apiUrl}/ping: HTTP 503 \\(attempt 1, 0 s of 60 s\\)$`,
+                ),
+            );
+            assert.match(lines[2]!, new RegExp(`^Harbor answers at ${fake.apiUrl}/ping after `));
+        });
+
+        it("returns at once, silently, when Harbor already answers", async () => {
+            const lines: string[] = [];
+            await waitForHarbor(fake.apiUrl, { timeoutMs: 1000, log: (m) => lines.push(m) });
+            assert.deepEqual(lines, []);
+            assert.equal(fake.count("GET", /^\/ping$/), 1);
+        });
+
+        it("gives up after the timeout, naming the URL, the last reason and the config key", async () => {
+            fake.failNext(503, Infinity, { path: /^\/ping$/ });
+            await rejectsWith(
+                waitForHarbor(fake.apiUrl, { timeoutMs: 0, intervalMs: 1, log: () => undefined }),
+                `Harbor did not answer GET ${fake.apiUrl}/ping within 0 s (1 attempt, last: ` +
+                    `HTTP 503). Check the HTTPRoute, DNS and certificate of ` +
+                    `${new URL(fake.apiUrl).host}, or raise platform:harborProjects.apiWaitSeconds`,
+            );
         });
     });
 
@@ -798,7 +909,12 @@ describe("Harbor API providers (fake Harbor)", function () {
         });
 
         it("refuses to create a second policy for a project and names the existing id", async () => {
-            fake.projects.get("synergyflow")!.metadata.retention_id = "42";
+            const project = fake.projects.get("synergyflow")!;
+            fake.retentions.set(42, {
+                id: 42,
+                scope: { level: "project", ref: project.project_id },
+            });
+            project.metadata.retention_id = "42";
             await rejectsWith(
                 t.create(retentionInputs()),
                 alreadyExistsMessage(
@@ -806,6 +922,50 @@ describe("Harbor API providers (fake Harbor)", function () {
                     ["retentions:", "  synergyflow: 42"],
                 ),
             );
+        });
+
+        it("treats a retention_id whose policy is gone as stale: clears it and creates a policy", async () => {
+            // Left behind by a delete on Harbor 2.12.4 (handler/retention.go DeleteRetention).
+            const project = fake.projects.get("synergyflow")!;
+            project.metadata.retention_id = "42";
+            const created = await t.create(retentionInputs());
+            assert.notEqual(created.id, "42");
+            assert.equal(project.metadata.retention_id, created.id);
+            assert.equal(
+                fake.count(
+                    "DELETE",
+                    new RegExp(`^/projects/${project.project_id}/metadatas/retention_id$`),
+                ),
+                1,
+            );
+            assert.equal(fake.count("GET", /^\/retentions\/42$/), 0);
+        });
+
+        it("reads a policy Harbor no longer has as gone, without retrying Harbor's 500", async () => {
+            const created = await t.create(retentionInputs());
+            fake.retentions.delete(Number(created.id));
+            fake.requests.length = 0;
+            assert.equal((await t.read(created.id, created.outs)).id, "");
+            assert.equal(fake.count("GET", /^\/retentions\/[0-9]+$/), 0);
+        });
+
+        it("deletes a policy that is already gone (Harbor's 400) and clears retention_id", async () => {
+            const created = await t.create(retentionInputs());
+            const project = fake.projects.get("synergyflow")!;
+            fake.retentions.delete(Number(created.id));
+            await t.delete(created.id, created.outs as RetentionProviderOutputs);
+            assert.equal(project.metadata.retention_id, undefined);
+            // The next create for the project works again.
+            const again = await t.create(retentionInputs());
+            assert.equal(project.metadata.retention_id, again.id);
+        });
+
+        it("leaves another policy's retention_id alone on delete", async () => {
+            const created = await t.create(retentionInputs());
+            const project = fake.projects.get("synergyflow")!;
+            project.metadata.retention_id = "999";
+            await t.delete(created.id, created.outs as RetentionProviderOutputs);
+            assert.equal(project.metadata.retention_id, "999");
         });
 
         it("adopts the project's existing policy on create and applies the declared rule", async () => {

@@ -529,6 +529,27 @@ describe("harbor config rules", () => {
             [],
         );
     });
+
+    // goharbor/harbor-helm v1.16.4 templates/_helpers.tpl (caBundleVolume: a Secret in Harbor's
+    // namespace), goharbor/harbor v2.12.4 src/common/dao/pgsql.go (pgx, sslmode passed through),
+    // cloudnative-pg v1.26.1 internal/controller/cluster_pki.go (renewCASecret, 90-day CA).
+    for (const sslmode of ["verify-ca", "verify-full"]) {
+        it(`rejects sslmode ${sslmode}, which Harbor cannot keep verifying against CNPG's CA`, () => {
+            assert.deepEqual(harborDatabaseProblems(harbor({ database: { sslmode } })), [
+                {
+                    key: "harbor.database.sslmode",
+                    value: sslmode,
+                    message:
+                        "cannot be verified: Harbor trusts a database CA only through the chart's caBundleSecretName (a Secret in Harbor's namespace), and CNPG renews its generated CA (shared-postgres-ca in cnpg-system) every 90 days, so a copy would expire between two pulumi up runs and cut Harbor off its database. Use \"require\" (TLS without verification)",
+                },
+            ]);
+        });
+    }
+
+    it("accepts sslmode require (the default) and disable", () => {
+        assert.equal(harbor().database.sslmode, "require");
+        assert.deepEqual(harborDatabaseProblems(harbor({ database: { sslmode: "disable" } })), []);
+    });
 });
 
 describe("harborHttpRouteSpec", () => {
@@ -548,8 +569,58 @@ describe("harborHttpRouteSpec", () => {
                 {
                     matches: [{ path: { type: "PathPrefix", value: "/" } }],
                     backendRefs: [{ name: "harbor", port: 80 }],
+                    timeouts: { request: "1h" },
                 },
             ],
         });
+    });
+
+    // Envoy Gateway internal/gatewayapi/route.go (HTTPRequestTimeout = "15s") is the default of a
+    // route without timeouts; goharbor/harbor-helm v1.16.4 templates/nginx/configmap-http.yaml
+    // gives /v2/ 900 s between reads. Gateway API v1.2.0 apis/v1/httproute_types.go made
+    // rules[].timeouts Standard and bounds backendRequest by request (CEL), Duration by GEP-2257.
+    it("sets route timeouts that fit a registry, configurable", () => {
+        const rule = (raw: Record<string, unknown>) =>
+            (harborHttpRouteSpec(harbor(raw)) as any).rules[0].timeouts;
+        assert.deepEqual(rule({}), { request: "1h" });
+        assert.deepEqual(rule({ timeouts: { request: "2h", backendRequest: "90m" } }), {
+            request: "2h",
+            backendRequest: "90m",
+        });
+        assert.deepEqual(rule({ timeouts: { request: "0s" } }), { request: "0s" });
+    });
+
+    it("rejects durations the Gateway API refuses, with the key", () => {
+        const r = harborSchema.safeParse({ gateway: GATEWAY, timeouts: { request: "1 hour" } });
+        assert.equal(r.success, false);
+        assert.deepEqual(
+            r.error.issues.map((i) => [i.path.join("."), i.message]),
+            [
+                [
+                    "timeouts.request",
+                    'must be a Gateway API duration such as "1h", "15m", "90s" or "0s" (no limit)',
+                ],
+            ],
+        );
+        assert.deepEqual(
+            harborProblems(harbor({ timeouts: { request: "15m", backendRequest: "1h" } })),
+            [
+                {
+                    key: "harbor.timeouts.backendRequest",
+                    value: "1h",
+                    message:
+                        "must not be longer than timeouts.request (15m): the Gateway API rejects such an HTTPRoute",
+                },
+            ],
+        );
+        // A zero request disables it, so any backendRequest fits (the CEL rule skips "0s").
+        assert.deepEqual(
+            harborProblems(harbor({ timeouts: { request: "0s", backendRequest: "1h" } })),
+            [],
+        );
+        assert.deepEqual(
+            harborProblems(harbor({ timeouts: { request: "1h30m", backendRequest: "90m" } })),
+            [],
+        );
     });
 });

@@ -213,6 +213,14 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
         );
     });
 
+    // pulumi-kubernetes 4.34.2 provider.d.ts / provider/pkg/provider/provider.go DiffConfig: with
+    // clusterIdentifier set and unchanged, kubeconfig/context changes never replace the provider.
+    it("pins the Kubernetes provider's clusterIdentifier to the stack's cluster (infra)", () => {
+        const p = run.inputs("pulumi:providers:kubernetes", "infra");
+        assert.equal(p.clusterIdentifier, "infra");
+        assert.equal(p.context, "admin@infra");
+    });
+
     it("connects the PostgreSQL provider as the superuser through the admin endpoint with sslmode=require", () => {
         const p = run.inputs("pulumi:providers:postgresql", "shared-postgres");
         assert.equal(p.host, "10.25.11.210");

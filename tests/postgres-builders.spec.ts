@@ -31,7 +31,7 @@ describe("CNPG builders", () => {
         });
 
         it("sets max_connections from the budgeted value, as a string like every parameter", () => {
-            assert.equal(spec.postgresql.parameters.max_connections, "250");
+            assert.equal(spec.postgresql.parameters.max_connections, "400");
             for (const [k, v] of Object.entries(
                 spec.postgresql.parameters as Record<string, unknown>,
             )) {
@@ -176,7 +176,6 @@ describe("connection budget arithmetic", () => {
     it("counts pooler instances × databases × (default + reserve pool) per tenant", () => {
         const b = tenantBudget(harbor!);
         assert.equal(b.serverConnections, 3 * 1 * 30);
-        assert.equal(b.authConnections, 3);
         const two = tenantBudget({
             ...harbor!,
             databases: [
@@ -189,6 +188,47 @@ describe("connection budget arithmetic", () => {
             },
         });
         assert.equal(two.serverConnections, 3 * 2 * 15);
+    });
+
+    // pgbouncer/pgbouncer pgbouncer_1_24_1 (CNPG 1.26.1's image, pkg/specs/pgbouncer/deployments.go):
+    // src/client.c start_auth_query takes get_pool(auth_db, auth_user), auth_db = the client's
+    // database (CNPG forbids auth_dbname); src/objects.c launch_new_connection sizes it by
+    // src/server.c pool_pool_size + pool_res_pool_size like any pool; src/janitor.c closes idle ones
+    // after server_idle_timeout only.
+    it("counts an auth_query pool per instance and database, sized like the tenant's", () => {
+        assert.equal(tenantBudget(harbor!).authConnections, 3 * 1 * 30);
+        const two = tenantBudget({
+            ...harbor!,
+            databases: [
+                { name: "a", extensions: [] },
+                { name: "b", extensions: [] },
+            ],
+            pooler: {
+                ...harbor!.pooler,
+                parameters: { default_pool_size: "10", reserve_pool_size: "5" },
+            },
+        });
+        assert.equal(two.authConnections, 3 * 2 * 15);
+        const capped = tenantBudget({
+            ...harbor!,
+            pooler: { ...harbor!.pooler, parameters: { max_db_connections: "8" } },
+        });
+        assert.equal(capped.authConnections, 3 * 8);
+        // max_user_connections bounds the auth user's connections over all databases of a process.
+        const userCapped = tenantBudget({
+            ...harbor!,
+            databases: [
+                { name: "a", extensions: [] },
+                { name: "b", extensions: [] },
+            ],
+            pooler: { ...harbor!.pooler, parameters: { max_user_connections: "25" } },
+        });
+        assert.equal(userCapped.authConnections, 3 * 25);
+        assert.equal(
+            tenantBudget({ ...harbor!, pooler: { ...harbor!.pooler, enabled: false } })
+                .authConnections,
+            0,
+        );
     });
 
     it("honours max_db_connections and max_user_connections caps", () => {
@@ -221,9 +261,10 @@ describe("connection budget arithmetic", () => {
     it("sums role limits, auth logins and reserves for the cluster", () => {
         const c = clusterBudget(pg, infra.tenants);
         assert.equal(c.roleLimits, 180);
-        assert.equal(c.authConnections, 8);
-        assert.equal(c.required, 201);
-        assert.equal(c.maxConnections, 250);
+        // harbor 3 × 30 + gitlab 3 × 20 + keycloak 2 × 15
+        assert.equal(c.authConnections, 180);
+        assert.equal(c.required, 180 + 180 + 3 + 10);
+        assert.equal(c.maxConnections, 400);
         const custom = clusterBudget(
             { ...pg, parameters: { superuser_reserved_connections: "10" } },
             infra.tenants,

@@ -59,15 +59,17 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.equal(rel.namespace, "dragonfly-operator-system");
         });
 
-        it("creates dragonfly/dragonfly after the operator and its password Secret, waiting for phase ready", () => {
+        it("creates dragonfly/dragonfly after the operator and its password Secret, waiting for phase Ready", () => {
             const df = run.get(DRAGONFLY, "dragonfly");
             assert.ok(df.dependencies.includes(ref(RELEASE, "dragonfly-operator")));
             assert.ok(df.dependencies.includes(ref(SECRET, "dragonfly-auth")));
             const inputs = run.inputs(DRAGONFLY, "dragonfly") as any;
             assert.equal(inputs.metadata.namespace, "dragonfly");
+            // dragonflydb/dragonfly-operator v1.6.1 internal/controller/util.go: PhaseReady = "Ready"
+            // (exact match; the wait would time out on "ready" and Harbor would never install).
             assert.equal(
                 inputs.metadata.annotations["pulumi.com/waitFor"],
-                "jsonpath={.status.phase}=ready",
+                "jsonpath={.status.phase}=Ready",
             );
             assert.deepEqual(inputs.spec.authentication, {
                 passwordFromSecret: { name: "dragonfly-auth", key: "password" },
@@ -91,9 +93,15 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             ]);
         });
 
-        it("exports the address, a secret password and the free logical databases", () => {
+        it("exports the address, the password's item (not the password) and the free logical databases", () => {
             const out = run.outputs.dragonfly as Record<string, unknown>;
             assert.equal(out.address, "dragonfly.dragonfly.svc.cluster.local:6379");
+            assert.equal(
+                "password" in out,
+                false,
+                "the README promises no Dragonfly password output",
+            );
+            assert.equal(out.item, "kubernetes/infra/dragonfly/auth");
             assert.deepEqual(out.freeDatabases, [3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
             assert.deepEqual(plainOccurrences(run.result.outputs, SECRET_PREFIX), []);
         });
@@ -284,6 +292,25 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.equal(inputs.password, `${SECRET_PREFIX}harbor-synergyflow-synergyflow-puller`);
             assert.deepEqual(plainOccurrences(item.inputs, SECRET_PREFIX), []);
             assert.ok(run.has(ITEM, "harbor-robot-kubekloud"));
+        });
+
+        it("writes no production item from a second stack with its own itemPrefix", async () => {
+            const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+            s["platform:onepassword"].itemPrefix = "kubernetes/infra-staging";
+            const staging = await runStack("infra", toConfigMap(s));
+            const titles = staging.registrations
+                .filter((r) => r.type === ITEM)
+                .map((r) => staging.inputs(ITEM, r.name).title as string);
+            assert.ok(titles.length >= 8, titles.join(", "));
+            for (const title of titles) {
+                assert.ok(title.startsWith("kubernetes/infra-staging/"), title);
+            }
+            assert.ok(titles.includes("kubernetes/infra-staging/harbor-core"));
+            assert.ok(titles.includes("kubernetes/infra-staging/harbor-registry"));
+            assert.ok(titles.includes("kubernetes/infra-staging/harbor-robot-synergyflow"));
+            // Production keeps the seed's titles.
+            assert.equal(run.inputs(ITEM, "harbor-core").title, "harbor-core");
+            assert.equal(run.inputs(ITEM, "harbor-registry").title, "harbor-registry");
         });
     });
 

@@ -119,8 +119,14 @@ export class Application extends pulumi.ComponentResource {
         this.namespaceName = ns;
         const k8sOpts = { parent: this, provider: args.k8sProvider };
 
-        // A co-located cluster's volumes live in the namespace: protect it.
-        this.namespace = namespace(ns, app.podSecurity, app.postgres !== undefined, k8sOpts);
+        // The application's own workloads and volumes live in the namespace (and a co-located
+        // cluster's, when it has one): deleting it would delete them. Protected, so removing the
+        // app from config or `pulumi destroy` fails instead; and retained, so even once
+        // unprotected Pulumi only forgets it and `kubectl delete namespace` stays a human's call.
+        this.namespace = namespace(ns, app.podSecurity, true, {
+            ...k8sOpts,
+            retainOnDelete: true,
+        });
 
         if (app.harborProject) {
             const project = app.harborProject;

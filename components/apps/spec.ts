@@ -43,7 +43,7 @@ export function robotItemMissingMessage(
         `platform:applications[${appIndex}].harborProject = "${project}": 1Password item "${title}" ` +
         `could not be read from vault "${vault}" (${cause}). Create the Harbor robot account for project ` +
         `"${project}" and store it in vault "${vault}" as item "${title}" with fields username ` +
-        `(e.g. "robot$${project}+${project}-puller") and password (the robot's secret); issue 5 automates this.`
+        `(e.g. "robot$${project}+${project}-puller") and password (the robot's secret), or declare the robot under platform:harborProjects on the infra stack, whose \`pulumi up\` creates the item.`
     );
 }
 

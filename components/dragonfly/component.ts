@@ -1,6 +1,6 @@
 /**
  * Dragonfly, Redis-compatible. `managed`: the operator (Helm, restricted-compliant), a generated
- * password (Kubernetes Secret + 1Password), the `Dragonfly` CR (Pulumi waits for phase "ready")
+ * password (Kubernetes Secret + 1Password), the `Dragonfly` CR (Pulumi waits for phase "Ready")
  * and a NetworkPolicy admitting the client namespaces. `external`: an existing address and a
  * password read from 1Password.
  */
@@ -18,6 +18,7 @@ import {
     DRAGONFLY_API_VERSION,
     DRAGONFLY_KIND,
     DRAGONFLY_PASSWORD_KEY,
+    DRAGONFLY_WAIT_FOR,
     dragonflyFreeDatabases,
     dragonflyOperatorValues,
 } from "./spec";
@@ -120,7 +121,7 @@ export class Dragonfly extends pulumi.ComponentResource {
                         namespace: cfg.namespace,
                         labels: MANAGED_BY,
                         annotations: {
-                            "pulumi.com/waitFor": "jsonpath={.status.phase}=ready",
+                            "pulumi.com/waitFor": DRAGONFLY_WAIT_FOR,
                             "pulumi.com/timeoutSeconds": "900",
                         },
                     },

@@ -8,6 +8,15 @@ import { DRAGONFLY_PORT, type ManagedDragonflyConfig, maxMemoryBytes } from "./c
 export const DRAGONFLY_API_VERSION = "dragonflydb.io/v1alpha1";
 export const DRAGONFLY_KIND = "Dragonfly";
 
+/**
+ * The phase operator v1.6.1 writes once every pod is up (internal/controller/util.go:
+ * `PhaseReady = "Ready"`; the lowercase "ready" of v1.1.x is only still compared against).
+ */
+export const DRAGONFLY_READY_PHASE = "Ready";
+
+/** Pulumi's await condition on the `Dragonfly` CR: its phase, matched exactly. */
+export const DRAGONFLY_WAIT_FOR = `jsonpath={.status.phase}=${DRAGONFLY_READY_PHASE}`;
+
 /** Key of the password in the auth Secret the spec references. */
 export const DRAGONFLY_PASSWORD_KEY = "password";
 
@@ -121,7 +130,7 @@ export function buildDragonflySpec(
 }
 
 /**
- * Values for the `dragonfly-operator` chart, compliant with Pod Security `restricted`: the chart's
+ * Values for the `dragonfly-operator` chart v1.6.1, compliant with Pod Security `restricted`: the chart's
  * default `podSecurityContext` is only `{runAsNonRoot: true}` (no seccomp profile), so it is
  * replaced; both containers (manager, kube-rbac-proxy) drop ALL and forbid escalation. Keys read
  * from charts/dragonfly-operator/values.yaml (replicaCount, crds.install/keep, podSecurityContext,
@@ -135,8 +144,8 @@ export function dragonflyOperatorValues(cfg: ManagedDragonflyConfig): Record<str
     return {
         replicaCount: cfg.operator.replicas,
         crds: { install: true, keep: true },
-        // Pulumi creates and labels the operator's namespace; the chart must not (newer charts can).
-        createOperatorNamespace: false,
+        // Pulumi creates and labels the operator's namespace; chart v1.6.1 has no namespace
+        // template (nor a createOperatorNamespace value), so there is nothing to switch off.
         podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
         manager: {
             resources: k8sResources(cfg.operator.resources),

@@ -1,7 +1,8 @@
-// Harbor configuration as code (issue 5): projects, robot accounts, tag retention and the GC
+// Harbor configuration as code: projects, robot accounts, tag retention and the GC
 // schedule, managed through Harbor's REST API v2.0 by the dynamic providers in ./providers.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { assertHarborCron, harborCronProblem } from "./cron";
+import { waitForHarbor } from "./wait";
 import {
     HarborGcSchedule,
     HarborProject,
@@ -14,6 +15,7 @@ export * from "./providers";
 export { HarborApiError, HarborClient, HARBOR_CREDENTIALS_HINT } from "./client";
 export type { HarborConnection } from "./client";
 export { assertHarborCron, harborCronProblem };
+export { waitForHarbor, type WaitForHarborOptions } from "./wait";
 
 export type RobotPermission = "pull" | "push";
 
@@ -78,6 +80,16 @@ export interface HarborConfigArgs {
     maxAttempts?: number;
     /** First retry delay in ms (default 200). */
     retryBaseDelayMs?: number;
+    /**
+     * During `pulumi up` (not preview, not under mocks), wait up to `timeoutSeconds` for Harbor to
+     * answer at apiUrl, once every value in `after` is known (e.g. the release's and the route's
+     * ids), before any Harbor resource is created or read; progress goes to the Pulumi log.
+     */
+    waitForApi?: {
+        timeoutSeconds: number;
+        intervalSeconds?: number;
+        after: pulumi.Input<unknown>[];
+    };
 }
 
 export interface HarborRobotOutputs {
@@ -188,8 +200,28 @@ export class HarborConfig extends pulumi.ComponentResource {
         this.retentionPolicies = {};
 
         const imports = args.imports ?? {};
+        const wait = args.waitForApi;
+        // Only a real deployment waits: a preview calls no API, and the mock runtime has no engine.
+        const apiUrl =
+            wait !== undefined &&
+            wait.timeoutSeconds > 0 &&
+            pulumi.runtime.hasEngine() &&
+            !pulumi.runtime.isDryRun()
+                ? pulumi
+                      .all([pulumi.output(args.apiUrl), pulumi.all(wait.after)])
+                      .apply(async ([url]) => {
+                          await waitForHarbor(url, {
+                              timeoutMs: wait.timeoutSeconds * 1000,
+                              intervalMs: (wait.intervalSeconds ?? 10) * 1000,
+                              log: (message) => {
+                                  void pulumi.log.info(message, this);
+                              },
+                          });
+                          return url;
+                      })
+                : args.apiUrl;
         const connection = {
-            apiUrl: args.apiUrl,
+            apiUrl,
             username: args.username,
             password: pulumi.secret(args.password),
             maxAttempts: args.maxAttempts,

@@ -875,17 +875,10 @@ export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
             }
             throw gcAlreadyScheduled(existing.cron);
         }
-        try {
-            await client.request("POST", "/system/gc/schedule", { body: gcScheduleBody(inputs) });
-        } catch (err) {
-            if (isHarborStatus(err, 409)) {
-                if (inputs.adopt === true) {
-                    return adoptGcSchedule(client, inputs, undefined);
-                }
-                throw gcAlreadyScheduled("unknown");
-            }
-            throw err;
-        }
+        // Harbor 2.12.4 handler/gc.go CreateGCSchedule overwrites any schedule (kick →
+        // updateSchedule deletes, then creates), so the check above is what keeps a hand-made
+        // schedule from being replaced without `adopt`.
+        await client.request("POST", "/system/gc/schedule", { body: gcScheduleBody(inputs) });
         return { id: GC_SCHEDULE_ID, outs: { ...inputs } };
     },
 
@@ -1069,6 +1062,63 @@ function retentionState(
     };
 }
 
+/**
+ * Whether Harbor has retention policy `id`. Harbor 2.12.4 cannot say so on GET /retentions/{id}:
+ * src/pkg/retention/manager.go GetPolicy turns a missing row into a plain error, which
+ * src/server/v2.0/handler/retention.go GetRetention sends as a 500 (retried, then a failure).
+ * ListRetentionExecutions and DeleteRetention wrap the same error as a 400 "bad request: no such
+ * Retention policy with id N", which is what this asks for.
+ */
+async function retentionExists(client: HarborClient, id: string): Promise<boolean> {
+    try {
+        await client.request("GET", `/retentions/${id}/executions`, {
+            query: { page: 1, page_size: 1 },
+        });
+        return true;
+    } catch (err) {
+        if (isRetentionMissing(err)) {
+            return false;
+        }
+        throw err;
+    }
+}
+
+/** Harbor 2.12.4's 400 for a retention policy that does not exist (see retentionExists). */
+function isRetentionMissing(err: unknown): boolean {
+    return isHarborStatus(err, 400) && /no such Retention policy/.test(err.harborMessage ?? "");
+}
+
+/** GET /retentions/{id}, or undefined when Harbor has no such policy. */
+async function getRetentionOptional(
+    client: HarborClient,
+    id: string,
+): Promise<HarborRetentionPolicyBody | undefined> {
+    if (!(await retentionExists(client, id))) {
+        return undefined;
+    }
+    return client.get<HarborRetentionPolicyBody>(`/retentions/${id}`);
+}
+
+/**
+ * Removes a project's `retention_id` metadata if it still names `id`. Harbor 2.12.4's
+ * DeleteRetention leaves it behind (cleaned up only from v2.14.0, goharbor/harbor#22174), and
+ * CreateRetention refuses any project that has one, so without this no new policy could be made.
+ */
+async function clearRetentionId(
+    client: HarborClient,
+    projectId: number,
+    id: string,
+): Promise<void> {
+    const headers = { "X-Is-Resource-Name": "false" };
+    const project = await client.getOptional<HarborProjectBody>(`/projects/${projectId}`, {
+        headers,
+    });
+    if (project?.metadata?.retention_id !== id) {
+        return;
+    }
+    await client.deleteIfExists(`/projects/${projectId}/metadatas/retention_id`, { headers });
+}
+
 /** Adopts a project's existing policy: checks the id from the config and PUTs what differs. */
 async function adoptRetention(
     client: HarborClient,
@@ -1084,14 +1134,7 @@ async function adoptRetention(
             id,
         );
     }
-    assertRetentionId(id);
-    const policy = await client.getOptional<HarborRetentionPolicyBody>(`/retentions/${id}`);
-    if (policy === undefined) {
-        throw new Error(
-            `Harbor project "${inputs.project}" names retention policy ${id} ` +
-                `(metadata retention_id), but GET ${client.url(`/retentions/${id}`)} returned 404`,
-        );
-    }
+    const policy = await client.get<HarborRetentionPolicyBody>(`/retentions/${id}`);
     const current = retentionState(id, policy, project, inputs);
     if (changedKeys(current, inputs, RETENTION_EDITABLE_KEYS).length > 0) {
         await client.request("PUT", `/retentions/${id}`, {
@@ -1126,7 +1169,15 @@ export const retentionPolicyProvider: pulumi.dynamic.ResourceProvider<
     async create(inputs: RetentionProviderInputs) {
         const client = clientFor(inputs);
         const project = await getProjectOrThrow(client, inputs.project);
-        const existing = project.metadata?.retention_id;
+        let existing = project.metadata?.retention_id;
+        if (existing) {
+            assertRetentionId(existing);
+            if (!(await retentionExists(client, existing))) {
+                // Stale: the policy was deleted on a Harbor that keeps the metadata (< 2.14).
+                await clearRetentionId(client, project.project_id, existing);
+                existing = undefined;
+            }
+        }
         if (existing) {
             if (inputs.adopt === true) {
                 return adoptRetention(client, inputs, project, existing);
@@ -1158,7 +1209,7 @@ export const retentionPolicyProvider: pulumi.dynamic.ResourceProvider<
         assertRetentionId(id);
         const previous = (props ?? {}) as Partial<RetentionProviderOutputs>;
         const client = clientFor(previous as HarborConnection);
-        const policy = await client.getOptional<HarborRetentionPolicyBody>(`/retentions/${id}`);
+        const policy = await getRetentionOptional(client, id);
         const projectId = policy?.scope?.ref;
         const project =
             projectId === undefined
@@ -1198,7 +1249,18 @@ export const retentionPolicyProvider: pulumi.dynamic.ResourceProvider<
     },
 
     async delete(id: string, props: RetentionProviderOutputs) {
-        await clientFor(props).deleteIfExists(`/retentions/${id}`);
+        const client = clientFor(props);
+        try {
+            await client.request("DELETE", `/retentions/${id}`);
+        } catch (err) {
+            // Already gone: 2.12.4 answers 400 "no such Retention policy", not 404.
+            if (!isRetentionMissing(err) && !isHarborStatus(err, 404)) {
+                throw err;
+            }
+        }
+        if (typeof props.projectId === "number") {
+            await clearRetentionId(client, props.projectId, id);
+        }
     },
 };
 

@@ -15,6 +15,7 @@ import * as tls from "@pulumi/tls";
 import { MANAGED_BY, namespace } from "../namespace";
 import { generatedPassword, randomPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
+import { itemTitle, type OnePasswordConfig } from "../config";
 import type { HarborConfig } from "./config";
 import {
     HARBOR_REGISTRY_USERNAME,
@@ -26,6 +27,8 @@ import {
 
 export interface HarborArgs {
     config: HarborConfig;
+    /** Where the harbor-core and harbor-registry items go (itemTitle, at the vault root in production). */
+    onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     database: {
         host: string;
@@ -163,7 +166,7 @@ export class Harbor extends pulumi.ComponentResource {
             "harbor-core",
             {
                 vault: args.vaultUuid,
-                title: "harbor-core",
+                title: itemTitle(args.onepassword, "harbor-core", true),
                 username: "admin",
                 password: this.adminPassword,
                 section: "harbor",
@@ -180,7 +183,7 @@ export class Harbor extends pulumi.ComponentResource {
             "harbor-registry",
             {
                 vault: args.vaultUuid,
-                title: "harbor-registry",
+                title: itemTitle(args.onepassword, "harbor-registry", true),
                 username: HARBOR_REGISTRY_USERNAME,
                 password: pulumi.secret(registryPassword.result),
                 section: "harbor",

@@ -15,6 +15,7 @@
 import { z } from "zod";
 import type { Problem } from "../config";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
+import { harborTimeoutsProblems, harborTimeoutsSchema } from "./route";
 
 export const HARBOR_CHART = {
     name: "harbor",
@@ -142,6 +143,8 @@ const harborObjectSchema = z.strictObject({
         namespace: dnsLabel(),
         sectionName: z.string().min(1).optional(),
     }),
+    /** HTTPRoute timeouts (see ./route): Envoy Gateway's 15 s default cuts large layers. */
+    timeouts: harborTimeoutsSchema.prefault({}),
     database: z
         .strictObject({
             sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
@@ -326,19 +329,45 @@ export function harborRedisProblems(h: HarborConfig): Problem[] {
     return problems;
 }
 
-/** Pool sizes: idle connections cannot exceed open connections. */
+/**
+ * Why Harbor cannot verify the database's certificate. Harbor 2.12.4 connects with pgx
+ * (src/common/dao/pgsql.go) and trusts only its image's CA bundle, to which chart 1.16.4 adds one
+ * Secret `caBundleSecretName` (key ca.crt) from Harbor's own namespace (templates/_helpers.tpl
+ * `harbor.caBundleVolume`). CNPG 1.26.1 keeps its generated CA `<cluster>-ca` in the cluster's
+ * namespace and renews it 7 days before its 90 days run out (internal/controller/cluster_pki.go
+ * `renewCASecret`, internal/configuration `CertificateDuration = 90`): a copy taken at `pulumi up`
+ * expires with the old certificate and would cut Harbor off its database between two runs. So the
+ * verifying modes are refused rather than shipped broken; `require` still encrypts.
+ */
+export const HARBOR_SSLMODE_VERIFY_MESSAGE =
+    "cannot be verified: Harbor trusts a database CA only through the chart's caBundleSecretName (a Secret in Harbor's namespace), and CNPG renews its generated CA (shared-postgres-ca in cnpg-system) every 90 days, so a copy would expire between two pulumi up runs and cut Harbor off its database. Use \"require\" (TLS without verification)";
+
+/** Pool sizes (idle ≤ open) and an sslmode Harbor can actually use. */
 export function harborDatabaseProblems(h: HarborConfig): Problem[] {
-    if (h.database.maxIdleConns <= h.database.maxOpenConns) return [];
-    return [
-        {
+    const problems: Problem[] = [];
+    if (h.database.sslmode === "verify-ca" || h.database.sslmode === "verify-full") {
+        problems.push({
+            key: "harbor.database.sslmode",
+            value: h.database.sslmode,
+            message: HARBOR_SSLMODE_VERIFY_MESSAGE,
+        });
+    }
+    if (h.database.maxIdleConns > h.database.maxOpenConns) {
+        problems.push({
             key: "harbor.database.maxIdleConns",
             value: h.database.maxIdleConns,
             message: `must not exceed database.maxOpenConns (${h.database.maxOpenConns}): Go's database/sql keeps at most maxOpenConns connections`,
-        },
-    ];
+        });
+    }
+    return problems;
 }
 
 /** All of Harbor's own cross-field rules (the connection budget lives in ./budget). */
 export function harborProblems(h: HarborConfig): Problem[] {
-    return [...harborStorageProblems(h), ...harborRedisProblems(h), ...harborDatabaseProblems(h)];
+    return [
+        ...harborStorageProblems(h),
+        ...harborRedisProblems(h),
+        ...harborDatabaseProblems(h),
+        ...harborTimeoutsProblems(h.timeouts),
+    ];
 }

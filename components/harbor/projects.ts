@@ -37,6 +37,11 @@ const projectSchema = z.strictObject({
 export const harborProjectsSchema = z.strictObject({
     /** Harbor API base URL [<harbor.externalURL>/api/v2.0]. */
     apiUrl: z.url().optional(),
+    /**
+     * How long `pulumi up` waits for Harbor to answer at apiUrl before the first API call (a fresh
+     * install's route, DNS and certificate take minutes); 0 = do not wait.
+     */
+    apiWaitSeconds: z.number().int().min(0).max(3600).default(900),
     gc: z.strictObject({ schedule: z.string().default("0 0 2 * * *") }).prefault({}),
     projects: z.array(projectSchema).default([]),
     /** Existing objects to adopt instead of creating: see README "Harbor configuration as code". */
@@ -52,9 +57,13 @@ export const harborProjectsSchema = z.strictObject({
 
 export type HarborProjectsConfig = z.infer<typeof harborProjectsSchema>;
 
-/** The item a project's robot credentials are pushed to (first robot of the project). */
-export function robotItemTitle(project: string): string {
-    return `harbor-robot-${project}`;
+/**
+ * The 1Password item of a project's robot: `harbor-robot-<project>` for its first robot (the one
+ * the apps stack reads), `harbor-robot-<project>-<robot>` for further ones. This is also the
+ * item's resource name; its title goes through itemTitle (at the vault root in production).
+ */
+export function robotItemName(project: string, robot?: string): string {
+    return robot === undefined ? `harbor-robot-${project}` : `harbor-robot-${project}-${robot}`;
 }
 
 export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {

@@ -5,6 +5,7 @@
  */
 import { k8sResources, type Resources } from "../schema";
 import type { HarborConfig } from "./config";
+import { harborRouteTimeouts } from "./route";
 
 /** Lengths Harbor requires of the generated secrets (chart values.yaml comments, Harbor source). */
 export const HARBOR_SECRET_LENGTHS = {
@@ -287,6 +288,7 @@ export function harborHttpRouteSpec(cfg: HarborConfig): Values {
             {
                 matches: [{ path: { type: "PathPrefix", value: "/" } }],
                 backendRefs: [{ name: HARBOR_SERVICE.name, port: HARBOR_SERVICE.port }],
+                timeouts: harborRouteTimeouts(cfg.timeouts),
             },
         ],
     };

@@ -6,10 +6,22 @@
  *   per database   = default_pool_size + reserve_pool_size   (capped by max_db_connections if set)
  *   per instance   = databases × per database                (capped by max_user_connections if set)
  *   server total   = instances × per instance                must be ≤ the role's connectionLimit
+ *
+ * auth_query runs on a pool of its own per instance and database: the pool of (database,
+ * cnpg_pooler_pgbouncer). PgBouncer 1.24.1 (the image CNPG 1.26.1 ships,
+ * pkg/specs/pgbouncer/deployments.go) takes it with `get_pool(auth_db, auth_user_credentials)`
+ * (src/client.c `start_auth_query`; auth_db is the client's database, as CNPG's webhook does not
+ * allow `auth_dbname`), runs auth_query on every login of a user without an auth_file entry, and
+ * sizes that pool like any other (src/server.c `pool_pool_size`, `pool_res_pool_size`;
+ * src/objects.c `launch_new_connection`): up to default_pool_size + reserve_pool_size, capped by
+ * max_db_connections (the same database) and max_user_connections (the auth user, per process).
+ * Idle ones are closed only after server_idle_timeout (src/janitor.c), so a burst of logins keeps
+ * them for ten minutes. Per tenant:
+ *   auth per instance = databases × per database (capped by max_user_connections if set)
+ *   auth total        = instances × auth per instance
  * For the cluster, every role may use its whole connectionLimit (clients can also reach the -rw
- * Service directly), and each Pooler instance logs in once per database as cnpg_pooler_pgbouncer to
- * run auth_query:
- *   Σ connectionLimit + Σ (instances × databases) + superuser reserve + system headroom ≤ max_connections
+ * Service directly), plus the auth pools:
+ *   Σ connectionLimit + Σ auth total + superuser reserve + system headroom ≤ max_connections
  * WAL senders for replicas are limited by max_wal_senders, not max_connections (PostgreSQL ≥ 12).
  */
 import type { PostgresConfig, Problem, TenantConfig } from "../config";
@@ -28,7 +40,7 @@ export interface TenantBudget {
     perInstance: number;
     /** Server connections the tenant's Pooler can open in total (0 without a Pooler). */
     serverConnections: number;
-    /** cnpg_pooler_pgbouncer logins for auth_query. */
+    /** cnpg_pooler_pgbouncer server connections of the auth_query pools, all instances. */
     authConnections: number;
     connectionLimit: number;
 }
@@ -59,6 +71,9 @@ export function tenantBudget(t: TenantConfig): TenantBudget {
     if (maxDb > 0) perDatabase = Math.min(perDatabase, maxDb);
     let perInstance = databases * perDatabase;
     if (maxUser > 0) perInstance = Math.min(perInstance, maxUser);
+    // The auth pools are sized like the tenant's and capped the same way (the auth user is one
+    // user per process, so max_user_connections bounds all of its databases together).
+    const authPerInstance = perInstance;
     const instances = t.pooler.enabled ? t.pooler.instances : 0;
     return {
         tenant: t.name,
@@ -70,7 +85,7 @@ export function tenantBudget(t: TenantConfig): TenantBudget {
         perDatabase,
         perInstance,
         serverConnections: instances * perInstance,
-        authConnections: instances * databases,
+        authConnections: instances * authPerInstance,
         connectionLimit: t.connectionLimit,
     };
 }
@@ -129,7 +144,7 @@ export function connectionBudgetProblems(pg: PostgresConfig, tenants: TenantConf
             value: budget.maxConnections,
             message:
                 `is below what the tenants can use: role limits (${perRole || "none"}) = ${budget.roleLimits}, ` +
-                `+ ${budget.authConnections} auth_query logins (pooler instances × databases), ` +
+                `+ ${budget.authConnections} auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database), ` +
                 `+ ${budget.superuserReserved} superuser_reserved_connections + ${budget.systemReserved} system headroom ` +
                 `= ${budget.required}. Raise maxConnections to at least ${budget.required} or lower the tenants' connectionLimit`,
         });
