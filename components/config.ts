@@ -15,6 +15,7 @@ import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
 import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
+import { monitoringSchema } from "./monitoring/config";
 
 export const NAMESPACE = "platform";
 
@@ -421,6 +422,8 @@ export const configSchema = z.strictObject({
     /** Apps: tenant names the infra stack is expected to have, checked before anything runs. */
     knownTenants: z.array(dnsLabel(56)).optional(),
     applications: z.array(applicationSchema).default([]),
+    /** Alerts (PrometheusRule) from the platform's own numbers. */
+    monitoring: monitoringSchema.prefault({}),
 });
 
 export type PlatformConfig = z.infer<typeof configSchema>;

@@ -11,6 +11,8 @@ import { Tenant } from "./postgres/tenant";
 import { poolerName } from "./postgres/spec";
 import { createProviders } from "./providers";
 import { buildRegistry } from "./registry";
+import { Alerts } from "./monitoring/component";
+import { buildPrometheusRules } from "./monitoring/rules";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
@@ -83,6 +85,15 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         k8sProvider: providers.k8s,
         opProvider: providers.onepassword,
     });
+
+    const rules = buildPrometheusRules(cfg);
+    if (rules.length > 0) {
+        new Alerts("platform-alerts", {
+            rules,
+            namespaces: { [pg.namespace]: shared.namespaceResource },
+            k8sProvider: providers.k8s,
+        });
+    }
 
     return {
         ...registry,

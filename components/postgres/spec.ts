@@ -183,6 +183,8 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
             poolMode: p.poolMode,
             ...(Object.keys(p.parameters).length > 0 ? { parameters: p.parameters } : {}),
         },
+        // With the cluster's PodMonitor, one per Pooler too: the PgBouncer alerts read its metrics.
+        ...(pg.monitoring.podMonitor ? { monitoring: { enablePodMonitor: true } } : {}),
         // The pooler Service (named like the Pooler) becomes a ClusterMesh global service: the apps
         // cluster reaches it through a same-named stub Service (components/apps/clustermesh.ts).
         ...(p.global
