@@ -16,6 +16,7 @@ import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
 import { monitoringSchema } from "./monitoring/config";
+import { networkProblems, networkSchema, tenantClientsSchema } from "./network/config";
 
 export const NAMESPACE = "platform";
 
@@ -336,6 +337,8 @@ const tenantSchema = z.strictObject({
     /** sslmode clients should use; written to the 1Password item and connection secrets. */
     sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
     pooler: poolerSchema.prefault({}),
+    /** Namespaces whose pods may reach the tenant's pooler (network policies). */
+    clients: tenantClientsSchema.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -424,6 +427,8 @@ export const configSchema = z.strictObject({
     applications: z.array(applicationSchema).default([]),
     /** Alerts (PrometheusRule) from the platform's own numbers. */
     monitoring: monitoringSchema.prefault({}),
+    /** Cilium network policies of the infra cluster. */
+    network: networkSchema.prefault({}),
 });
 
 export type PlatformConfig = z.infer<typeof configSchema>;
@@ -565,6 +570,7 @@ export function validate(cfg: PlatformConfig): Problem[] {
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
     problems.push(...validateApps(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));
+    problems.push(...networkProblems(cfg));
     if (cfg.harbor) {
         problems.push(...harborProblems(cfg.harbor));
         const index = cfg.tenants.findIndex((t) => t.name === HARBOR_TENANT);

@@ -172,6 +172,8 @@ export function buildScheduledBackupSpec(pg: PostgresConfig): Record<string, unk
 
 /** Annotation that makes a Service a Cilium ClusterMesh global service. */
 export const CILIUM_GLOBAL_ANNOTATION = "service.cilium.io/global";
+/** `"false"`: a global Service whose local endpoints are not shared with the other clusters. */
+export const CILIUM_SHARED_ANNOTATION = "service.cilium.io/shared";
 
 export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
     const p = tenant.pooler;
