@@ -72,6 +72,28 @@ const ROWS: Row[] = [
     ["monitoring → instance 5432", pod(INFRA, "monitoring"), instance(1), 5432, "deny"],
     ["admin network → instance 5432", ip("10.25.11.50"), instance(1), 5432, "allow"],
     ["outside the admin network → 5432", ip("10.99.0.7"), instance(1), 5432, "deny"],
+    // The admin Service forwards with externalTrafficPolicy Cluster: other nodes SNAT admin clients.
+    [
+        "another node → instance 5432 (admin, SNAT)",
+        { kind: "entity", entity: "remote-node" },
+        instance(1),
+        5432,
+        "allow",
+    ],
+    [
+        "another node → instance manager 8000",
+        { kind: "entity", entity: "remote-node" },
+        instance(1),
+        8000,
+        "deny",
+    ],
+    [
+        "another node → pooler 5432",
+        { kind: "entity", entity: "remote-node" },
+        pooler("harbor"),
+        5432,
+        "deny",
+    ],
     ["harbor pod → instance 5432 (bypassing its pooler)", harborCore, instance(1), 5432, "deny"],
     ["default namespace → instance 5432", pod(INFRA, "default"), instance(1), 5432, "deny"],
     // Nothing from apps reaches the instances, not even look-alikes of our own pods.
@@ -250,6 +272,18 @@ describe("network policies follow the config", () => {
         );
         assert.ok(allowed(policies, instance(1), ip("10.25.12.9"), 443, o));
         assert.ok(!allowed(policies, instance(1), ip("10.25.11.3"), 9000, o));
+    });
+
+    it("admits the other nodes to 5432 only while the admin Service does not keep the client address", () => {
+        const node: Peer = { kind: "entity", entity: "remote-node" };
+        const off = asPolicies(
+            settingsWith((s) => {
+                s["platform:postgres"].adminService = { enabled: false };
+                s["platform:postgres"].admin = { host: "127.0.0.1", port: 15432 };
+            }),
+        );
+        assert.ok(!allowed(off, node, instance(1), 5432, o));
+        assert.ok(!allowed(off, ip("10.25.11.50"), instance(1), 5432, o));
     });
 
     it("refuses a hostname object store without network.objectStore.cidrs", () => {

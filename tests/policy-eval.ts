@@ -18,7 +18,7 @@
 export type Peer =
     | { kind: "pod"; cluster: string; namespace: string; labels: Record<string, string> }
     | { kind: "ip"; ip: string }
-    | { kind: "entity"; entity: "host" | "kube-apiserver" };
+    | { kind: "entity"; entity: "host" | "remote-node" | "kube-apiserver" };
 
 export interface Policy {
     apiVersion: string;
@@ -101,6 +101,7 @@ function entityMatches(entities: string[], peer: Peer, o: EvalOptions): boolean 
             case "all":
                 return true;
             case "host":
+            case "remote-node":
             case "kube-apiserver":
                 return peer.kind === "entity" && peer.entity === e;
             case "world":

@@ -21,13 +21,14 @@
  * (pkg/management/pgbouncer/config/config.go PgBouncerPort, url.go PgBouncerMetricsPort); pod
  * labels cnpg.io/cluster, cnpg.io/podRole (instance | pooler), cnpg.io/poolerName
  * (pkg/utils/labels_annotations.go, pkg/specs/pgbouncer/deployments.go). The operator's pods carry
- * app.kubernetes.io/name: cloudnative-pg (chart 0.25.0 selector labels). Dragonfly serves clients
+ * app.kubernetes.io/name: cloudnative-pg (chart cloudnative-pg 0.25.0, templates/_helpers.tpl
+ * `cloudnative-pg.selectorLabels`). Dragonfly serves clients
  * and /metrics on 6379; its admin port 9999 stays with the operator's own NetworkPolicy
  * (dragonfly-operator v1.6.1).
  */
 import type { PlatformConfig } from "../config";
 import { HARBOR_TENANT } from "../config";
-import { poolerName } from "../postgres/spec";
+import { buildClusterSpec, poolerName } from "../postgres/spec";
 import { DRAGONFLY_PORT } from "../dragonfly/config";
 import { dragonflyPodLabels } from "../dragonfly/spec";
 import { objectStoreTarget, type NetworkConfig } from "./config";
@@ -98,6 +99,20 @@ const dnsEgress = (net: NetworkConfig): CiliumRule => ({
     ],
 });
 
+/** Whether the rendered admin Service has externalTrafficPolicy Local (client address kept). */
+export function adminServicePreservesClient(
+    pg: NonNullable<PlatformConfig["postgres"]>,
+    cfg: PlatformConfig,
+): boolean {
+    const spec = buildClusterSpec(pg, cfg.tenants) as {
+        managed?: {
+            services?: { additional?: { serviceTemplate?: { spec?: Record<string, unknown> } }[] };
+        };
+    };
+    const svc = spec.managed?.services?.additional?.[0]?.serviceTemplate?.spec;
+    return svc?.externalTrafficPolicy === "Local";
+}
+
 /** Local namespaces that reach a tenant's pooler: configured ones, plus Harbor's for its tenant. */
 export function poolerClientNamespaces(cfg: PlatformConfig, tenantName: string): string[] {
     const t = cfg.tenants.find((x) => x.name === tenantName);
@@ -141,7 +156,16 @@ export function buildNetworkPolicies(cfg: PlatformConfig): CiliumPolicy[] {
         { fromEntities: ["host"], toPorts: tcp(PORTS.instanceManager) },
     ];
     if (pg.adminService.enabled && pg.adminService.sourceRanges.length > 0) {
-        ingress.push({ fromCIDR: [...pg.adminService.sourceRanges], toPorts: tcp(PORTS.postgres) });
+        const rule: CiliumRule = {
+            fromCIDR: [...pg.adminService.sourceRanges],
+            toPorts: tcp(PORTS.postgres),
+        };
+        // With externalTrafficPolicy Cluster a node that does not hold the primary forwards the
+        // admin connection with its own address (Cilium's kube-proxy replacement SNATs it), and
+        // Cilium gives node addresses the remote-node identity, which no fromCIDR matches. Until
+        // the admin Service keeps the client address (Local), those nodes must be admitted too.
+        if (!adminServicePreservesClient(pg, cfg)) rule.fromEntities = ["remote-node"];
+        ingress.push(rule);
     }
     const egress: CiliumRule[] = [
         { toEndpoints: [instances], toPorts: tcp(PORTS.postgres, PORTS.instanceManager) },
