@@ -286,6 +286,13 @@ describe("network policies follow the config", () => {
         assert.ok(!allowed(off, ip("10.25.11.50"), instance(1), 5432, o));
     });
 
+    it("refuses a global Dragonfly, which its infra-only policy would cut off from the apps cluster", () => {
+        assert.throws(
+            () => settingsWith((s) => (s["platform:dragonfly"].global = true)),
+            /platform:dragonfly\.global = true: cannot be combined with network\.enabled/,
+        );
+    });
+
     it("refuses a hostname object store without network.objectStore.cidrs", () => {
         assert.throws(
             () =>

@@ -98,6 +98,15 @@ export function networkProblems(cfg: PlatformConfig): Problem[] {
             });
         }
     });
+    const df = cfg.dragonfly;
+    if (cfg.role === "infra" && cfg.network.enabled && df?.mode === "managed" && df.global) {
+        problems.push({
+            key: "dragonfly.global",
+            value: true,
+            message:
+                "cannot be combined with network.enabled: Dragonfly's policy admits clientNamespaces of the infra cluster only, so apps clients of the global Service would be refused (set network.enabled: false to serve the apps cluster)",
+        });
+    }
     const backup = cfg.postgres?.backup;
     if (
         cfg.role === "infra" &&
