@@ -34,9 +34,11 @@
  *   at all when core's health API does not answer, hence `absent`) and js_collector.go:
  *   `harbor_task_queue_size{type}`.
  *
- * Series are selected by namespace and pod name (CNPG's PodMonitors select pods by label and keep
- * Prometheus' `namespace`/`pod` target labels; instance pods are `<cluster>-<n>`, pooler pods
- * `<pooler>-<replicaset hash>-<pod hash>`), which also holds after VictoriaMetrics' conversion.
+ * Series are selected by namespace and pod name, never by an exported label that a scrape could
+ * rename (a `cluster` target label turns cnpg_collector_up's own `cluster` into
+ * `exported_cluster`). CNPG's PodMonitors select pods by label and keep Prometheus' `namespace`
+ * and `pod` target labels; instance pods are `<cluster>-<n>`, pooler pods
+ * `<pooler>-<replicaset hash>-<pod hash>`; this also holds after VictoriaMetrics' conversion.
  */
 import type { PlatformConfig } from "../config";
 import { HARBOR_TENANT } from "../config";
@@ -159,7 +161,7 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
             rule(
                 a,
                 "PostgresInstancesNotReady",
-                `(count(cnpg_collector_up${sel({ ...inst, cluster: pg.name })} == 1) or vector(0)) < ${pg.instances}`,
+                `(count(cnpg_collector_up${s} == 1) or vector(0)) < ${pg.instances}`,
                 "5m",
                 pg.instances > 1 ? "warning" : "critical",
                 `Fewer than ${pg.instances} instances of ${cluster} are up`,

@@ -148,6 +148,18 @@ export const CASES: AlertCase[] = [
         expect: [{ severity: "warning" }],
     },
     {
+        name: "instances of another cluster do not count",
+        alert: "PostgresInstancesNotReady",
+        evalTime: "10m",
+        series: [
+            ...[1, 2].map((n) =>
+                s(`cnpg_collector_up{${NS}, ${pod(n)}, cluster="shared-postgres"}`, "1x15"),
+            ),
+            s(`cnpg_collector_up{${NS}, pod="other-postgres-1", cluster="other-postgres"}`, "1x15"),
+        ],
+        expect: [{ severity: "warning" }],
+    },
+    {
         name: "three instances up stays silent",
         alert: "PostgresInstancesNotReady",
         evalTime: "10m",
