@@ -65,6 +65,36 @@ const ROWS: Row[] = [
     ["pooler → instance manager 8000", pooler("harbor"), instance(1), 8000, "deny"],
     ["replica → primary 5432 (streaming)", instance(2), instance(1), 5432, "allow"],
     ["replica → primary 8000 (instance manager)", instance(2), instance(1), 8000, "allow"],
+    [
+        "join job (new replica's pg_basebackup) → primary 5432",
+        pod(INFRA, "cnpg-system", {
+            "cnpg.io/cluster": "shared-postgres",
+            "cnpg.io/jobRole": "join",
+        }),
+        instance(1),
+        5432,
+        "allow",
+    ],
+    [
+        "join job → instance manager 8000",
+        pod(INFRA, "cnpg-system", {
+            "cnpg.io/cluster": "shared-postgres",
+            "cnpg.io/jobRole": "join",
+        }),
+        instance(1),
+        8000,
+        "deny",
+    ],
+    [
+        "apps join job → primary 5432",
+        pod(APPS, "cnpg-system", {
+            "cnpg.io/cluster": "shared-postgres",
+            "cnpg.io/jobRole": "join",
+        }),
+        instance(1),
+        5432,
+        "deny",
+    ],
     ["operator → instance manager 8000", operator(INFRA), instance(1), 8000, "allow"],
     ["operator → instance 5432", operator(INFRA), instance(1), 5432, "deny"],
     ["kubelet probes → 8000", { kind: "entity", entity: "host" }, instance(1), 8000, "allow"],

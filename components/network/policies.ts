@@ -144,6 +144,20 @@ export function buildNetworkPolicies(cfg: PlatformConfig): CiliumPolicy[] {
             toPorts: tcp(PORTS.postgres),
         },
         { fromEndpoints: [instances], toPorts: tcp(PORTS.postgres, PORTS.instanceManager) },
+        // A new replica is cloned by a Job pod (labels cnpg.io/cluster, cnpg.io/jobRole: join, no
+        // podRole; CNPG 1.26.1 pkg/specs/jobs.go) that runs pg_basebackup against the primary.
+        {
+            fromEndpoints: [
+                {
+                    matchLabels: {
+                        "cnpg.io/cluster": pg.name,
+                        "cnpg.io/jobRole": "join",
+                        [CLUSTER_LABEL]: local,
+                    },
+                },
+            ],
+            toPorts: tcp(PORTS.postgres),
+        },
         {
             fromEndpoints: [peer(local, cfg.cnpg.namespace, CNPG_OPERATOR_LABELS)],
             toPorts: tcp(PORTS.instanceManager),
