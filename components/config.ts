@@ -16,6 +16,8 @@ import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
 import { takeoverProblems, takeoverSchema } from "./takeover/config";
+import { monitoringSchema } from "./monitoring/config";
+import { networkProblems, networkSchema, tenantClientsSchema } from "./network/config";
 
 export const NAMESPACE = "platform";
 
@@ -341,6 +343,8 @@ const tenantSchema = z.strictObject({
     /** sslmode clients should use; written to the 1Password item and connection secrets. */
     sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("require"),
     pooler: poolerSchema.prefault({}),
+    /** Namespaces whose pods may reach the tenant's pooler (network policies). */
+    clients: tenantClientsSchema.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -429,6 +433,10 @@ export const configSchema = z.strictObject({
     applications: z.array(applicationSchema).default([]),
     /** What exists and is taken over instead of created (see components/takeover). */
     takeover: takeoverSchema.optional(),
+    /** Alerts (PrometheusRule) from the platform's own numbers. */
+    monitoring: monitoringSchema.prefault({}),
+    /** Cilium network policies of the infra cluster. */
+    network: networkSchema.prefault({}),
 });
 
 export type PlatformConfig = z.infer<typeof configSchema>;
@@ -572,6 +580,7 @@ export function validate(cfg: PlatformConfig): Problem[] {
     problems.push(...validateApps(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));
     if (cfg.takeover) problems.push(...takeoverProblems(cfg.takeover));
+    problems.push(...networkProblems(cfg));
     if (cfg.harbor) {
         problems.push(...harborProblems(cfg.harbor));
         const index = cfg.tenants.findIndex((t) => t.name === HARBOR_TENANT);

@@ -13,6 +13,7 @@ import { robotItemName } from "./harbor/projects";
 import { HarborConfig } from "./harbor-api";
 import { credentialItem } from "./onepassword";
 import type { Tenant } from "./postgres/tenant";
+import { buildNetworkPolicies } from "./network/policies";
 
 export interface RegistryContext {
     vaultUuid: pulumi.Input<string>;
@@ -23,6 +24,8 @@ export interface RegistryContext {
 
 export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record<string, unknown> {
     const outputs: Record<string, unknown> = {};
+    const policies = buildNetworkPolicies(cfg);
+    const policyIn = (ns: string | undefined) => policies.find((p) => p.namespace === ns);
     let dragonfly: Dragonfly | undefined;
     if (cfg.dragonfly) {
         dragonfly = new Dragonfly(
@@ -32,6 +35,10 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                 onepassword: cfg.onepassword,
                 vaultUuid: ctx.vaultUuid,
                 usedDatabases: cfg.harbor ? harborRedisIndexes(cfg.harbor) : [],
+                clientPolicy:
+                    cfg.dragonfly.mode === "managed"
+                        ? policyIn(cfg.dragonfly.namespace)
+                        : undefined,
                 k8sProvider: ctx.k8sProvider,
                 opProvider: ctx.opProvider,
             },
@@ -78,6 +85,7 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
             (cfg.dragonfly?.mode === "managed" ? cfg.dragonfly.passwordRotation : undefined) ?? "0"
         }`,
         dependsOn: [...tenant.ready, ...(tenant.pooler ? [tenant.pooler] : []), ...dragonfly.ready],
+        networkPolicy: policyIn(cfg.harbor.namespace),
         k8sProvider: ctx.k8sProvider,
         opProvider: ctx.opProvider,
     });

@@ -12,6 +12,10 @@ import { poolerName } from "./postgres/spec";
 import { createProviders } from "./providers";
 import { enableTakeover } from "./takeover/adopt";
 import { buildRegistry } from "./registry";
+import { Alerts } from "./monitoring/component";
+import { buildPrometheusRules } from "./monitoring/rules";
+import { NetworkPolicies } from "./network/component";
+import { buildNetworkPolicies } from "./network/policies";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
@@ -85,6 +89,25 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         k8sProvider: providers.k8s,
         opProvider: providers.onepassword,
     });
+
+    // The shared cluster's namespace; Dragonfly's and Harbor's policies live in their components.
+    const policies = buildNetworkPolicies(cfg).filter((p) => p.namespace === pg.namespace);
+    if (policies.length > 0) {
+        new NetworkPolicies("platform-network", {
+            policies,
+            namespace: shared.namespaceResource,
+            k8sProvider: providers.k8s,
+        });
+    }
+
+    const rules = buildPrometheusRules(cfg);
+    if (rules.length > 0) {
+        new Alerts("platform-alerts", {
+            rules,
+            namespaces: { [pg.namespace]: shared.namespaceResource },
+            k8sProvider: providers.k8s,
+        });
+    }
 
     return {
         ...registry,

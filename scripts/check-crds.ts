@@ -14,6 +14,17 @@ import * as YAML from "yaml";
 
 type Schema = Record<string, unknown>;
 
+/**
+ * A Go regexp with the inline flag `(?i)` (JavaScript has none), e.g. prometheus-operator's
+ * `^(?i)(abort|warn)?$`, as the equivalent pattern with each letter a two-case class. Patterns
+ * with their own character classes are dropped rather than mistranslated.
+ */
+export function caseInsensitive(pattern: string): string | undefined {
+    const bare = pattern.replace("(?i)", "");
+    if (bare.includes("[") || bare.includes("\\")) return undefined;
+    return bare.replace(/[a-zA-Z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
 /** Adds additionalProperties: false wherever a structural schema lists its properties. */
 export function closeSchema(schema: Schema): Schema {
     const out: Schema = {};
@@ -26,6 +37,9 @@ export function closeSchema(schema: Schema): Schema {
             out[k] = closeSchema(v as Schema);
         } else if ((k === "allOf" || k === "anyOf" || k === "oneOf") && Array.isArray(v)) {
             out[k] = (v as Schema[]).map(closeSchema);
+        } else if (k === "pattern" && typeof v === "string" && v.includes("(?i)")) {
+            const translated = caseInsensitive(v);
+            if (translated !== undefined) out[k] = translated;
         } else if (!k.startsWith("x-kubernetes-")) {
             out[k] = v;
         }
@@ -70,6 +84,17 @@ export function loadCrds(dir: string): Map<string, Schema> {
     return schemas;
 }
 
+/**
+ * Kinds the platform renders whose CRD must be in the CRD directory: a document of one of these
+ * without a loaded schema is an error instead of going unchecked. PrometheusRule: prometheus-operator
+ * v0.82.2 monitoring.coreos.com_prometheusrules.yaml.
+ */
+export const REQUIRED_SCHEMAS: readonly string[] = [
+    "postgresql.cnpg.io/v1|Cluster",
+    "postgresql.cnpg.io/v1|Pooler",
+    "monitoring.coreos.com/v1|PrometheusRule",
+];
+
 export function checkManifests(
     manifests: string,
     schemas: Map<string, Schema>,
@@ -83,9 +108,14 @@ export function checkManifests(
             kind?: string;
             metadata?: { name?: string; namespace?: string };
         };
-        const schema = schemas.get(`${obj.apiVersion ?? ""}|${obj.kind ?? ""}`);
-        if (!schema) continue;
+        const key = `${obj.apiVersion ?? ""}|${obj.kind ?? ""}`;
+        const schema = schemas.get(key);
         const id = `${obj.kind ?? ""} ${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+        if (!schema) {
+            if (REQUIRED_SCHEMAS.includes(key))
+                errors.push(`${id}: no CRD schema for ${key} loaded`);
+            continue;
+        }
         checked.push(id);
         const validate = ajv.compile(schema);
         if (!validate(obj)) {

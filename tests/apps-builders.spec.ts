@@ -140,7 +140,10 @@ describe("apps builders", () => {
         assert.deepEqual(stub.metadata, {
             name: "gitlab-pooler",
             namespace: "cnpg-system",
-            annotations: { "service.cilium.io/global": "true" },
+            annotations: {
+                "service.cilium.io/global": "true",
+                "service.cilium.io/shared": "false",
+            },
         });
         assert.equal("selector" in stub.spec, false);
         assert.deepEqual(stub.spec.ports, [

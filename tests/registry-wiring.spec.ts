@@ -83,14 +83,23 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.equal(item.password, `${SECRET_PREFIX}dragonfly-auth`);
         });
 
-        it("admits Harbor's namespace to port 6379", () => {
-            const np = run.inputs(
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-                "dragonfly-clients",
-            ) as any;
-            assert.deepEqual(np.spec.ingress[0].from, [
-                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "harbor" } } },
-            ]);
+        it("admits Harbor's namespace of the infra cluster to port 6379 (a CiliumNetworkPolicy, after the namespace)", () => {
+            const type = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+            const np = run.inputs(type, "dragonfly/dragonfly-clients") as any;
+            assert.deepEqual(np.spec.ingress[0].fromEndpoints[0], {
+                matchLabels: {
+                    "k8s:io.kubernetes.pod.namespace": "harbor",
+                    "io.cilium.k8s.policy.cluster": "infra",
+                },
+            });
+            assert.ok(
+                !run.has("kubernetes:networking.k8s.io/v1:NetworkPolicy", "dragonfly-clients"),
+            );
+            assert.ok(
+                run
+                    .get(type, "dragonfly/dragonfly-clients")
+                    .dependencies.some((d) => d.startsWith("kubernetes:core/v1:Namespace::")),
+            );
         });
 
         it("exports the address, the password's item (not the password) and the free logical databases", () => {

@@ -7,6 +7,7 @@ import { appNamespace, type ApplicationConfig, type ColocatedPostgresConfig } fr
 import {
     buildBackupBlock,
     CILIUM_GLOBAL_ANNOTATION,
+    CILIUM_SHARED_ANNOTATION,
     S3_CHECKSUM_ENV,
     scheduledBackupSpecFor,
 } from "../postgres/spec";
@@ -125,7 +126,13 @@ export function stubServiceSpec(svc: GlobalService): {
         metadata: {
             name: svc.name,
             namespace: svc.namespace,
-            annotations: { [CILIUM_GLOBAL_ANNOTATION]: "true" },
+            // shared "false": the stub has no endpoints of its own and this cluster must never
+            // contribute backends to an infra service (cilium pkg/annotation/k8s.go SharedService:
+            // "allows to expose remote endpoints without sharing local endpoints").
+            annotations: {
+                [CILIUM_GLOBAL_ANNOTATION]: "true",
+                [CILIUM_SHARED_ANNOTATION]: "false",
+            },
         },
         spec: {
             type: "ClusterIP",

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../config";
 import { MANAGED_BY, namespace } from "../namespace";
 import { generatedPassword } from "../credentials";
+import { ciliumPolicy } from "../network/component";
+import type { CiliumPolicy } from "../network/policies";
 import { credentialItem, readItemFields } from "../onepassword";
 import { DRAGONFLY_OPERATOR_CHART, dragonflyAddress, type DragonflyConfig } from "./config";
 import {
@@ -29,6 +31,12 @@ export interface DragonflyArgs {
     vaultUuid: pulumi.Input<string>;
     /** Redis indexes Harbor uses, to report which logical databases are free. */
     usedDatabases: readonly (string | undefined)[];
+    /**
+     * The CiliumNetworkPolicy admitting the clients (components/network/policies.ts). When set it
+     * replaces the NetworkPolicy, which cannot tell the infra cluster's namespaces from the apps
+     * cluster's of the same name under ClusterMesh.
+     */
+    clientPolicy?: CiliumPolicy;
     k8sProvider: k8s.Provider;
     opProvider: onepassword.Provider;
 }
@@ -129,18 +137,21 @@ export class Dragonfly extends pulumi.ComponentResource {
                 },
                 { ...k8sOpts, dependsOn: [operator, secret] },
             );
-            new k8s.networking.v1.NetworkPolicy(
-                `${cfg.name}-clients`,
-                {
-                    metadata: {
-                        name: `${cfg.name}-clients`,
-                        namespace: cfg.namespace,
-                        labels: MANAGED_BY,
+            if (args.clientPolicy) {
+                ciliumPolicy(args.clientPolicy, { ...k8sOpts, dependsOn: [ns] });
+            } else
+                new k8s.networking.v1.NetworkPolicy(
+                    `${cfg.name}-clients`,
+                    {
+                        metadata: {
+                            name: `${cfg.name}-clients`,
+                            namespace: cfg.namespace,
+                            labels: MANAGED_BY,
+                        },
+                        spec: buildDragonflyClientNetworkPolicy(cfg),
                     },
-                    spec: buildDragonflyClientNetworkPolicy(cfg),
-                },
-                { ...k8sOpts, dependsOn: [ns] },
-            );
+                    { ...k8sOpts, dependsOn: [ns] },
+                );
             this.ready.push(instance);
         }
 

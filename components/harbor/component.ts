@@ -14,6 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { MANAGED_BY, namespace } from "../namespace";
 import { generatedPassword, randomPassword } from "../credentials";
+import { ciliumPolicy } from "../network/component";
+import type { CiliumPolicy } from "../network/policies";
 import { credentialItem } from "../onepassword";
 import { itemTitle, type OnePasswordConfig } from "../config";
 import type { HarborConfig } from "./config";
@@ -41,6 +43,8 @@ export interface HarborArgs {
     credentialsRevision: string;
     /** What the release waits for: tenant grants, pooler, Dragonfly. */
     dependsOn: pulumi.Resource[];
+    /** The namespace's CiliumNetworkPolicy (components/network/policies.ts), if any. */
+    networkPolicy?: CiliumPolicy;
     k8sProvider: k8s.Provider;
     opProvider: onepassword.Provider;
 }
@@ -86,6 +90,7 @@ export class Harbor extends pulumi.ComponentResource {
         this.hostname = cfg.hostname;
 
         const ns = namespace(cfg.namespace, "restricted", true, k8sOpts);
+        if (args.networkPolicy) ciliumPolicy(args.networkPolicy, { ...k8sOpts, dependsOn: [ns] });
 
         // `protect`: Harbor only reads the admin password at first start, and encrypts settings with
         // secretKey; replacing either would leave Harbor and 1Password disagreeing or make stored

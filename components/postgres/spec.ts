@@ -172,6 +172,8 @@ export function buildScheduledBackupSpec(pg: PostgresConfig): Record<string, unk
 
 /** Annotation that makes a Service a Cilium ClusterMesh global service. */
 export const CILIUM_GLOBAL_ANNOTATION = "service.cilium.io/global";
+/** `"false"`: a global Service whose local endpoints are not shared with the other clusters. */
+export const CILIUM_SHARED_ANNOTATION = "service.cilium.io/shared";
 
 export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
     const p = tenant.pooler;
@@ -183,6 +185,8 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
             poolMode: p.poolMode,
             ...(Object.keys(p.parameters).length > 0 ? { parameters: p.parameters } : {}),
         },
+        // With the cluster's PodMonitor, one per Pooler too: the PgBouncer alerts read its metrics.
+        ...(pg.monitoring.podMonitor ? { monitoring: { enablePodMonitor: true } } : {}),
         // The pooler Service (named like the Pooler) becomes a ClusterMesh global service: the apps
         // cluster reaches it through a same-named stub Service (components/apps/clustermesh.ts).
         ...(p.global

@@ -1,0 +1,41 @@
+/**
+ * Config fragment `platform:monitoring`: the PrometheusRule alerts built from the platform's own
+ * numbers (components/monitoring/rules.ts). `alerts.enabled: false` for a cluster without the
+ * Prometheus Operator CRDs (monitoring.coreos.com/v1 PrometheusRule); VictoriaMetrics' operator
+ * converts PrometheusRules into VMRules itself.
+ */
+import { z } from "zod";
+import { dnsLabel, int } from "../schema";
+
+const ratio = z
+    .number({ error: "must be a number between 0.5 and 1" })
+    .min(0.5, { error: "must be a number between 0.5 and 1" })
+    .max(1, { error: "must be a number between 0.5 and 1" });
+
+export const monitoringSchema = z.strictObject({
+    alerts: z
+        .strictObject({
+            enabled: z.boolean().default(true),
+            /** Namespace of the PrometheusRule objects; default the shared cluster's. */
+            namespace: dnsLabel().optional(),
+            /** Labels on every PrometheusRule (what the Prometheus' ruleSelector matches). */
+            labels: z.record(z.string(), z.string()).default({}),
+            /** Base of every alert's runbook_url; the README section's anchor is appended. */
+            runbookBaseUrl: z
+                .url({
+                    error: "must be a URL such as https://github.com/<org>/platform/blob/main/README.md",
+                })
+                .default("https://github.com/monosense-io/platform/blob/main/README.md"),
+            /** Fraction of a limit at which a "near the limit" alert fires. */
+            connectionRatio: ratio.default(0.9),
+            memoryRatio: ratio.default(0.9),
+            /** Slack after a scheduled backup before its age alerts. */
+            backupGraceMinutes: int(0, 10080).default(180),
+            replicationLagSeconds: int(1, 86400).default(60),
+            /** Minutes Harbor's job queue may grow without pause before it alerts. */
+            jobQueueGrowthMinutes: int(5, 1440).default(30),
+        })
+        .prefault({}),
+});
+
+export type MonitoringConfig = z.infer<typeof monitoringSchema>;

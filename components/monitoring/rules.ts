@@ -1,0 +1,349 @@
+/**
+ * PrometheusRule objects (monitoring.coreos.com/v1, schema of prometheus-operator v0.82.2) built
+ * from the validated config and the same arithmetic the config checks use
+ * (components/postgres/budget.ts, components/harbor/budget.ts), so raising a limit in config
+ * moves its alert with it. Pure: no Pulumi.
+ *
+ * Metric names, read in the upstream sources at the pinned versions:
+ * - CloudNativePG 1.26.1, config/manager/default-monitoring.yaml (queries `backends`,
+ *   `pg_replication`, `pg_stat_archiver`): `cnpg_backends_total{datname,usename,state}`,
+ *   `cnpg_pg_replication_lag`, `cnpg_pg_replication_in_recovery`,
+ *   `cnpg_pg_replication_streaming_replicas`, `cnpg_pg_stat_archiver_last_archived_time`,
+ *   `cnpg_pg_stat_archiver_last_failed_time` (custom queries are `cnpg_<query>_<column>`).
+ * - CloudNativePG 1.26.1, pkg/management/postgres/webserver/metricserver/pg_collector.go
+ *   (namespace `cnpg`, subsystem `collector`): `cnpg_collector_up{cluster}`,
+ *   `cnpg_collector_last_available_backup_timestamp` and
+ *   `cnpg_collector_last_failed_backup_timestamp` (plain gauges set from the Cluster's
+ *   status.lastSuccessfulBackup / lastFailedBackup on the primary only; the replicas export 0,
+ *   hence `max`). status.lastFailedBackup is set by pkg/resources/status/backup.go
+ *   FlagBackupAsFailed together with the condition LastBackupSucceeded=False, and
+ *   lastSuccessfulBackup by api/v1/cluster_funcs.go UpdateBackupTimes after a Barman Cloud backup
+ *   (pkg/management/postgres/backup.go), so "last failure newer than last success" is that
+ *   condition being false. CNPG 1.26.1 does not collect plugin metrics (the CNPG-I metrics
+ *   client arrives in 1.27.0) and plugin backups do not call UpdateBackupTimes: on the Barman
+ *   Cloud plugin these two alerts need CNPG ≥ 1.27 and the plugin's
+ *   `barman_cloud_cloudnative_pg_io_last_available_backup_timestamp`
+ *   (plugin-barman-cloud v0.13.0 internal/cnpgi/instance/metrics.go).
+ * - CloudNativePG 1.26.1, pkg/management/pgbouncer/metricsserver/pools.go and
+ *   pgbouncer_collector.go: `cnpg_pgbouncer_up`, `cnpg_pgbouncer_pools_cl_waiting`,
+ *   `cnpg_pgbouncer_pools_sv_{active,idle,used,tested,login}{database,user}`.
+ * - Dragonfly v1.39.0, src/server/server_family.cc PrintPrometheusMetrics (prefix `dragonfly_`):
+ *   `dragonfly_memory_used_bytes`, `dragonfly_master` (1 on the master, 0 on a replica).
+ * - Harbor v2.12.4 (chart 1.16.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
+ *   (components from src/controller/health/checker.go: core, registry, jobservice, ...; no series
+ *   at all when core's health API does not answer, hence `absent`) and js_collector.go:
+ *   `harbor_task_queue_size{type}`.
+ *
+ * Series are selected by namespace and pod name, never by an exported label that a scrape could
+ * rename (a `cluster` target label turns cnpg_collector_up's own `cluster` into
+ * `exported_cluster`). CNPG's PodMonitors select pods by label and keep Prometheus' `namespace`
+ * and `pod` target labels; instance pods are `<cluster>-<n>`, pooler pods
+ * `<pooler>-<replicaset hash>-<pod hash>`; this also holds after VictoriaMetrics' conversion.
+ */
+import type { PlatformConfig } from "../config";
+import { HARBOR_TENANT } from "../config";
+import { clusterBudget, tenantBudget } from "../postgres/budget";
+import { poolerName } from "../postgres/spec";
+import { maxMemoryBytes } from "../dragonfly/config";
+import type { MonitoringConfig } from "./config";
+import { scheduleMaxIntervalSeconds } from "./interval";
+
+export const PROMETHEUS_RULE_API_VERSION = "monitoring.coreos.com/v1";
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for: string;
+    /** severity, and `tenant` on the rules of one tenant (one rule per tenant shares an alert name). */
+    labels: { severity: "critical" | "warning"; tenant?: string };
+    annotations: { summary: string; description: string; runbook_url: string };
+}
+
+export interface RuleGroup {
+    name: string;
+    rules: AlertRule[];
+}
+
+export interface PrometheusRuleObject {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    spec: { groups: RuleGroup[] };
+}
+
+/** GitHub's anchor of a README heading made of the alert's name. */
+export function runbookAnchor(alert: string): string {
+    return alert.toLowerCase();
+}
+
+type Alerts = MonitoringConfig["alerts"];
+
+function rule(
+    a: Alerts,
+    alert: string,
+    expr: string,
+    forDuration: string,
+    severity: "critical" | "warning",
+    summary: string,
+    description: string,
+    extra: Record<string, string> = {},
+): AlertRule {
+    return {
+        alert,
+        expr,
+        for: forDuration,
+        labels: { severity, ...extra },
+        annotations: {
+            summary,
+            description,
+            runbook_url: `${a.runbookBaseUrl}#${runbookAnchor(alert)}`,
+        },
+    };
+}
+
+function sel(labels: Record<string, string>): string {
+    return `{${Object.entries(labels)
+        .map(([k, v]) => `${k}${v.startsWith("~") ? "=~" : "="}"${v.replace(/^~/, "")}"`)
+        .join(", ")}}`;
+}
+
+/** Regex-escape a Kubernetes name (only '.' can appear besides [a-z0-9-]). */
+function re(name: string): string {
+    return name.replace(/\./g, "\\\\.");
+}
+
+/** The alert groups of the shared cluster, its tenants' poolers, Dragonfly and Harbor. */
+export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
+    const a = cfg.monitoring.alerts;
+    const groups: RuleGroup[] = [];
+    const pg = cfg.postgres;
+    if (pg) {
+        const inst = { namespace: pg.namespace, pod: `~${re(pg.name)}-[0-9]+` };
+        const s = sel(inst);
+        const cluster = `${pg.namespace}/${pg.name}`;
+        if (pg.backup) {
+            const interval = scheduleMaxIntervalSeconds(pg.backup.schedule);
+            const maxAge = interval + a.backupGraceMinutes * 60;
+            groups.push({
+                name: `${pg.name}-backups`,
+                rules: [
+                    rule(
+                        a,
+                        "PostgresBackupTooOld",
+                        `time() - max by (namespace) (cnpg_collector_last_available_backup_timestamp${s}) > ${maxAge}`,
+                        "10m",
+                        "critical",
+                        `Last successful backup of ${cluster} is older than its schedule allows`,
+                        `Schedule "${pg.backup.schedule}" runs at least every ${interval}s; with ${a.backupGraceMinutes} min grace a backup older than ${maxAge}s means a run failed or never started. Age now: {{ $value | humanizeDuration }}.`,
+                    ),
+                    rule(
+                        a,
+                        "PostgresLastBackupFailed",
+                        `max by (namespace) (cnpg_collector_last_failed_backup_timestamp${s}) > max by (namespace) (cnpg_collector_last_available_backup_timestamp${s})`,
+                        "5m",
+                        "critical",
+                        `The last backup of ${cluster} failed (condition LastBackupSucceeded is False)`,
+                        `A backup failed after the last successful one; kubectl -n ${pg.namespace} get backups shows the error.`,
+                    ),
+                    rule(
+                        a,
+                        "PostgresWALArchivingFailing",
+                        `cnpg_pg_stat_archiver_last_failed_time${s} > cnpg_pg_stat_archiver_last_archived_time${s}`,
+                        "5m",
+                        "critical",
+                        `WAL archiving of ${cluster} is failing on {{ $labels.pod }}`,
+                        `The last archive attempt failed after the last success: point-in-time recovery stops at the last archived segment and pg_wal fills up.`,
+                    ),
+                ],
+            });
+        }
+        const replication: AlertRule[] = [
+            rule(
+                a,
+                "PostgresInstancesNotReady",
+                `(count(cnpg_collector_up${s} == 1) or vector(0)) < ${pg.instances}`,
+                "5m",
+                pg.instances > 1 ? "warning" : "critical",
+                `Fewer than ${pg.instances} instances of ${cluster} are up`,
+                `${pg.instances} instances are configured (postgres.instances); {{ $value }} report PostgreSQL up.`,
+            ),
+        ];
+        if (pg.instances > 1) {
+            replication.push(
+                rule(
+                    a,
+                    "PostgresReplicaLagging",
+                    `cnpg_pg_replication_lag${s} > ${a.replicationLagSeconds}`,
+                    "5m",
+                    "warning",
+                    `Replica {{ $labels.pod }} of ${cluster} lags the primary`,
+                    `Replay lag {{ $value }}s, more than ${a.replicationLagSeconds}s (monitoring.alerts.replicationLagSeconds).`,
+                ),
+                rule(
+                    a,
+                    "PostgresReplicaMissing",
+                    `max by (namespace) (cnpg_pg_replication_streaming_replicas${s} and on (namespace, pod) cnpg_pg_replication_in_recovery${s} == 0) < ${pg.instances - 1}`,
+                    "5m",
+                    "warning",
+                    `The primary of ${cluster} streams to fewer than ${pg.instances - 1} replicas`,
+                    `${pg.instances} instances are configured, so the primary should stream to ${pg.instances - 1}; it streams to {{ $value }}.`,
+                ),
+            );
+        }
+        groups.push({ name: `${pg.name}-replication`, rules: replication });
+
+        const budget = clusterBudget(pg, cfg.tenants);
+        const usable = budget.maxConnections - budget.superuserReserved;
+        const totalThreshold = Math.floor(a.connectionRatio * usable);
+        const connections: AlertRule[] = [
+            rule(
+                a,
+                "PostgresConnectionsNearMax",
+                `sum by (namespace, pod) (cnpg_backends_total${s}) >= ${totalThreshold}`,
+                "5m",
+                "warning",
+                `{{ $labels.pod }} of ${cluster} is near max_connections`,
+                `{{ $value }} backends; max_connections ${budget.maxConnections} − ${budget.superuserReserved} superuser_reserved_connections = ${usable} for everyone else, alert at ${a.connectionRatio} × ${usable} = ${totalThreshold}.`,
+            ),
+        ];
+        for (const t of cfg.tenants) {
+            const b = tenantBudget(t);
+            const threshold = Math.max(1, Math.floor(a.connectionRatio * b.connectionLimit));
+            connections.push(
+                rule(
+                    a,
+                    "PostgresRoleConnectionsNearLimit",
+                    `sum by (namespace, pod, usename) (cnpg_backends_total${sel({ ...inst, usename: t.role })}) >= ${threshold}`,
+                    "5m",
+                    "warning",
+                    `Role ${t.role} (tenant ${t.name}) is near its connection limit on {{ $labels.pod }}`,
+                    `{{ $value }} backends of ${t.role}; connectionLimit ${b.connectionLimit}, alert at ${a.connectionRatio} × ${b.connectionLimit} = ${threshold}. Its pooler can open ${b.serverConnections} (${b.instances} instances × ${b.perInstance}).`,
+                    { tenant: t.name },
+                ),
+            );
+            if (!t.pooler.enabled) continue;
+            const pooler = { namespace: pg.namespace, pod: `~${re(poolerName(t))}-.+` };
+            const pools = { ...pooler, user: t.role };
+            const ps = sel(pools);
+            connections.push(
+                rule(
+                    a,
+                    "PgBouncerDown",
+                    `(count(cnpg_pgbouncer_up${sel(pooler)} == 1) or vector(0)) < ${t.pooler.instances}`,
+                    "5m",
+                    "critical",
+                    `Fewer than ${t.pooler.instances} PgBouncer instances of ${poolerName(t)} are up`,
+                    `${t.pooler.instances} instances are configured (tenants[].pooler.instances); {{ $value }} answer.`,
+                    { tenant: t.name },
+                ),
+                rule(
+                    a,
+                    "PgBouncerClientsWaiting",
+                    `sum by (namespace, pod, database) (cnpg_pgbouncer_pools_cl_waiting${ps}) > 0`,
+                    "2m",
+                    "warning",
+                    `Clients of ${poolerName(t)} wait for a server connection on {{ $labels.pod }}`,
+                    `{{ $value }} clients of ${t.role} on {{ $labels.database }} have waited for 2 minutes: the pool (${b.perDatabase} per database) is exhausted.`,
+                    { tenant: t.name },
+                ),
+                rule(
+                    a,
+                    "PgBouncerPoolAtSize",
+                    `sum by (namespace, pod, database) (cnpg_pgbouncer_pools_sv_active${ps} + cnpg_pgbouncer_pools_sv_idle${ps} + cnpg_pgbouncer_pools_sv_used${ps} + cnpg_pgbouncer_pools_sv_tested${ps} + cnpg_pgbouncer_pools_sv_login${ps}) >= ${b.perDatabase}`,
+                    "10m",
+                    "warning",
+                    `The ${poolerName(t)} pool of {{ $labels.database }} is at its size on {{ $labels.pod }}`,
+                    `{{ $value }} server connections of ${t.role}; the pool holds ${b.defaultPoolSize} default_pool_size + ${b.reservePoolSize} reserve_pool_size = ${b.perDatabase}${b.perDatabase < b.defaultPoolSize + b.reservePoolSize ? " (capped)" : ""}.`,
+                    { tenant: t.name },
+                ),
+            );
+        }
+        groups.push({ name: `${pg.name}-connections`, rules: connections });
+    }
+
+    const df = cfg.dragonfly?.mode === "managed" ? cfg.dragonfly : undefined;
+    if (df) {
+        const s = sel({ namespace: df.namespace, pod: `~${re(df.name)}-[0-9]+` });
+        const max = maxMemoryBytes(df);
+        const threshold = Math.floor(a.memoryRatio * max);
+        groups.push({
+            name: `${df.name}-dragonfly`,
+            rules: [
+                rule(
+                    a,
+                    "DragonflyMemoryNearLimit",
+                    `dragonfly_memory_used_bytes${s} > ${threshold}`,
+                    "10m",
+                    "warning",
+                    `Dragonfly {{ $labels.pod }} is near its maxmemory`,
+                    `{{ $value | humanize1024 }}B used; maxMemory ${df.maxMemory} = ${max} bytes, alert at ${a.memoryRatio} × that = ${threshold}. Past maxmemory Dragonfly refuses writes (Harbor's sessions and job queue).`,
+                ),
+                rule(
+                    a,
+                    "DragonflyNoMaster",
+                    `(sum(dragonfly_master${s}) or vector(0)) < 1`,
+                    "2m",
+                    "critical",
+                    `Dragonfly ${df.namespace}/${df.name} has no master`,
+                    `No pod of ${df.name} reports dragonfly_master 1: writes fail until the operator promotes a replica.`,
+                ),
+            ],
+        });
+    }
+
+    const h = cfg.harbor;
+    if (h && h.metrics.enabled && cfg.tenants.some((t) => t.name === HARBOR_TENANT)) {
+        const ns = { namespace: h.namespace };
+        const down = (component: string) =>
+            `(max(harbor_up${sel({ ...ns, component })}) or vector(0)) < 1`;
+        groups.push({
+            name: "harbor",
+            rules: [
+                rule(
+                    a,
+                    "HarborCoreDown",
+                    down("core"),
+                    "5m",
+                    "critical",
+                    "Harbor core is down",
+                    "The exporter reports core unhealthy, or reports nothing (it reads core's health API, so a dead core leaves no series).",
+                ),
+                rule(
+                    a,
+                    "HarborRegistryDown",
+                    down("registry"),
+                    "5m",
+                    "critical",
+                    "Harbor registry is down",
+                    "Pushes and pulls fail: Harbor's health API reports the registry unhealthy (or nothing is reported).",
+                ),
+                rule(
+                    a,
+                    "HarborJobQueueGrowing",
+                    `sum by (namespace, type) (harbor_task_queue_size${sel(ns)}) > 0 and sum by (namespace, type) (delta(harbor_task_queue_size${sel(ns)}[${a.jobQueueGrowthMinutes}m])) > 0`,
+                    "10m",
+                    "warning",
+                    "Harbor's {{ $labels.type }} job queue keeps growing",
+                    `{{ $value }} {{ $labels.type }} jobs queued, more than ${a.jobQueueGrowthMinutes} minutes ago (monitoring.alerts.jobQueueGrowthMinutes), for 10 minutes: jobservice does not keep up or is stuck.`,
+                ),
+            ],
+        });
+    }
+    return groups;
+}
+
+/** The PrometheusRule objects of the infra stack (empty when alerts are off). */
+export function buildPrometheusRules(cfg: PlatformConfig): PrometheusRuleObject[] {
+    const a = cfg.monitoring.alerts;
+    if (!a.enabled || cfg.role !== "infra") return [];
+    const groups = buildAlertGroups(cfg);
+    if (groups.length === 0) return [];
+    return [
+        {
+            name: "platform-alerts",
+            namespace: a.namespace ?? cfg.postgres?.namespace ?? "default",
+            labels: a.labels,
+            spec: { groups },
+        },
+    ];
+}

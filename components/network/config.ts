@@ -1,0 +1,123 @@
+/**
+ * Config fragment `platform:network` (the infra cluster's Cilium network policies, built by
+ * components/network/policies.ts) and the per-tenant `clients` block (which namespaces reach a
+ * tenant's pooler).
+ */
+import { z } from "zod";
+import type { PlatformConfig, Problem } from "../config";
+import { dnsLabel, int } from "../schema";
+
+const cidr = z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, {
+    error: 'must be an IPv4 CIDR such as "10.25.11.3/32"',
+});
+
+/** `tenants[].clients`: who may open connections to the tenant's pooler. */
+export const tenantClientsSchema = z.strictObject({
+    /** Namespaces of this (infra) cluster. */
+    namespaces: z.array(dnsLabel()).default([]),
+    /** Namespaces of the apps cluster, over ClusterMesh; only for a global pooler. */
+    appsNamespaces: z.array(dnsLabel()).default([]),
+});
+
+export type TenantClients = z.infer<typeof tenantClientsSchema>;
+
+export const networkSchema = z.strictObject({
+    /** CiliumNetworkPolicies for the instances, poolers, Dragonfly and Harbor. */
+    enabled: z.boolean().default(true),
+    /** Cilium `cluster-name` of this cluster and of the apps cluster (the ClusterMesh peers). */
+    clusterName: dnsLabel().default("infra"),
+    appsClusterName: dnsLabel().default("apps"),
+    /** Namespace of the Prometheus/VictoriaMetrics scrapers. */
+    monitoringNamespace: dnsLabel().default("monitoring"),
+    dns: z
+        .strictObject({
+            namespace: dnsLabel().default("kube-system"),
+            labels: z.record(z.string(), z.string()).default({ "k8s-app": "kube-dns" }),
+        })
+        .prefault({}),
+    /**
+     * Where the instances send WAL and backups. Default: the address and port of
+     * postgres.backup.endpointURL when it is an IP literal (a hostname needs `cidrs`).
+     */
+    objectStore: z
+        .strictObject({
+            cidrs: z.array(cidr).default([]),
+            port: int(1, 65535).optional(),
+        })
+        .prefault({}),
+});
+
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
+/** Address and port of the object store from an http(s) endpoint URL with an IP literal. */
+export function objectStoreTarget(
+    endpointURL: string | undefined,
+    net: NetworkConfig,
+): { cidrs: string[]; port: number } | undefined {
+    let url: URL | undefined;
+    try {
+        url = endpointURL ? new URL(endpointURL) : undefined;
+    } catch {
+        url = undefined;
+    }
+    const port =
+        net.objectStore.port ??
+        (url ? Number(url.port || (url.protocol === "https:" ? 443 : 80)) : undefined);
+    const cidrs =
+        net.objectStore.cidrs.length > 0
+            ? net.objectStore.cidrs
+            : url && /^[0-9.]+$/.test(url.hostname)
+              ? [`${url.hostname}/32`]
+              : [];
+    return port === undefined || cidrs.length === 0 ? undefined : { cidrs, port };
+}
+
+/** Cross-field rules of the network policies, in the format of components/config.ts. */
+export function networkProblems(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    cfg.tenants.forEach((t, i) => {
+        const apps = t.clients?.appsNamespaces ?? [];
+        if (apps.length > 0 && !(t.pooler.enabled && t.pooler.global)) {
+            problems.push({
+                key: `tenants[${i}].clients.appsNamespaces`,
+                value: apps,
+                message:
+                    "needs pooler.global: true (only a ClusterMesh global pooler is reachable from the apps cluster)",
+            });
+        }
+        if (
+            cfg.role === "infra" &&
+            cfg.network.enabled &&
+            t.pooler.enabled &&
+            t.pooler.global &&
+            apps.length === 0
+        ) {
+            problems.push({
+                key: `tenants[${i}].clients.appsNamespaces`,
+                message: `must list the apps cluster namespaces that use tenant "${t.name}": its pooler is global and the network policy admits only the namespaces listed (or set network.enabled: false)`,
+            });
+        }
+    });
+    const df = cfg.dragonfly;
+    if (cfg.role === "infra" && cfg.network.enabled && df?.mode === "managed" && df.global) {
+        problems.push({
+            key: "dragonfly.global",
+            value: true,
+            message:
+                "cannot be combined with network.enabled: Dragonfly's policy admits clientNamespaces of the infra cluster only, so apps clients of the global Service would be refused (set network.enabled: false to serve the apps cluster)",
+        });
+    }
+    const backup = cfg.postgres?.backup;
+    if (
+        cfg.role === "infra" &&
+        cfg.network.enabled &&
+        backup &&
+        !objectStoreTarget(backup.endpointURL, cfg.network)
+    ) {
+        problems.push({
+            key: "network.objectStore.cidrs",
+            message: `must list the object store's addresses: postgres.backup.endpointURL ${backup.endpointURL} is not an IP address, and the instances' egress policy admits only listed CIDRs`,
+        });
+    }
+    return problems;
+}

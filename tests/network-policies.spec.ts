@@ -1,0 +1,391 @@
+/**
+ * The infra cluster's network policies as data: a table of (from, to, port) → allow/deny
+ * evaluated against the policies the committed infra config renders (tests/policy-eval.ts),
+ * under both of Cilium's defaults for selectors without a cluster (≤ 1.18: every cluster of the
+ * mesh; 1.19 policy-default-local-cluster: the local one; docs.cilium.io
+ * network/clustermesh/policy). A change that opens or closes a path fails a row.
+ *
+ * Upstream facts the rows rely on: CloudNativePG 1.26.1 ports 5432 (pkg/postgres/configuration.go
+ * ServerPort), 8000 and 9187 (pkg/management/url/url.go StatusPort, PostgresMetricsPort), PgBouncer
+ * 5432 and 9127 (pkg/management/pgbouncer/config/config.go, url.go PgBouncerMetricsPort); pod
+ * labels cnpg.io/cluster, cnpg.io/podRole, cnpg.io/poolerName (pkg/utils/labels_annotations.go);
+ * Dragonfly operator v1.6.1 pod labels app + app.kubernetes.io/name (internal/resources/const.go);
+ * Cilium's io.cilium.k8s.policy.cluster label and service.cilium.io/shared
+ * (pkg/annotation/k8s.go SharedService).
+ */
+import assert from "node:assert/strict";
+import { parseConfig, type PlatformConfig } from "../components/config";
+import { stubServiceSpec } from "../components/apps/spec";
+import { buildNetworkPolicies } from "../components/network/policies";
+import { buildDragonflyClientNetworkPolicy } from "../components/dragonfly/spec";
+import type { ManagedDragonflyConfig } from "../components/dragonfly/config";
+import { allowed, type Peer, type Policy } from "./policy-eval";
+import { committedInfraRun, stackSettings, toConfigMap, unwrap } from "./mocks";
+
+const INFRA = "infra";
+const APPS = "apps";
+
+const pod = (cluster: string, namespace: string, labels: Record<string, string> = {}): Peer => ({
+    kind: "pod",
+    cluster,
+    namespace,
+    labels,
+});
+const ip = (addr: string): Peer => ({ kind: "ip", ip: addr });
+
+const instance = (n: number, cluster = INFRA) =>
+    pod(cluster, "cnpg-system", {
+        "cnpg.io/cluster": "shared-postgres",
+        "cnpg.io/podRole": "instance",
+        "cnpg.io/instanceName": `shared-postgres-${n}`,
+    });
+const pooler = (tenant: string, cluster = INFRA) =>
+    pod(cluster, "cnpg-system", {
+        "cnpg.io/cluster": "shared-postgres",
+        "cnpg.io/podRole": "pooler",
+        "cnpg.io/poolerName": `${tenant}-pooler`,
+    });
+const operator = (cluster: string) =>
+    pod(cluster, "cnpg-system", {
+        "app.kubernetes.io/name": "cloudnative-pg",
+        "app.kubernetes.io/instance": "cloudnative-pg",
+    });
+const dragonfly = pod(INFRA, "dragonfly", {
+    app: "dragonfly",
+    "app.kubernetes.io/name": "dragonfly",
+});
+const harborCore = pod(INFRA, "harbor", { app: "harbor", component: "core" });
+
+type Row = [string, Peer, Peer, number, "allow" | "deny", string?];
+
+const ROWS: Row[] = [
+    // The instances: 5432 from the poolers and peers, 8000 from the operator and peers.
+    ["harbor pooler → instance 5432", pooler("harbor"), instance(1), 5432, "allow"],
+    ["gitlab pooler → instance 5432", pooler("gitlab"), instance(1), 5432, "allow"],
+    ["pooler → instance manager 8000", pooler("harbor"), instance(1), 8000, "deny"],
+    ["replica → primary 5432 (streaming)", instance(2), instance(1), 5432, "allow"],
+    ["replica → primary 8000 (instance manager)", instance(2), instance(1), 8000, "allow"],
+    [
+        "join job (new replica's pg_basebackup) → primary 5432",
+        pod(INFRA, "cnpg-system", {
+            "cnpg.io/cluster": "shared-postgres",
+            "cnpg.io/jobRole": "join",
+        }),
+        instance(1),
+        5432,
+        "allow",
+    ],
+    [
+        "join job → instance manager 8000",
+        pod(INFRA, "cnpg-system", {
+            "cnpg.io/cluster": "shared-postgres",
+            "cnpg.io/jobRole": "join",
+        }),
+        instance(1),
+        8000,
+        "deny",
+    ],
+    [
+        "apps join job → primary 5432",
+        pod(APPS, "cnpg-system", {
+            "cnpg.io/cluster": "shared-postgres",
+            "cnpg.io/jobRole": "join",
+        }),
+        instance(1),
+        5432,
+        "deny",
+    ],
+    ["operator → instance manager 8000", operator(INFRA), instance(1), 8000, "allow"],
+    ["operator → instance 5432", operator(INFRA), instance(1), 5432, "deny"],
+    ["kubelet probes → 8000", { kind: "entity", entity: "host" }, instance(1), 8000, "allow"],
+    ["monitoring → metrics 9187", pod(INFRA, "monitoring"), instance(1), 9187, "allow"],
+    ["monitoring → instance 5432", pod(INFRA, "monitoring"), instance(1), 5432, "deny"],
+    ["admin network → instance 5432", ip("10.25.11.50"), instance(1), 5432, "allow"],
+    ["outside the admin network → 5432", ip("10.99.0.7"), instance(1), 5432, "deny"],
+    // The admin Service forwards with externalTrafficPolicy Cluster: other nodes SNAT admin clients.
+    [
+        "another node → instance 5432 (admin, SNAT)",
+        { kind: "entity", entity: "remote-node" },
+        instance(1),
+        5432,
+        "allow",
+    ],
+    [
+        "another node → instance manager 8000",
+        { kind: "entity", entity: "remote-node" },
+        instance(1),
+        8000,
+        "deny",
+    ],
+    [
+        "another node → pooler 5432",
+        { kind: "entity", entity: "remote-node" },
+        pooler("harbor"),
+        5432,
+        "deny",
+    ],
+    ["harbor pod → instance 5432 (bypassing its pooler)", harborCore, instance(1), 5432, "deny"],
+    ["default namespace → instance 5432", pod(INFRA, "default"), instance(1), 5432, "deny"],
+    // Nothing from apps reaches the instances, not even look-alikes of our own pods.
+    ["apps gitlab → instance 5432", pod(APPS, "gitlab"), instance(1), 5432, "deny"],
+    ["apps gitlab → instance manager 8000", pod(APPS, "gitlab"), instance(1), 8000, "deny"],
+    ["apps CNPG operator → instance manager 8000", operator(APPS), instance(1), 8000, "deny"],
+    ["apps pod labelled as a pooler → 5432", pooler("gitlab", APPS), instance(1), 5432, "deny"],
+    ["apps CNPG instance → infra instance 5432", instance(1, APPS), instance(1), 5432, "deny"],
+    ["apps monitoring → metrics 9187", pod(APPS, "monitoring"), instance(1), 9187, "deny"],
+    // The instances' egress: object store, DNS, API server, peers; nothing else.
+    ["instance → MinIO 10.25.11.3:9000", instance(1), ip("10.25.11.3"), 9000, "allow"],
+    ["instance → MinIO's host on 22", instance(1), ip("10.25.11.3"), 22, "deny"],
+    ["instance → the internet 443", instance(1), ip("1.1.1.1"), 443, "deny"],
+    [
+        "instance → kube-apiserver",
+        instance(1),
+        { kind: "entity", entity: "kube-apiserver" },
+        6443,
+        "allow",
+    ],
+    ["instance → harbor pod", instance(1), harborCore, 8080, "deny"],
+    // Poolers: each from its tenant's namespaces only.
+    ["harbor → harbor pooler 5432", harborCore, pooler("harbor"), 5432, "allow"],
+    ["keycloak → keycloak pooler 5432", pod(INFRA, "keycloak"), pooler("keycloak"), 5432, "allow"],
+    ["keycloak → harbor pooler 5432", pod(INFRA, "keycloak"), pooler("harbor"), 5432, "deny"],
+    ["harbor → gitlab pooler 5432", harborCore, pooler("gitlab"), 5432, "deny"],
+    [
+        "apps gitlab → gitlab pooler 5432 (ClusterMesh)",
+        pod(APPS, "gitlab"),
+        pooler("gitlab"),
+        5432,
+        "allow",
+    ],
+    [
+        "infra gitlab namespace → gitlab pooler",
+        pod(INFRA, "gitlab"),
+        pooler("gitlab"),
+        5432,
+        "deny",
+    ],
+    ["apps synergyflow → gitlab pooler", pod(APPS, "synergyflow"), pooler("gitlab"), 5432, "deny"],
+    ["apps gitlab → harbor pooler", pod(APPS, "gitlab"), pooler("harbor"), 5432, "deny"],
+    ["apps harbor namespace → harbor pooler", pod(APPS, "harbor"), pooler("harbor"), 5432, "deny"],
+    [
+        "apps keycloak namespace → keycloak pooler",
+        pod(APPS, "keycloak"),
+        pooler("keycloak"),
+        5432,
+        "deny",
+    ],
+    ["monitoring → pooler metrics 9127", pod(INFRA, "monitoring"), pooler("gitlab"), 9127, "allow"],
+    ["default namespace → harbor pooler", pod(INFRA, "default"), pooler("harbor"), 5432, "deny"],
+    // Dragonfly: Harbor (infra), its peers and the scrapers.
+    ["harbor → dragonfly 6379", harborCore, dragonfly, 6379, "allow"],
+    ["apps harbor namespace → dragonfly 6379", pod(APPS, "harbor"), dragonfly, 6379, "deny"],
+    ["default namespace → dragonfly 6379", pod(INFRA, "default"), dragonfly, 6379, "deny"],
+    ["monitoring → dragonfly metrics 6379", pod(INFRA, "monitoring"), dragonfly, 6379, "allow"],
+    ["dragonfly replica → master 6379", dragonfly, dragonfly, 6379, "allow"],
+    // Harbor: the gateway to nginx, its own pods, the scrapers.
+    ["gateway → harbor nginx 8080", pod(INFRA, "envoy-gateway-system"), harborCore, 8080, "allow"],
+    ["gateway → harbor core 8001", pod(INFRA, "envoy-gateway-system"), harborCore, 8001, "deny"],
+    [
+        "harbor jobservice → core",
+        pod(INFRA, "harbor", { component: "jobservice" }),
+        harborCore,
+        8080,
+        "allow",
+    ],
+    ["monitoring → harbor metrics 8001", pod(INFRA, "monitoring"), harborCore, 8001, "allow"],
+    ["default namespace → harbor", pod(INFRA, "default"), harborCore, 8080, "deny"],
+    [
+        "apps gateway namespace → harbor",
+        pod(APPS, "envoy-gateway-system"),
+        harborCore,
+        8080,
+        "deny",
+    ],
+];
+
+function settingsWith(change: (s: Record<string, any>) => void): PlatformConfig {
+    const settings = structuredClone(stackSettings("infra")) as Record<string, any>;
+    change(settings);
+    return parseConfig(toConfigMap(settings));
+}
+
+function asPolicies(cfg: PlatformConfig): Policy[] {
+    return buildNetworkPolicies(cfg).map((p) => ({
+        apiVersion: "cilium.io/v2",
+        kind: "CiliumNetworkPolicy",
+        metadata: { name: p.name, namespace: p.namespace },
+        spec: p.spec,
+    }));
+}
+
+describe("network policies of the committed infra config", () => {
+    let policies: Policy[];
+    before(async () => {
+        const run = await committedInfraRun();
+        policies = run.registrations
+            .filter((r) => /:(CiliumNetworkPolicy|NetworkPolicy)$/.test(r.type))
+            .map((r) => unwrap(r.inputs) as Policy);
+    });
+
+    it("renders one CiliumNetworkPolicy per instance set, pooler, Dragonfly and Harbor, and no NetworkPolicy", () => {
+        assert.deepEqual(
+            policies.map((p) => `${p.kind} ${p.metadata.namespace}/${p.metadata.name}`).sort(),
+            [
+                "CiliumNetworkPolicy cnpg-system/gitlab-pooler",
+                "CiliumNetworkPolicy cnpg-system/harbor-pooler",
+                "CiliumNetworkPolicy cnpg-system/keycloak-pooler",
+                "CiliumNetworkPolicy cnpg-system/shared-postgres-instances",
+                "CiliumNetworkPolicy dragonfly/dragonfly-clients",
+                "CiliumNetworkPolicy harbor/harbor",
+            ],
+        );
+    });
+
+    for (const defaultLocalCluster of [false, true]) {
+        describe(
+            defaultLocalCluster
+                ? "Cilium ≥ 1.19 default (local cluster)"
+                : "Cilium ≤ 1.18 default (all clusters)",
+            () => {
+                for (const [name, from, to, port, want] of ROWS) {
+                    it(`${want}: ${name}`, () => {
+                        const got = allowed(policies, from, to, port, {
+                            localCluster: INFRA,
+                            defaultLocalCluster,
+                        });
+                        assert.equal(got ? "allow" : "deny", want);
+                    });
+                }
+            },
+        );
+    }
+
+    it("allows DNS to kube-dns over UDP and TCP from the instances", () => {
+        const dns = pod(INFRA, "kube-system", { "k8s-app": "kube-dns" });
+        const o = { localCluster: INFRA, defaultLocalCluster: false };
+        assert.ok(allowed(policies, instance(1), dns, 53, o, "UDP"));
+        assert.ok(allowed(policies, instance(1), dns, 53, o, "TCP"));
+        assert.ok(!allowed(policies, instance(1), pod(INFRA, "kube-system"), 53, o, "UDP"));
+    });
+});
+
+describe("network policies follow the config", () => {
+    const o = { localCluster: INFRA, defaultLocalCluster: false };
+
+    it("a namespace added to a tenant's clients reaches its pooler, and only that one", () => {
+        const policies = asPolicies(
+            settingsWith((s) => {
+                s["platform:tenants"][1].clients.appsNamespaces.push("synergyflow");
+            }),
+        );
+        assert.ok(allowed(policies, pod(APPS, "synergyflow"), pooler("gitlab"), 5432, o));
+        assert.ok(!allowed(policies, pod(APPS, "synergyflow"), pooler("harbor"), 5432, o));
+        assert.ok(!allowed(policies, pod(APPS, "synergyflow"), instance(1), 5432, o));
+    });
+
+    it("an admin source range moves with postgres.adminService.sourceRanges", () => {
+        const policies = asPolicies(
+            settingsWith((s) => {
+                s["platform:postgres"].adminService.sourceRanges = ["10.25.11.16/28"];
+            }),
+        );
+        assert.ok(allowed(policies, ip("10.25.11.20"), instance(1), 5432, o));
+        assert.ok(!allowed(policies, ip("10.25.11.50"), instance(1), 5432, o));
+    });
+
+    it("the object store follows the backup endpoint, or network.objectStore", () => {
+        const policies = asPolicies(
+            settingsWith((s) => {
+                s["platform:postgres"].backup.endpointURL = "https://minio.monosense.io";
+                s["platform:network"].objectStore = { cidrs: ["10.25.12.0/24"] };
+            }),
+        );
+        assert.ok(allowed(policies, instance(1), ip("10.25.12.9"), 443, o));
+        assert.ok(!allowed(policies, instance(1), ip("10.25.11.3"), 9000, o));
+    });
+
+    it("admits the other nodes to 5432 only while the admin Service does not keep the client address", () => {
+        const node: Peer = { kind: "entity", entity: "remote-node" };
+        const off = asPolicies(
+            settingsWith((s) => {
+                s["platform:postgres"].adminService = { enabled: false };
+                s["platform:postgres"].admin = { host: "127.0.0.1", port: 15432 };
+            }),
+        );
+        assert.ok(!allowed(off, node, instance(1), 5432, o));
+        assert.ok(!allowed(off, ip("10.25.11.50"), instance(1), 5432, o));
+    });
+
+    it("refuses a global Dragonfly, which its infra-only policy would cut off from the apps cluster", () => {
+        assert.throws(
+            () => settingsWith((s) => (s["platform:dragonfly"].global = true)),
+            /platform:dragonfly\.global = true: cannot be combined with network\.enabled/,
+        );
+    });
+
+    it("refuses a hostname object store without network.objectStore.cidrs", () => {
+        assert.throws(
+            () =>
+                settingsWith((s) => {
+                    s["platform:postgres"].backup.endpointURL = "https://minio.monosense.io";
+                }),
+            /platform:network\.objectStore\.cidrs: must list the object store's addresses: postgres\.backup\.endpointURL https:\/\/minio\.monosense\.io is not an IP address/,
+        );
+    });
+
+    it("refuses a global pooler without the apps namespaces that use it, and apps namespaces on a local pooler", () => {
+        assert.throws(
+            () => settingsWith((s) => delete s["platform:tenants"][1].clients),
+            /platform:tenants\[1\]\.clients\.appsNamespaces: must list the apps cluster namespaces that use tenant "gitlab"/,
+        );
+        assert.throws(
+            () =>
+                settingsWith(
+                    (s) => (s["platform:tenants"][2].clients = { appsNamespaces: ["keycloak"] }),
+                ),
+            /platform:tenants\[2\]\.clients\.appsNamespaces = \["keycloak"\]: needs pooler\.global: true/,
+        );
+    });
+
+    it("renders none when switched off (the Dragonfly NetworkPolicy comes back)", () => {
+        const cfg = settingsWith((s) => (s["platform:network"] = { enabled: false }));
+        assert.deepEqual(buildNetworkPolicies(cfg), []);
+    });
+
+    it("shows why NetworkPolicy is not enough: Dragonfly's NetworkPolicy admits the apps cluster's harbor namespace up to Cilium 1.18", () => {
+        const cfg = settingsWith(() => undefined);
+        const np: Policy = {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: "dragonfly-clients", namespace: "dragonfly" },
+            spec: buildDragonflyClientNetworkPolicy(cfg.dragonfly as ManagedDragonflyConfig),
+        };
+        assert.ok(
+            allowed([np], pod(APPS, "harbor"), dragonfly, 6379, {
+                localCluster: INFRA,
+                defaultLocalCluster: false,
+            }),
+        );
+        assert.ok(
+            !allowed(asPolicies(cfg), pod(APPS, "harbor"), dragonfly, 6379, {
+                localCluster: INFRA,
+                defaultLocalCluster: false,
+            }),
+        );
+    });
+});
+
+describe("apps ClusterMesh stubs", () => {
+    it('are global and shared "false": the apps cluster never contributes backends', () => {
+        const { metadata } = stubServiceSpec({
+            name: "gitlab-pooler",
+            namespace: "cnpg-system",
+            ports: [{ name: "pgbouncer", port: 5432 }],
+            description: "pooler of tenant gitlab",
+        });
+        assert.deepEqual(metadata.annotations, {
+            "service.cilium.io/global": "true",
+            "service.cilium.io/shared": "false",
+        });
+    });
+});

@@ -1,0 +1,451 @@
+/**
+ * promtool unit tests of the alerts rendered from the committed Pulumi.infra.yaml
+ * (`npm run test:rules`, scripts/test-rules.ts). Every alert has a case that fires and one that
+ * stays silent, with series named as the exporters name them (see components/monitoring/rules.ts
+ * for the upstream files). The thresholds are written out as numbers on purpose: they are what
+ * the shipped config's limits give (harbor_app connectionLimit 90 → 81, max_connections 400 − 3
+ * superuser_reserved → 357, the harbor pooler's 30 + 0 slots, maxMemory 1536Mi → 90 %), so a change
+ * to the arithmetic or to the config shows up here as a failing case.
+ */
+
+export interface Series {
+    series: string;
+    values: string;
+}
+
+export interface AlertCase {
+    name: string;
+    alert: string;
+    interval?: string;
+    evalTime: string;
+    series: Series[];
+    /** Labels of each expected alert (without alertname); [] = must stay silent. */
+    expect: Record<string, string>[];
+}
+
+const NS = 'namespace="cnpg-system"';
+const pod = (n: number) => `pod="shared-postgres-${n}"`;
+const s = (series: string, values: string): Series => ({ series, values });
+
+/** The five server-side pool gauges of one PgBouncer pool. */
+function pool(podName: string, user: string, database: string, counts: number[]): Series[] {
+    return ["sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login"].map((m, i) =>
+        s(
+            `cnpg_pgbouncer_pools_${m}{${NS}, pod="${podName}", database="${database}", user="${user}"}`,
+            `${counts[i] ?? 0}x30`,
+        ),
+    );
+}
+
+const poolersUp = (harborUp: number): Series[] => [
+    ...["a", "b", "c"].map((x, i) =>
+        s(`cnpg_pgbouncer_up{${NS}, pod="harbor-pooler-5d8f-${x}"}`, `${i < harborUp ? 1 : 0}x20`),
+    ),
+    ...["a", "b", "c"].map((x) =>
+        s(`cnpg_pgbouncer_up{${NS}, pod="gitlab-pooler-77c4-${x}"}`, "1x20"),
+    ),
+    ...["a", "b"].map((x) =>
+        s(`cnpg_pgbouncer_up{${NS}, pod="keycloak-pooler-6b9d-${x}"}`, "1x20"),
+    ),
+];
+
+const DF = 'namespace="dragonfly"';
+const HB = 'namespace="harbor"';
+
+export const CASES: AlertCase[] = [
+    // Backups: daily at 02:00 ("0 0 2 * * *") + 180 min grace = 97200 s.
+    {
+        name: "backup older than one day + grace fires",
+        alert: "PostgresBackupTooOld",
+        evalTime: "28h",
+        series: [
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700"),
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x1700"),
+        ],
+        expect: [{ severity: "critical", namespace: "cnpg-system" }],
+    },
+    {
+        name: "older than 97200 s for 10 minutes fires (1621 m + 10 m)",
+        alert: "PostgresBackupTooOld",
+        evalTime: "1631m",
+        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700")],
+        expect: [{ severity: "critical", namespace: "cnpg-system" }],
+    },
+    {
+        name: "older than 97200 s for 9 minutes stays silent",
+        alert: "PostgresBackupTooOld",
+        evalTime: "1630m",
+        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700")],
+        expect: [],
+    },
+    {
+        name: "a backup each day stays silent although the replicas export 0",
+        alert: "PostgresBackupTooOld",
+        evalTime: "28h",
+        series: [
+            // one sample a minute: the new backup at 24h, the age at 28h is 4h
+            s(
+                `cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`,
+                "0x1439 86400x300",
+            ),
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x1700"),
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(3)}}`, "0x1700"),
+        ],
+        expect: [],
+    },
+    {
+        name: "a failure after the last success fires",
+        alert: "PostgresLastBackupFailed",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1000x15"),
+            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(1)}}`, "2000x15"),
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x15"),
+            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(2)}}`, "0x15"),
+        ],
+        expect: [{ severity: "critical", namespace: "cnpg-system" }],
+    },
+    {
+        name: "a success after the last failure stays silent",
+        alert: "PostgresLastBackupFailed",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "3000x15"),
+            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(1)}}`, "2000x15"),
+        ],
+        expect: [],
+    },
+    {
+        name: "archiving failing on the primary fires",
+        alert: "PostgresWALArchivingFailing",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_pg_stat_archiver_last_archived_time{${NS}, ${pod(1)}}`, "100x15"),
+            s(`cnpg_pg_stat_archiver_last_failed_time{${NS}, ${pod(1)}}`, "200+60x15"),
+            s(`cnpg_pg_stat_archiver_last_archived_time{${NS}, ${pod(2)}}`, "-1x15"),
+            s(`cnpg_pg_stat_archiver_last_failed_time{${NS}, ${pod(2)}}`, "-1x15"),
+        ],
+        expect: [{ severity: "critical", namespace: "cnpg-system", pod: "shared-postgres-1" }],
+    },
+    {
+        name: "archiving recovered stays silent",
+        alert: "PostgresWALArchivingFailing",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_pg_stat_archiver_last_archived_time{${NS}, ${pod(1)}}`, "300+60x15"),
+            s(`cnpg_pg_stat_archiver_last_failed_time{${NS}, ${pod(1)}}`, "200x15"),
+        ],
+        expect: [],
+    },
+    // Replication: 3 instances.
+    {
+        name: "two of three instances up fires",
+        alert: "PostgresInstancesNotReady",
+        evalTime: "10m",
+        series: [1, 2].map((n) =>
+            s(`cnpg_collector_up{${NS}, ${pod(n)}, cluster="shared-postgres"}`, "1x15"),
+        ),
+        expect: [{ severity: "warning" }],
+    },
+    {
+        name: "instances of another cluster do not count",
+        alert: "PostgresInstancesNotReady",
+        evalTime: "10m",
+        series: [
+            ...[1, 2].map((n) =>
+                s(`cnpg_collector_up{${NS}, ${pod(n)}, cluster="shared-postgres"}`, "1x15"),
+            ),
+            s(`cnpg_collector_up{${NS}, pod="other-postgres-1", cluster="other-postgres"}`, "1x15"),
+        ],
+        expect: [{ severity: "warning" }],
+    },
+    {
+        name: "three instances up stays silent",
+        alert: "PostgresInstancesNotReady",
+        evalTime: "10m",
+        series: [1, 2, 3].map((n) =>
+            s(`cnpg_collector_up{${NS}, ${pod(n)}, cluster="shared-postgres"}`, "1x15"),
+        ),
+        expect: [],
+    },
+    {
+        name: "a replica 120 s behind fires",
+        alert: "PostgresReplicaLagging",
+        evalTime: "10m",
+        series: [s(`cnpg_pg_replication_lag{${NS}, ${pod(2)}}`, "120x15")],
+        expect: [{ severity: "warning", namespace: "cnpg-system", pod: "shared-postgres-2" }],
+    },
+    {
+        name: "a replica 59 s behind stays silent",
+        alert: "PostgresReplicaLagging",
+        evalTime: "10m",
+        series: [s(`cnpg_pg_replication_lag{${NS}, ${pod(2)}}`, "59x15")],
+        expect: [],
+    },
+    {
+        name: "the primary streaming to one replica fires",
+        alert: "PostgresReplicaMissing",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_pg_replication_in_recovery{${NS}, ${pod(1)}}`, "0x15"),
+            s(`cnpg_pg_replication_streaming_replicas{${NS}, ${pod(1)}}`, "1x15"),
+            s(`cnpg_pg_replication_in_recovery{${NS}, ${pod(2)}}`, "1x15"),
+            s(`cnpg_pg_replication_streaming_replicas{${NS}, ${pod(2)}}`, "0x15"),
+        ],
+        expect: [{ severity: "warning", namespace: "cnpg-system" }],
+    },
+    {
+        name: "the primary streaming to two replicas stays silent",
+        alert: "PostgresReplicaMissing",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_pg_replication_in_recovery{${NS}, ${pod(1)}}`, "0x15"),
+            s(`cnpg_pg_replication_streaming_replicas{${NS}, ${pod(1)}}`, "2x15"),
+            s(`cnpg_pg_replication_in_recovery{${NS}, ${pod(2)}}`, "1x15"),
+            s(`cnpg_pg_replication_streaming_replicas{${NS}, ${pod(2)}}`, "0x15"),
+        ],
+        expect: [],
+    },
+    // Connections: max_connections 400 − 3 reserved = 397, × 0.9 → 357.
+    {
+        name: "357 backends on one instance fire",
+        alert: "PostgresConnectionsNearMax",
+        evalTime: "10m",
+        series: [
+            s(
+                `cnpg_backends_total{${NS}, ${pod(1)}, usename="harbor_app", state="idle"}`,
+                "200x15",
+            ),
+            s(
+                `cnpg_backends_total{${NS}, ${pod(1)}, usename="gitlab_app", state="active"}`,
+                "157x15",
+            ),
+        ],
+        expect: [{ severity: "warning", namespace: "cnpg-system", pod: "shared-postgres-1" }],
+    },
+    {
+        name: "356 backends stay silent",
+        alert: "PostgresConnectionsNearMax",
+        evalTime: "10m",
+        series: [
+            s(
+                `cnpg_backends_total{${NS}, ${pod(1)}, usename="harbor_app", state="idle"}`,
+                "200x15",
+            ),
+            s(
+                `cnpg_backends_total{${NS}, ${pod(1)}, usename="gitlab_app", state="active"}`,
+                "156x15",
+            ),
+        ],
+        expect: [],
+    },
+    // harbor_app connectionLimit 90 → 81; gitlab 60 → 54.
+    {
+        name: "81 harbor_app backends fire for tenant harbor only",
+        alert: "PostgresRoleConnectionsNearLimit",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_backends_total{${NS}, ${pod(1)}, usename="harbor_app", state="idle"}`, "60x15"),
+            s(
+                `cnpg_backends_total{${NS}, ${pod(1)}, usename="harbor_app", state="active"}`,
+                "21x15",
+            ),
+            s(
+                `cnpg_backends_total{${NS}, ${pod(1)}, usename="gitlab_app", state="active"}`,
+                "53x15",
+            ),
+        ],
+        expect: [
+            {
+                severity: "warning",
+                tenant: "harbor",
+                namespace: "cnpg-system",
+                pod: "shared-postgres-1",
+                usename: "harbor_app",
+            },
+        ],
+    },
+    {
+        name: "54 gitlab backends fire for tenant gitlab",
+        alert: "PostgresRoleConnectionsNearLimit",
+        evalTime: "10m",
+        series: [
+            s(
+                `cnpg_backends_total{${NS}, ${pod(1)}, usename="gitlab_app", state="active"}`,
+                "54x15",
+            ),
+        ],
+        expect: [
+            {
+                severity: "warning",
+                tenant: "gitlab",
+                namespace: "cnpg-system",
+                pod: "shared-postgres-1",
+                usename: "gitlab_app",
+            },
+        ],
+    },
+    {
+        name: "80 harbor_app backends stay silent",
+        alert: "PostgresRoleConnectionsNearLimit",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_backends_total{${NS}, ${pod(1)}, usename="harbor_app", state="idle"}`, "80x15"),
+        ],
+        expect: [],
+    },
+    // Poolers: harbor 3 instances, 30 + 0 slots per database.
+    {
+        name: "two of three harbor poolers up fires",
+        alert: "PgBouncerDown",
+        evalTime: "10m",
+        series: poolersUp(2),
+        expect: [{ severity: "critical", tenant: "harbor" }],
+    },
+    {
+        name: "every pooler up stays silent",
+        alert: "PgBouncerDown",
+        evalTime: "10m",
+        series: poolersUp(3),
+        expect: [],
+    },
+    {
+        name: "harbor clients waiting for two minutes fire",
+        alert: "PgBouncerClientsWaiting",
+        evalTime: "10m",
+        series: [
+            s(
+                `cnpg_pgbouncer_pools_cl_waiting{${NS}, pod="harbor-pooler-5d8f-a", database="harbor_registry", user="harbor_app"}`,
+                "3x15",
+            ),
+        ],
+        expect: [
+            {
+                severity: "warning",
+                tenant: "harbor",
+                namespace: "cnpg-system",
+                pod: "harbor-pooler-5d8f-a",
+                database: "harbor_registry",
+            },
+        ],
+    },
+    {
+        name: "auth_query clients waiting stay silent (not the tenant's pool)",
+        alert: "PgBouncerClientsWaiting",
+        evalTime: "10m",
+        series: [
+            s(
+                `cnpg_pgbouncer_pools_cl_waiting{${NS}, pod="harbor-pooler-5d8f-a", database="harbor_registry", user="cnpg_pooler_pgbouncer"}`,
+                "3x15",
+            ),
+            s(
+                `cnpg_pgbouncer_pools_cl_waiting{${NS}, pod="harbor-pooler-5d8f-a", database="harbor_registry", user="harbor_app"}`,
+                "0x15",
+            ),
+        ],
+        expect: [],
+    },
+    {
+        name: "30 harbor server connections fire",
+        alert: "PgBouncerPoolAtSize",
+        evalTime: "20m",
+        series: pool("harbor-pooler-5d8f-a", "harbor_app", "harbor_registry", [20, 8, 2, 0, 0]),
+        expect: [
+            {
+                severity: "warning",
+                tenant: "harbor",
+                namespace: "cnpg-system",
+                pod: "harbor-pooler-5d8f-a",
+                database: "harbor_registry",
+            },
+        ],
+    },
+    {
+        name: "29 harbor server connections stay silent",
+        alert: "PgBouncerPoolAtSize",
+        evalTime: "20m",
+        series: pool("harbor-pooler-5d8f-a", "harbor_app", "harbor_registry", [20, 8, 1, 0, 0]),
+        expect: [],
+    },
+    // Dragonfly: maxMemory 1536Mi = 1610612736 B, × 0.9 → 1449551462.
+    {
+        name: "memory above 90 % of maxMemory fires",
+        alert: "DragonflyMemoryNearLimit",
+        evalTime: "20m",
+        series: [s(`dragonfly_memory_used_bytes{${DF}, pod="dragonfly-0"}`, "1449551463x25")],
+        expect: [{ severity: "warning", namespace: "dragonfly", pod: "dragonfly-0" }],
+    },
+    {
+        name: "memory at 90 % stays silent",
+        alert: "DragonflyMemoryNearLimit",
+        evalTime: "20m",
+        series: [s(`dragonfly_memory_used_bytes{${DF}, pod="dragonfly-0"}`, "1449551462x25")],
+        expect: [],
+    },
+    {
+        name: "two replicas and no master fire",
+        alert: "DragonflyNoMaster",
+        evalTime: "10m",
+        series: [
+            s(`dragonfly_master{${DF}, pod="dragonfly-0"}`, "0x15"),
+            s(`dragonfly_master{${DF}, pod="dragonfly-1"}`, "0x15"),
+        ],
+        expect: [{ severity: "critical" }],
+    },
+    {
+        name: "one master stays silent",
+        alert: "DragonflyNoMaster",
+        evalTime: "10m",
+        series: [
+            s(`dragonfly_master{${DF}, pod="dragonfly-0"}`, "1x15"),
+            s(`dragonfly_master{${DF}, pod="dragonfly-1"}`, "0x15"),
+        ],
+        expect: [],
+    },
+    // Harbor.
+    {
+        name: "no core health series at all fires (core's health API is down)",
+        alert: "HarborCoreDown",
+        evalTime: "10m",
+        series: [s(`harbor_task_queue_size{${HB}, type="GARBAGE_COLLECTION"}`, "0x15")],
+        expect: [{ severity: "critical" }],
+    },
+    {
+        name: "core healthy stays silent",
+        alert: "HarborCoreDown",
+        evalTime: "10m",
+        series: [s(`harbor_up{${HB}, component="core"}`, "1x15")],
+        expect: [],
+    },
+    {
+        name: "registry unhealthy fires",
+        alert: "HarborRegistryDown",
+        evalTime: "10m",
+        series: [
+            s(`harbor_up{${HB}, component="core"}`, "1x15"),
+            s(`harbor_up{${HB}, component="registry"}`, "0x15"),
+        ],
+        expect: [{ severity: "critical" }],
+    },
+    {
+        name: "registry healthy stays silent",
+        alert: "HarborRegistryDown",
+        evalTime: "10m",
+        series: [s(`harbor_up{${HB}, component="registry"}`, "1x15")],
+        expect: [],
+    },
+    {
+        name: "a queue growing for 50 minutes fires",
+        alert: "HarborJobQueueGrowing",
+        evalTime: "50m",
+        series: [s(`harbor_task_queue_size{${HB}, type="REPLICATION"}`, "0+1x60")],
+        expect: [{ severity: "warning", namespace: "harbor", type: "REPLICATION" }],
+    },
+    {
+        name: "a steady queue stays silent",
+        alert: "HarborJobQueueGrowing",
+        evalTime: "50m",
+        series: [s(`harbor_task_queue_size{${HB}, type="REPLICATION"}`, "5x60")],
+        expect: [],
+    },
+];
