@@ -240,11 +240,16 @@ const backupSchema = z.strictObject({
         .regex(/^[1-9][0-9]*[dwm]$/, { error: 'must be a number and d, w or m, such as "30d"' })
         .default("30d"),
     schedule: z.string().default("0 0 2 * * *"),
-    immediate: z.boolean().default(false),
+    /** Take a base backup as soon as the ScheduledBackup exists, so WAL archived before the first schedule can be restored. */
+    immediate: z.boolean().default(true),
     target: z.enum(["prefer-standby", "primary"]).default("prefer-standby"),
     walCompression: z.enum(["bzip2", "gzip", "lz4", "snappy", "xz", "zstd"]).default("gzip"),
     dataCompression: z.enum(["bzip2", "gzip", "snappy"]).default("gzip"),
-    encryption: z.enum(["AES256", "aws:kms"]).default("AES256"),
+    /**
+     * Server-side encryption asked of the object store. Unset (default) leaves it to the bucket's
+     * policy, as CloudNativePG does; MinIO without a KMS rejects SSE requests, failing every backup.
+     */
+    encryption: z.enum(["AES256", "aws:kms"]).optional(),
     /** 1Password item (title relative to onepassword.itemPrefix) holding the MinIO credentials. */
     credentials: z
         .strictObject({

@@ -133,6 +133,8 @@ export function buildBackupBlock(
     destinationPath: string,
     credentialsSecret: string,
 ): Record<string, unknown> {
+    // Without `encryption` Barman sends no SSE header and the bucket's policy decides.
+    const encryption = b.encryption ? { encryption: b.encryption } : {};
     return {
         retentionPolicy: b.retentionPolicy,
         target: b.target,
@@ -143,8 +145,8 @@ export function buildBackupBlock(
                 accessKeyId: { name: credentialsSecret, key: BACKUP_SECRET_KEYS.accessKey },
                 secretAccessKey: { name: credentialsSecret, key: BACKUP_SECRET_KEYS.secretKey },
             },
-            wal: { compression: b.walCompression, encryption: b.encryption, maxParallel: 4 },
-            data: { compression: b.dataCompression, encryption: b.encryption, jobs: 2 },
+            wal: { compression: b.walCompression, ...encryption, maxParallel: 4 },
+            data: { compression: b.dataCompression, ...encryption, jobs: 2 },
         },
     };
 }
