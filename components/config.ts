@@ -15,6 +15,11 @@ import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
 import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
+import {
+    barmanCloudPluginSchema,
+    recoveryProblems,
+    recoverySchema,
+} from "./postgres/backup-config";
 
 export const NAMESPACE = "platform";
 
@@ -228,6 +233,8 @@ const cnpgSchema = z.strictObject({
             grafanaDashboard: z.boolean().default(false),
         })
         .prefault({}),
+    /** The Barman Cloud plugin, in the operator's namespace; `enabled` switches every cluster of the stack. */
+    barmanCloudPlugin: barmanCloudPluginSchema.prefault({}),
 });
 
 const backupSchema = z.strictObject({
@@ -306,6 +313,8 @@ const postgresSchema = z.strictObject({
     backup: backupSchema.optional(),
     adminService: adminServiceSchema.prefault({}),
     admin: adminSchema,
+    /** Restore the cluster's backups into a new cluster (see README "Restoring"). */
+    recovery: recoverySchema.optional(),
     /** How long Pulumi waits for the Cluster to report Ready. */
     readyTimeoutSeconds: int(60, 7200).default(1800),
 });
@@ -354,6 +363,17 @@ const pg16Image = z.string().regex(/^[^\s:@]+:16(\.[0-9]+)*(-[^\s@]+)?(@sha256:[
 const appBackupSchema = backupSchema.extend({
     /** Default `s3://postgres-backups/<application name>`. */
     destinationPath: backupSchema.shape.destinationPath.optional(),
+    /**
+     * The cluster's own MinIO credentials (never the infra cluster's): item default
+     * `cloudnative-pg/<application name>-backup` under this stack's itemPrefix.
+     */
+    credentials: z
+        .strictObject({
+            item: z.string().min(1).optional(),
+            accessKeyField: z.string().min(1).default("accessKey"),
+            secretKeyField: z.string().min(1).default("secretKey"),
+        })
+        .prefault({}),
 });
 
 const colocatedPostgresSchema = z.strictObject({
@@ -371,6 +391,8 @@ const colocatedPostgresSchema = z.strictObject({
     database: pgIdent.optional(),
     owner: pgIdent.optional(),
     backup: appBackupSchema.optional(),
+    /** Restore the cluster's backups into a new cluster in the same namespace. */
+    recovery: recoverySchema.optional(),
     readyTimeoutSeconds: int(60, 7200).default(1800),
 });
 
@@ -566,6 +588,7 @@ export function validate(cfg: PlatformConfig): Problem[] {
     }
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
     problems.push(...validateApps(cfg));
+    problems.push(...validateBackups(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));
     if (cfg.harbor) {
         problems.push(...harborProblems(cfg.harbor));
@@ -819,6 +842,86 @@ function validateApps(cfg: PlatformConfig): Problem[] {
                     message: cronError,
                 });
             }
+        }
+    });
+    return problems;
+}
+
+/** The 1Password item (relative title) of a co-located cluster's own backup credentials. */
+export function colocatedBackupItem(app: ApplicationConfig): string {
+    return app.postgres?.backup?.credentials.item ?? `cloudnative-pg/${app.name}-backup`;
+}
+
+/** The item the infra stack's shared cluster reads its MinIO credentials from (its default title). */
+const INFRA_BACKUP_ITEM = "cloudnative-pg/minio";
+
+/** Backup and recovery rules across sections: the plugin switch, recovery blocks, per-cluster credentials. */
+function validateBackups(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    const plugin = cfg.cnpg.barmanCloudPlugin;
+    const [major, minor] = cfg.cnpg.chart.version.split(".").map(Number);
+    if (plugin.enabled && major === 0 && minor !== undefined && minor < 24) {
+        problems.push({
+            key: "cnpg.barmanCloudPlugin.enabled",
+            value: true,
+            message: `needs CloudNativePG 1.26 or later (chart cloudnative-pg 0.24.0+; cnpg.chart.version is ${cfg.cnpg.chart.version}): older operators have no spec.plugins[].isWALArchiver. Upgrade the operator or set enabled: false for the in-tree barmanObjectStore`,
+        });
+    }
+    const pg = cfg.postgres;
+    if (pg?.recovery) {
+        if (!pg.backup) {
+            problems.push({
+                key: "postgres.recovery",
+                message:
+                    "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
+            });
+        } else {
+            for (const p of recoveryProblems(pg.recovery, pg.name, pg.backup.destinationPath)) {
+                problems.push({ ...p, key: `postgres.recovery.${p.key}` });
+            }
+        }
+    }
+    const items = new Map<string, number>();
+    cfg.applications.forEach((app, i) => {
+        const at = `applications[${i}].postgres`;
+        const apg = app.postgres;
+        if (!apg) return;
+        if (apg.recovery) {
+            if (!apg.backup) {
+                problems.push({
+                    key: `${at}.recovery`,
+                    message:
+                        "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
+                });
+            } else {
+                const destination =
+                    apg.backup.destinationPath ?? `s3://postgres-backups/${app.name}`;
+                for (const p of recoveryProblems(
+                    apg.recovery,
+                    `${app.name}-postgres`,
+                    destination,
+                )) {
+                    problems.push({ ...p, key: `${at}.recovery.${p.key}` });
+                }
+            }
+        }
+        if (!apg.backup) return;
+        const item = colocatedBackupItem(app);
+        const title = itemTitle(cfg.onepassword, item);
+        if (title === INFRA_BACKUP_ITEM || title.endsWith(`/${INFRA_BACKUP_ITEM}`)) {
+            problems.push({
+                key: `${at}.backup.credentials.item`,
+                value: item,
+                message: `is the infra cluster's backup credentials (${INFRA_BACKUP_ITEM}), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix (README "Backup credentials of co-located clusters") and its own item, e.g. "cloudnative-pg/${app.name}-backup"`,
+            });
+        }
+        const first = claim(items, title, i);
+        if (first !== undefined) {
+            problems.push({
+                key: `${at}.backup.credentials.item`,
+                value: item,
+                message: `is already used by applications[${first}]: each co-located cluster needs its own credentials, limited to its own prefix`,
+            });
         }
     });
     return problems;

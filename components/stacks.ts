@@ -5,15 +5,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "./config";
 import { CnpgOperator } from "./cnpg/operator";
+import { BarmanCloudPlugin } from "./cnpg/barman-plugin";
 import { vaultUuid } from "./onepassword";
 import { PostgresCluster } from "./postgres/cluster";
 import { Tenant } from "./postgres/tenant";
-import { poolerName } from "./postgres/spec";
+import { poolerName, servingClusterName } from "./postgres/spec";
 import { createProviders } from "./providers";
 import { buildRegistry } from "./registry";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
-import { connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
+import { colocatedServingCluster, connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
 import {
     checkAgainstInfra,
     globalServices,
@@ -40,6 +41,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         { config: cfg.cnpg, namespaceHoldsData: pg.namespace === cfg.cnpg.namespace },
         { providers: [providers.k8s] },
     );
+    const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
 
     const shared = new PostgresCluster(
         pg.name,
@@ -49,6 +51,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             onepassword: cfg.onepassword,
             vaultUuid: vault,
             operator: operator.release,
+            barmanPlugin,
             namespaceResource: pg.namespace === cfg.cnpg.namespace ? operator.namespace : undefined,
             k8sProvider: providers.k8s,
             opProvider: providers.onepassword,
@@ -88,7 +91,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         ...registry,
         role: cfg.role,
         postgres: {
-            cluster: pg.name,
+            cluster: servingClusterName(pg),
             namespace: pg.namespace,
             rwHost: shared.rwHost,
             superuserItem: `${cfg.onepassword.itemPrefix}/cloudnative-pg/superuser`,
@@ -111,7 +114,9 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
                         // What the apps stack needs to reach the tenant over ClusterMesh: the
                         // pooler Service, its namespace, whether it is global, the sslmode.
                         global: Boolean(tc?.pooler.enabled && tc.pooler.global),
-                        service: tc?.pooler.enabled ? poolerName(tc) : `${pg.name}-rw`,
+                        service: tc?.pooler.enabled
+                            ? poolerName(tc)
+                            : `${servingClusterName(pg)}-rw`,
                         namespace: pg.namespace,
                         sslmode: tc?.sslmode,
                     },
@@ -119,6 +124,29 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             }),
         ),
     };
+}
+
+/**
+ * The Barman Cloud plugin in the operator's namespace, when the stack backs up through it
+ * (`cnpg.barmanCloudPlugin.enabled`, the one switch); undefined = in-tree barmanObjectStore.
+ */
+function barmanCloudPlugin(
+    cfg: PlatformConfig,
+    operator: CnpgOperator,
+    k8sProvider: ReturnType<typeof createProviders>["k8s"],
+): pulumi.Resource | undefined {
+    if (!cfg.cnpg.barmanCloudPlugin.enabled) return undefined;
+    return new BarmanCloudPlugin(
+        "barman-cloud",
+        {
+            config: cfg.cnpg.barmanCloudPlugin,
+            namespace: operator.namespaceName,
+            operator: operator.release,
+            namespaceResource: operator.namespace,
+            k8sProvider,
+        },
+        {},
+    ).release;
 }
 
 /**
@@ -141,6 +169,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         },
         { providers: [providers.k8s] },
     );
+    const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
     const infraRef = new pulumi.StackReference(infraStack);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
 
@@ -175,6 +204,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                         ? tenantConnection(t, app.database ?? t.databases[0] ?? "")
                         : undefined,
                     operator: operator.release,
+                    barmanPlugin,
                     k8sProvider: providers.k8s,
                     opProvider: providers.onepassword,
                 },
@@ -194,7 +224,8 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                             pullSecret: a.pullSecret ? PULL_SECRET_NAME : null,
                             connectionSecret:
                                 a.connectionSecret && app ? connectionSecretName(app) : null,
-                            postgresCluster: a.postgres ? `${app?.name ?? ""}-postgres` : null,
+                            postgresCluster:
+                                a.postgres && app ? colocatedServingCluster(app) : null,
                         },
                     ];
                 }),
