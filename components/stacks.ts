@@ -3,7 +3,7 @@
  * `infra-staging` works too). Returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "./config";
+import { itemTitle, type PlatformConfig } from "./config";
 import { CnpgOperator } from "./cnpg/operator";
 import { BarmanCloudPlugin } from "./cnpg/barman-plugin";
 import { vaultUuid } from "./onepassword";
@@ -95,6 +95,10 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             namespace: pg.namespace,
             rwHost: shared.rwHost,
             superuserItem: `${cfg.onepassword.itemPrefix}/cloudnative-pg/superuser`,
+            // The apps stack refuses a co-located cluster that names these credentials.
+            backupItem: pg.backup
+                ? itemTitle(cfg.onepassword, pg.backup.credentials.item)
+                : undefined,
         },
         tenants: Object.fromEntries(
             tenants.map((t, i) => {

@@ -25,6 +25,7 @@ import {
     buildScheduledBackupSpec,
     sharedDestination,
 } from "../components/postgres/spec";
+import { infraProblems, parseInfraOutputs } from "../components/apps/infra";
 import { checkManifests, closeSchema } from "../scripts/check-crds";
 import {
     committedInfraRun,
@@ -309,5 +310,78 @@ describe("Barman Cloud plugin", () => {
                 "ObjectStore n/b: no CRD for barmancloud.cnpg.io/v2 ObjectStore",
             ]);
         });
+    });
+});
+
+describe("co-located clusters' own backup credentials", () => {
+    function appsWith(edit: (backup: Settings) => void): Record<string, string> {
+        const s = structuredClone(stackSettings("apps")) as Settings;
+        const app = (s["platform:applications"] as Settings[]).find(
+            (a) => a.name === "kubekloud-api",
+        );
+        edit(app!.postgres.backup as Settings);
+        return toConfigMap(s);
+    }
+
+    it("defaults to the cluster's own item under the apps prefix", () => {
+        const cfg = parseConfig(appsWith((b) => delete b.credentials));
+        const app = cfg.applications.find((a) => a.name === "kubekloud-api")!;
+        assert.equal(app.postgres?.backup?.credentials.item, undefined);
+        assert.deepEqual(problemsOf(appsWith((b) => delete b.credentials)), []);
+    });
+
+    it("refuses the infra cluster's MinIO item, absolute or relative", () => {
+        for (const item of ["/kubernetes/infra/cloudnative-pg/minio", "cloudnative-pg/minio"]) {
+            assert.deepEqual(problemsOf(appsWith((b) => (b.credentials = { item }))), [
+                `- platform:applications[2].postgres.backup.credentials.item = ${JSON.stringify(item)}: is the infra cluster's backup credentials (cloudnative-pg/minio), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix (README "Backup credentials of co-located clusters") and its own item, e.g. "cloudnative-pg/kubekloud-api-backup"`,
+            ]);
+        }
+    });
+
+    it("refuses two clusters sharing one item", () => {
+        const s = structuredClone(stackSettings("apps")) as Settings;
+        const apps = s["platform:applications"] as Settings[];
+        const kubekloud = apps.find((a) => a.name === "kubekloud-api")!;
+        apps.push({
+            name: "other",
+            postgres: { backup: { ...kubekloud.postgres.backup, destinationPath: undefined } },
+        });
+        delete apps[apps.length - 1]!.postgres.backup.destinationPath;
+        assert.deepEqual(problemsOf(toConfigMap(s)), [
+            '- platform:applications[3].postgres.backup.credentials.item = "cloudnative-pg/kubekloud-api-backup": is already used by applications[2]: each co-located cluster needs its own credentials, limited to its own prefix',
+        ]);
+    });
+
+    it("refuses, against the infra stack's outputs, the item its shared cluster backs up with", () => {
+        const cfg = parseConfig(
+            appsWith((b) => (b.credentials = { item: "/kubernetes/infra/cloudnative-pg/s3" })),
+        );
+        const infraView = parseInfraOutputs({
+            tenants: {
+                gitlab: {
+                    global: true,
+                    service: "gitlab-pooler",
+                    namespace: "cnpg-system",
+                    databases: ["gitlabhq_production"],
+                },
+            },
+            postgres: { backupItem: "kubernetes/infra/cloudnative-pg/s3" },
+        });
+        assert.deepEqual(
+            infraProblems(cfg, infraView)
+                .filter((p) => p.key.endsWith("credentials.item"))
+                .map((p) => p.message),
+            [
+                'is the item the infra stack "organization/platform/infra" backs up its shared cluster with (kubernetes/infra/cloudnative-pg/s3), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix and its own item',
+            ],
+        );
+    });
+
+    it("exports the shared cluster's backup item from the infra stack", async () => {
+        const run = await committedInfraRun();
+        assert.equal(
+            (run.outputs.postgres as Settings).backupItem,
+            "kubernetes/infra/cloudnative-pg/minio",
+        );
     });
 });
