@@ -287,6 +287,10 @@ export function buildColocatedRecoveredClusterSpec(
         owner,
         secret: { name: colocatedNames(app).credentialsSecret },
     });
+    if (pg.recovery.instances !== undefined) {
+        spec.instances = pg.recovery.instances;
+        spec.primaryUpdateMethod = pg.recovery.instances > 1 ? "switchover" : "restart";
+    }
     return spec;
 }
 

@@ -13,7 +13,7 @@
  * be combined with `backup.barmanObjectStore`, and the plugin needs CNPG 1.26 (`isWALArchiver`).
  */
 import { z } from "zod";
-import { dnsLabel, resourcesSchema } from "../schema";
+import { dnsLabel, int, resourcesSchema } from "../schema";
 
 /** The plugin's name, as Clusters and ScheduledBackups refer to it. */
 export const BARMAN_PLUGIN_NAME = "barman-cloud.cloudnative-pg.io";
@@ -88,6 +88,8 @@ export const recoverySchema = z.strictObject({
             exclusive: z.boolean().optional(),
         })
         .prefault({}),
+    /** Instances of the restored cluster; default the current cluster's (a drill may run one). */
+    instances: int(1, 9).optional(),
     /** The server name the new cluster archives under; default its own name. */
     serverName: dnsLabel(63).optional(),
     /**

@@ -279,6 +279,11 @@ export function buildRecoveredClusterSpec(
         adminService: r.cutOver,
     });
     applyRecovery(spec, plan, r.target, plugin);
+    if (r.instances !== undefined) {
+        spec.instances = r.instances;
+        // One instance has nobody to switch over to.
+        spec.primaryUpdateMethod = r.instances > 1 ? "switchover" : "restart";
+    }
     return spec;
 }
 
