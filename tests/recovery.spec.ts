@@ -434,6 +434,45 @@ describe("recovery", () => {
         });
     });
 
+    describe("co-located wiring", () => {
+        it("restores kubekloud-api's cluster beside it and moves the connection details on cut-over", async () => {
+            const s = structuredClone(stackSettings("apps")) as Settings;
+            const app = (s["platform:applications"] as Settings[]).find(
+                (a) => a.name === "kubekloud-api",
+            )!;
+            app.postgres.recovery = { name: "kubekloud-api-restore", cutOver: true };
+            // Only the co-located application: no infra tenants needed.
+            s["platform:applications"] = [app];
+            const original = pulumi.log.warn;
+            const warnings: string[] = [];
+            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (msg: string) => {
+                warnings.push(msg);
+                return Promise.resolve();
+            };
+            let run: Run;
+            try {
+                run = await runStack("apps", toConfigMap(s), {
+                    "organization/platform/infra": { role: "infra", tenants: {} },
+                });
+            } finally {
+                (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+            }
+            const restored = run.get(CLUSTER, "kubekloud-api-restore");
+            assert.equal(restored.protect, true);
+            assert.equal(restored.parent, "platform:apps:ColocatedCluster::kubekloud-api");
+            assert.ok(
+                restored.dependencies.includes(ref(OBJECT_STORE, "kubekloud-api-postgres-backups")),
+            );
+            assert.equal(run.get(CLUSTER, "kubekloud-api-postgres").protect, true);
+            const conn = run.inputs(SECRET, "kubekloud-api-database").stringData as Settings;
+            assert.equal(conn.host, "kubekloud-api-restore-rw.kubekloud-api.svc.cluster.local");
+            assert.match(
+                warnings.join("\n"),
+                /the connection Secret kubekloud-api-database and the 1Password item cloudnative-pg\/kubekloud-api use "kubekloud-api-restore"/,
+            );
+        });
+    });
+
     describe("examples/restore-drill.yaml", () => {
         it("is the committed infra config plus postgres.recovery, nothing else", () => {
             const example = YAML.parse(fs.readFileSync(EXAMPLE, "utf8")).config as Settings;
