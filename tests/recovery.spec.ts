@@ -467,6 +467,10 @@ describe("recovery", () => {
             const conn = run.inputs(SECRET, "kubekloud-api-database").stringData as Settings;
             assert.equal(conn.host, "kubekloud-api-restore-rw.kubekloud-api.svc.cluster.local");
             assert.match(
+                warnings[0] ?? "",
+                /^platform:applications\[0\]\.postgres\.recovery: Cluster "kubekloud-api-restore" in kubekloud-api is restored from server "kubekloud-api-postgres"/,
+            );
+            assert.match(
                 warnings.join("\n"),
                 /the connection Secret kubekloud-api-database and the 1Password item cloudnative-pg\/kubekloud-api use "kubekloud-api-restore"/,
             );

@@ -188,6 +188,7 @@ export class Application extends pulumi.ComponentResource {
                 app.name,
                 {
                     app,
+                    index: args.index,
                     onepassword: args.onepassword,
                     vaultUuid: args.vaultUuid,
                     operator: args.operator,

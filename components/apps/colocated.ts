@@ -37,6 +37,8 @@ import {
 
 export interface ColocatedClusterArgs {
     app: ApplicationConfig;
+    /** The application's index in platform:applications, for messages. */
+    index?: number;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     /** The CNPG operator release (CRDs, webhook). */
@@ -209,7 +211,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                     plan,
                     cutOver: pg.recovery.cutOver,
                     followers: `the connection Secret ${app.name}-database and the 1Password item cloudnative-pg/${app.name}`,
-                    configKey: `platform:applications[${app.name}].postgres.recovery`,
+                    configKey: `platform:applications[${args.index ?? "?"}].postgres.recovery`,
                 }),
                 this,
             );
