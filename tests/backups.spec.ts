@@ -242,6 +242,17 @@ describe("Barman Cloud plugin", () => {
                 infraWith((s) => (s["platform:cnpg"].barmanCloudPlugin.enabled = false)),
             );
             assert.equal(inTree.has(RELEASE, "plugin-barman-cloud"), false);
+            // Switching either way updates the same resources in place: the stateful ones keep
+            // their type, name and parent (so their URN), and the Cluster stays protected.
+            for (const [type, name] of [
+                [CLUSTER, "shared-postgres"],
+                [SCHEDULED, "shared-postgres-daily"],
+                [SECRET, "shared-postgres-backup-s3"],
+                [SECRET, "shared-postgres-superuser"],
+            ] as const) {
+                assert.equal(inTree.get(type, name).parent, run.get(type, name).parent, name);
+            }
+            assert.equal(inTree.get(CLUSTER, "shared-postgres").protect, true);
             assert.equal(inTree.all(OBJECT_STORE).length, 0);
             const spec = inTree.inputs(CLUSTER, "shared-postgres").spec as Settings;
             assert.equal(spec.plugins, undefined);

@@ -344,39 +344,6 @@ describe("recovery", () => {
             }
         }
 
-        it("runs the drill's scratch cluster beside shared-postgres: protected, after it, nobody moved", async () => {
-            const run = await runWithWarnings(YAML.parse(fs.readFileSync(EXAMPLE, "utf8")).config);
-            const drill = run.get(CLUSTER, "shared-postgres-drill");
-            assert.equal(drill.protect, true);
-            for (const dep of [
-                ref(CLUSTER, "shared-postgres"),
-                ref(RELEASE, "plugin-barman-cloud"),
-                ref(OBJECT_STORE, "shared-postgres-backups"),
-                ref(SECRET, "shared-postgres-superuser"),
-                ref(SECRET, "shared-postgres-backup-s3"),
-            ]) {
-                assert.ok(drill.dependencies.includes(dep), dep);
-            }
-            assert.deepEqual(run.get(SCHEDULED, "shared-postgres-drill-daily").dependencies, [
-                ref(CLUSTER, "shared-postgres-drill"),
-            ]);
-            for (const pooler of run.all(POOLER)) {
-                const spec = run.inputs(POOLER, pooler.name).spec as Settings;
-                assert.equal(spec.cluster.name, "shared-postgres", pooler.name);
-            }
-            assert.ok(
-                run
-                    .get(SQL_PROVIDER, "shared-postgres")
-                    .dependencies.includes(ref(CLUSTER, "shared-postgres")),
-            );
-            assert.equal(warnings.length, 1);
-            assert.match(
-                warnings[0] ?? "",
-                /^platform:postgres\.recovery: Cluster "shared-postgres-drill" in cnpg-system is restored from server "shared-postgres"/,
-            );
-            assert.match(warnings[0] ?? "", /Nothing uses it \(a drill\)/);
-        });
-
         let run: Run;
         it("moves the poolers, the SQL provider and the outputs to the restored cluster on cut-over", async () => {
             run = await runWithWarnings(
@@ -490,8 +457,57 @@ describe("recovery", () => {
         });
 
         let rendered: RenderedFiles;
+        const drillWarnings: string[] = [];
         before(async () => {
-            rendered = await render({ stack: "infra", configFile: EXAMPLE });
+            const original = pulumi.log.warn;
+            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (msg: string) => {
+                drillWarnings.push(msg);
+                return Promise.resolve();
+            };
+            try {
+                rendered = await render({ stack: "infra", configFile: EXAMPLE });
+            } finally {
+                (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+            }
+        });
+
+        it("runs the drill's scratch cluster beside shared-postgres: protected, after it, nobody moved", () => {
+            const rows = JSON.parse(rendered.files["resources.json"] ?? "[]") as Settings[];
+            const row = (type: string, name: string) => {
+                const found = rows.find((r) => r.type === type && r.name === name);
+                assert.ok(found, `${type} ${name}`);
+                return found;
+            };
+            const drill = row(CLUSTER, "shared-postgres-drill");
+            assert.equal(drill.protect, true);
+            for (const dep of [
+                ref(CLUSTER, "shared-postgres"),
+                ref(RELEASE, "plugin-barman-cloud"),
+                ref(OBJECT_STORE, "shared-postgres-backups"),
+                ref(SECRET, "shared-postgres-superuser"),
+                ref(SECRET, "shared-postgres-backup-s3"),
+            ]) {
+                assert.ok((drill.dependencies as string[]).includes(dep), dep);
+            }
+            assert.deepEqual(row(SCHEDULED, "shared-postgres-drill-daily").dependencies, [
+                ref(CLUSTER, "shared-postgres-drill"),
+            ]);
+            const poolers = rows.filter((r) => r.type === POOLER);
+            assert.equal(poolers.length, 3);
+            for (const pooler of poolers) {
+                assert.equal(pooler.inputs.spec.cluster.name, "shared-postgres", pooler.name);
+            }
+            assert.ok(
+                (row(SQL_PROVIDER, "shared-postgres").dependencies as string[]).includes(
+                    ref(CLUSTER, "shared-postgres"),
+                ),
+            );
+            assert.equal(drillWarnings.length, 1);
+            assert.match(
+                drillWarnings[0] ?? "",
+                /^platform:postgres\.recovery: Cluster "shared-postgres-drill" in cnpg-system is restored from server "shared-postgres"/,
+            );
+            assert.match(drillWarnings[0] ?? "", /Nothing uses it \(a drill\)/);
         });
 
         it("renders a recovering scratch cluster, leaking nothing", () => {
