@@ -10,6 +10,8 @@
  *   external cluster with barmanObjectStore or plugin), validatePluginConfiguration;
  *   config/crd/bases/postgresql.cnpg.io_clusters.yaml (bootstrap.recovery, recoveryTarget,
  *   externalClusters[].plugin / .barmanObjectStore, backup.barmanObjectStore.serverName);
+ *   internal/controller/cluster_create.go reconcileManagedServices (a managed Service that
+ *   leaves a cluster's spec is deleted; one owned by another cluster is not taken over);
  * - cloudnative-pg/plugin-barman-cloud v0.13.0 web/docs/usage.md "Restoring a Cluster"
  *   (externalClusters[].plugin.parameters {barmanObjectName, serverName}; spec.plugins for the
  *   restored cluster's own archive) and internal/cnpgi/operator/config/config.go (the archive's
