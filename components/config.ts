@@ -18,6 +18,11 @@ import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects"
 import { takeoverProblems, takeoverSchema } from "./takeover/config";
 import { monitoringSchema } from "./monitoring/config";
 import { networkProblems, networkSchema, tenantClientsSchema } from "./network/config";
+import {
+    barmanCloudPluginSchema,
+    recoveryProblems,
+    recoverySchema,
+} from "./postgres/backup-config";
 
 export const NAMESPACE = "platform";
 
@@ -236,6 +241,8 @@ const cnpgSchema = z.strictObject({
             grafanaDashboard: z.boolean().default(false),
         })
         .prefault({}),
+    /** The Barman Cloud plugin, in the operator's namespace; `enabled` switches every cluster of the stack. */
+    barmanCloudPlugin: barmanCloudPluginSchema.prefault({}),
 });
 
 const backupSchema = z.strictObject({
@@ -248,11 +255,16 @@ const backupSchema = z.strictObject({
         .regex(/^[1-9][0-9]*[dwm]$/, { error: 'must be a number and d, w or m, such as "30d"' })
         .default("30d"),
     schedule: z.string().default("0 0 2 * * *"),
-    immediate: z.boolean().default(false),
+    /** Take a base backup as soon as the ScheduledBackup exists, so WAL archived before the first schedule can be restored. */
+    immediate: z.boolean().default(true),
     target: z.enum(["prefer-standby", "primary"]).default("prefer-standby"),
     walCompression: z.enum(["bzip2", "gzip", "lz4", "snappy", "xz", "zstd"]).default("gzip"),
     dataCompression: z.enum(["bzip2", "gzip", "snappy"]).default("gzip"),
-    encryption: z.enum(["AES256", "aws:kms"]).default("AES256"),
+    /**
+     * Server-side encryption asked of the object store. Unset (default) leaves it to the bucket's
+     * policy, as CloudNativePG does; MinIO without a KMS rejects SSE requests, failing every backup.
+     */
+    encryption: z.enum(["AES256", "aws:kms"]).optional(),
     /** 1Password item (title relative to onepassword.itemPrefix) holding the MinIO credentials. */
     credentials: z
         .strictObject({
@@ -309,6 +321,8 @@ const postgresSchema = z.strictObject({
     backup: backupSchema.optional(),
     adminService: adminServiceSchema.prefault({}),
     admin: adminSchema,
+    /** Restore the cluster's backups into a new cluster (see README "Restoring"). */
+    recovery: recoverySchema.optional(),
     /** How long Pulumi waits for the Cluster to report Ready. */
     readyTimeoutSeconds: int(60, 7200).default(1800),
 });
@@ -359,6 +373,17 @@ const pg16Image = z.string().regex(/^[^\s:@]+:16(\.[0-9]+)*(-[^\s@]+)?(@sha256:[
 const appBackupSchema = backupSchema.extend({
     /** Default `s3://postgres-backups/<application name>`. */
     destinationPath: backupSchema.shape.destinationPath.optional(),
+    /**
+     * The cluster's own MinIO credentials (never the infra cluster's): item default
+     * `cloudnative-pg/<application name>-backup` under this stack's itemPrefix.
+     */
+    credentials: z
+        .strictObject({
+            item: z.string().min(1).optional(),
+            accessKeyField: z.string().min(1).default("accessKey"),
+            secretKeyField: z.string().min(1).default("secretKey"),
+        })
+        .prefault({}),
 });
 
 const colocatedPostgresSchema = z.strictObject({
@@ -376,6 +401,8 @@ const colocatedPostgresSchema = z.strictObject({
     database: pgIdent.optional(),
     owner: pgIdent.optional(),
     backup: appBackupSchema.optional(),
+    /** Restore the cluster's backups into a new cluster in the same namespace. */
+    recovery: recoverySchema.optional(),
     readyTimeoutSeconds: int(60, 7200).default(1800),
 });
 
@@ -578,6 +605,7 @@ export function validate(cfg: PlatformConfig): Problem[] {
     }
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
     problems.push(...validateApps(cfg));
+    problems.push(...validateBackups(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));
     if (cfg.takeover) problems.push(...takeoverProblems(cfg.takeover));
     problems.push(...networkProblems(cfg));
@@ -833,6 +861,86 @@ function validateApps(cfg: PlatformConfig): Problem[] {
                     message: cronError,
                 });
             }
+        }
+    });
+    return problems;
+}
+
+/** The 1Password item (relative title) of a co-located cluster's own backup credentials. */
+export function colocatedBackupItem(app: ApplicationConfig): string {
+    return app.postgres?.backup?.credentials.item ?? `cloudnative-pg/${app.name}-backup`;
+}
+
+/** The item the infra stack's shared cluster reads its MinIO credentials from (its default title). */
+const INFRA_BACKUP_ITEM = "cloudnative-pg/minio";
+
+/** Backup and recovery rules across sections: the plugin switch, recovery blocks, per-cluster credentials. */
+function validateBackups(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    const plugin = cfg.cnpg.barmanCloudPlugin;
+    const [major, minor] = cfg.cnpg.chart.version.split(".").map(Number);
+    if (plugin.enabled && major === 0 && minor !== undefined && minor < 24) {
+        problems.push({
+            key: "cnpg.barmanCloudPlugin.enabled",
+            value: true,
+            message: `needs CloudNativePG 1.26 or later (chart cloudnative-pg 0.24.0+; cnpg.chart.version is ${cfg.cnpg.chart.version}): older operators have no spec.plugins[].isWALArchiver. Upgrade the operator or set enabled: false for the in-tree barmanObjectStore`,
+        });
+    }
+    const pg = cfg.postgres;
+    if (pg?.recovery) {
+        if (!pg.backup) {
+            problems.push({
+                key: "postgres.recovery",
+                message:
+                    "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
+            });
+        } else {
+            for (const p of recoveryProblems(pg.recovery, pg.name, pg.backup.destinationPath)) {
+                problems.push({ ...p, key: `postgres.recovery.${p.key}` });
+            }
+        }
+    }
+    const items = new Map<string, number>();
+    cfg.applications.forEach((app, i) => {
+        const at = `applications[${i}].postgres`;
+        const apg = app.postgres;
+        if (!apg) return;
+        if (apg.recovery) {
+            if (!apg.backup) {
+                problems.push({
+                    key: `${at}.recovery`,
+                    message:
+                        "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
+                });
+            } else {
+                const destination =
+                    apg.backup.destinationPath ?? `s3://postgres-backups/${app.name}`;
+                for (const p of recoveryProblems(
+                    apg.recovery,
+                    `${app.name}-postgres`,
+                    destination,
+                )) {
+                    problems.push({ ...p, key: `${at}.recovery.${p.key}` });
+                }
+            }
+        }
+        if (!apg.backup) return;
+        const item = colocatedBackupItem(app);
+        const title = itemTitle(cfg.onepassword, item);
+        if (title === INFRA_BACKUP_ITEM || title.endsWith(`/${INFRA_BACKUP_ITEM}`)) {
+            problems.push({
+                key: `${at}.backup.credentials.item`,
+                value: item,
+                message: `is the infra cluster's backup credentials (${INFRA_BACKUP_ITEM}), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix (README "Backup credentials of co-located clusters") and its own item, e.g. "cloudnative-pg/${app.name}-backup"`,
+            });
+        }
+        const first = claim(items, title, i);
+        if (first !== undefined) {
+            problems.push({
+                key: `${at}.backup.credentials.item`,
+                value: item,
+                message: `is already used by applications[${first}]: each co-located cluster needs its own credentials, limited to its own prefix`,
+            });
         }
     });
     return problems;

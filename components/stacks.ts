@@ -3,12 +3,13 @@
  * `infra-staging` works too). Returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "./config";
+import { itemTitle, type PlatformConfig } from "./config";
 import { CnpgOperator } from "./cnpg/operator";
+import { BarmanCloudPlugin } from "./cnpg/barman-plugin";
 import { vaultUuid } from "./onepassword";
 import { PostgresCluster } from "./postgres/cluster";
 import { Tenant } from "./postgres/tenant";
-import { poolerName } from "./postgres/spec";
+import { poolerName, servingClusterName } from "./postgres/spec";
 import { createProviders } from "./providers";
 import { enableTakeover } from "./takeover/adopt";
 import { buildRegistry } from "./registry";
@@ -18,7 +19,7 @@ import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
-import { connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
+import { colocatedServingCluster, connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
 import {
     checkAgainstInfra,
     globalServices,
@@ -46,6 +47,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         { config: cfg.cnpg, namespaceHoldsData: pg.namespace === cfg.cnpg.namespace },
         { providers: [providers.k8s] },
     );
+    const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
 
     const shared = new PostgresCluster(
         pg.name,
@@ -55,6 +57,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             onepassword: cfg.onepassword,
             vaultUuid: vault,
             operator: operator.release,
+            barmanPlugin,
             namespaceResource: pg.namespace === cfg.cnpg.namespace ? operator.namespace : undefined,
             k8sProvider: providers.k8s,
             opProvider: providers.onepassword,
@@ -113,10 +116,14 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         ...registry,
         role: cfg.role,
         postgres: {
-            cluster: pg.name,
+            cluster: servingClusterName(pg),
             namespace: pg.namespace,
             rwHost: shared.rwHost,
             superuserItem: `${cfg.onepassword.itemPrefix}/cloudnative-pg/superuser`,
+            // The apps stack refuses a co-located cluster that names these credentials.
+            backupItem: pg.backup
+                ? itemTitle(cfg.onepassword, pg.backup.credentials.item)
+                : undefined,
         },
         tenants: Object.fromEntries(
             tenants.map((t, i) => {
@@ -136,7 +143,9 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
                         // What the apps stack needs to reach the tenant over ClusterMesh: the
                         // pooler Service, its namespace, whether it is global, the sslmode.
                         global: Boolean(tc?.pooler.enabled && tc.pooler.global),
-                        service: tc?.pooler.enabled ? poolerName(tc) : `${pg.name}-rw`,
+                        service: tc?.pooler.enabled
+                            ? poolerName(tc)
+                            : `${servingClusterName(pg)}-rw`,
                         namespace: pg.namespace,
                         sslmode: tc?.sslmode,
                     },
@@ -144,6 +153,29 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             }),
         ),
     };
+}
+
+/**
+ * The Barman Cloud plugin in the operator's namespace, when the stack backs up through it
+ * (`cnpg.barmanCloudPlugin.enabled`, the one switch); undefined = in-tree barmanObjectStore.
+ */
+function barmanCloudPlugin(
+    cfg: PlatformConfig,
+    operator: CnpgOperator,
+    k8sProvider: ReturnType<typeof createProviders>["k8s"],
+): pulumi.Resource | undefined {
+    if (!cfg.cnpg.barmanCloudPlugin.enabled) return undefined;
+    return new BarmanCloudPlugin(
+        "barman-cloud",
+        {
+            config: cfg.cnpg.barmanCloudPlugin,
+            namespace: operator.namespaceName,
+            operator: operator.release,
+            namespaceResource: operator.namespace,
+            k8sProvider,
+        },
+        {},
+    ).release;
 }
 
 /**
@@ -168,6 +200,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         },
         { providers: [providers.k8s] },
     );
+    const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
     const infraRef = new pulumi.StackReference(infraStack);
 
     const built = readInfraOutputs(infraRef).then((raw) => {
@@ -201,6 +234,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                         ? tenantConnection(t, app.database ?? t.databases[0] ?? "")
                         : undefined,
                     operator: operator.release,
+                    barmanPlugin,
                     k8sProvider: providers.k8s,
                     opProvider: providers.onepassword,
                 },
@@ -220,7 +254,8 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                             pullSecret: a.pullSecret ? PULL_SECRET_NAME : null,
                             connectionSecret:
                                 a.connectionSecret && app ? connectionSecretName(app) : null,
-                            postgresCluster: a.postgres ? `${app?.name ?? ""}-postgres` : null,
+                            postgresCluster:
+                                a.postgres && app ? colocatedServingCluster(app) : null,
                         },
                     ];
                 }),

@@ -5,7 +5,9 @@
  * Each document in <render dir>/manifests.yaml whose apiVersion/kind a CRD defines is validated
  * against that version's openAPIV3Schema. Unlike the API server, which silently prunes unknown
  * fields, this rejects them (a misspelt field is a bug), except where the schema says
- * x-kubernetes-preserve-unknown-fields. Exits 1 listing every violation.
+ * x-kubernetes-preserve-unknown-fields. A document of a group the CRDs define (postgresql.cnpg.io,
+ * barmancloud.cnpg.io, ...) whose kind or version none of them has is a violation too, so a
+ * missing CRD file cannot make a resource pass unchecked. Exits 1 listing every violation.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -93,6 +95,7 @@ export const REQUIRED_SCHEMAS: readonly string[] = [
     "postgresql.cnpg.io/v1|Cluster",
     "postgresql.cnpg.io/v1|Pooler",
     "monitoring.coreos.com/v1|PrometheusRule",
+    "barmancloud.cnpg.io/v1|ObjectStore",
 ];
 
 export function checkManifests(
@@ -102,6 +105,7 @@ export function checkManifests(
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     const checked: string[] = [];
     const errors: string[] = [];
+    const groups = new Set([...schemas.keys()].map((k) => k.split("/")[0] ?? ""));
     for (const doc of YAML.parseAllDocuments(manifests)) {
         const obj = doc.toJS() as {
             apiVersion?: string;
@@ -112,8 +116,12 @@ export function checkManifests(
         const schema = schemas.get(key);
         const id = `${obj.kind ?? ""} ${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
         if (!schema) {
-            if (REQUIRED_SCHEMAS.includes(key))
+            const group = (obj.apiVersion ?? "").split("/")[0] ?? "";
+            if (REQUIRED_SCHEMAS.includes(key)) {
                 errors.push(`${id}: no CRD schema for ${key} loaded`);
+            } else if ((obj.apiVersion ?? "").includes("/") && groups.has(group)) {
+                errors.push(`${id}: no CRD for ${obj.apiVersion ?? ""} ${obj.kind ?? ""}`);
+            }
             continue;
         }
         checked.push(id);

@@ -245,7 +245,11 @@ describe("co-located cluster spec (kubekloud-api, seed 004)", () => {
             (spec.env as { name: string }[]).map((e) => e.name),
             ["AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION"],
         );
+        // No SSE unless configured (the bucket's policy decides; MinIO without KMS rejects it).
+        assert.equal("encryption" in (store.wal as Settings), false);
+        assert.equal("encryption" in (store.data as Settings), false);
         const sb = buildColocatedScheduledBackupSpec(app);
+        assert.equal(sb?.immediate, true);
         assert.equal(sb?.schedule, "0 0 3 * * *");
         assert.deepEqual(sb?.cluster, { name: "kubekloud-api-postgres" });
     });

@@ -26,6 +26,7 @@ const SA_PATCH = "kubernetes:core/v1:ServiceAccountPatch";
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 const SCHEDULED = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+const OBJECT_STORE = "kubernetes:barmancloud.cnpg.io/v1:ObjectStore";
 const ITEM = "onepassword:index/item:Item";
 const ref = (type: string, name: string) => `${type}::${name}`;
 
@@ -110,12 +111,51 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
         run = await runStack("apps", appsConfig(), { [INFRA_STACK]: infraOutputs() });
     });
 
-    it("reads the co-located cluster's MinIO credentials from the infra item (absolute title)", () => {
+    it("reads the co-located cluster's own MinIO credentials, never the infra cluster's", () => {
         const titles = run.result.invocations
             .filter((i) => i.token === "onepassword:index/getItem:getItem")
             .map((i) => i.inputs.title);
-        assert.ok(titles.includes("kubernetes/infra/cloudnative-pg/minio"), titles.join(", "));
-        assert.ok(!titles.includes("kubernetes/apps/cloudnative-pg/minio"));
+        assert.ok(
+            titles.includes("kubernetes/apps/cloudnative-pg/kubekloud-api-backup"),
+            titles.join(", "),
+        );
+        assert.ok(!titles.some((t) => String(t).endsWith("cloudnative-pg/minio")));
+    });
+
+    it("installs the Barman Cloud plugin after the operator and backs kubekloud-api up through its ObjectStore", () => {
+        const plugin = run.get(RELEASE, "plugin-barman-cloud");
+        assert.equal(plugin.parent, "platform:cnpg:BarmanCloudPlugin::barman-cloud");
+        assert.ok(plugin.dependencies.includes(ref(RELEASE, "cloudnative-pg")));
+        const inputs = run.inputs(RELEASE, "plugin-barman-cloud") as Record<string, any>;
+        assert.equal(inputs.namespace, "cnpg-system");
+        assert.equal(inputs.chart, "plugin-barman-cloud");
+        assert.equal(inputs.version, "0.7.0");
+        assert.deepEqual(inputs.repositoryOpts, {
+            repo: "https://cloudnative-pg.github.io/charts",
+        });
+        const store = run.get(OBJECT_STORE, "kubekloud-api-postgres-backups");
+        assert.ok(store.dependencies.includes(ref(RELEASE, "plugin-barman-cloud")));
+        assert.ok(store.dependencies.includes(ref(SECRET, "kubekloud-api-postgres-backup-s3")));
+        const cluster = run.get(CLUSTER, "kubekloud-api-postgres");
+        assert.ok(
+            cluster.dependencies.includes(ref(OBJECT_STORE, "kubekloud-api-postgres-backups")),
+        );
+        assert.ok(cluster.dependencies.includes(ref(RELEASE, "plugin-barman-cloud")));
+        const spec = run.inputs(CLUSTER, "kubekloud-api-postgres").spec as Record<string, any>;
+        assert.deepEqual(spec.plugins, [
+            {
+                name: "barman-cloud.cloudnative-pg.io",
+                isWALArchiver: true,
+                parameters: { barmanObjectName: "kubekloud-api-postgres-backups" },
+            },
+        ]);
+        assert.equal(spec.backup, undefined);
+        const sb = run.inputs(SCHEDULED, "kubekloud-api-postgres-daily").spec as Record<
+            string,
+            any
+        >;
+        assert.equal(sb.method, "plugin");
+        assert.deepEqual(sb.pluginConfiguration, { name: "barman-cloud.cloudnative-pg.io" });
     });
 
     it("builds the pull secret from harbor-robot-<project> for the infra's Harbor hostname", () => {

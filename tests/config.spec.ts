@@ -140,6 +140,8 @@ describe("config", () => {
         });
         assert.deepEqual(cfg.postgres?.reservedConnections, { superuser: 3, system: 10 });
         assert.equal(cfg.postgres?.backup?.walCompression, "gzip");
+        assert.equal(cfg.postgres?.backup?.encryption, undefined);
+        assert.equal(cfg.postgres?.backup?.immediate, true);
     });
 
     const cases: [string, (s: Settings) => void, string[]][] = [

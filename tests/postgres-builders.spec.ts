@@ -53,7 +53,7 @@ describe("CNPG builders", () => {
             });
         });
 
-        it("backs up to MinIO with compression, encryption, retention and the S3 checksum workaround", () => {
+        it("backs up to MinIO with compression, retention and the S3 checksum workaround, asking for no encryption", () => {
             assert.deepEqual(spec.backup, {
                 retentionPolicy: "30d",
                 target: "prefer-standby",
@@ -67,8 +67,12 @@ describe("CNPG builders", () => {
                             key: "ACCESS_SECRET_KEY",
                         },
                     },
-                    wal: { compression: "gzip", encryption: "AES256", maxParallel: 4 },
-                    data: { compression: "gzip", encryption: "AES256", jobs: 2 },
+                    // No encryption key: CNPG 1.26.1's Cluster CRD
+                    // (postgresql.cnpg.io_clusters.yaml, barmanObjectStore.wal/data.encryption):
+                    // "empty string (use the bucket policy, default)". MinIO without a KMS
+                    // rejects SSE requests.
+                    wal: { compression: "gzip", maxParallel: 4 },
+                    data: { compression: "gzip", jobs: 2 },
                 },
             });
             assert.deepEqual(spec.env, [
@@ -111,12 +115,23 @@ describe("CNPG builders", () => {
         });
     });
 
-    it("schedules a daily backup owned by the ScheduledBackup", () => {
+    it("asks for server-side encryption only when configured", () => {
+        const b = { ...pg.backup!, encryption: "AES256" as const };
+        const store = (buildClusterSpec({ ...pg, backup: b }, []).backup as Record<string, any>)
+            .barmanObjectStore as Record<string, any>;
+        assert.deepEqual(store.wal, { compression: "gzip", encryption: "AES256", maxParallel: 4 });
+        assert.deepEqual(store.data, { compression: "gzip", encryption: "AES256", jobs: 2 });
+    });
+
+    it("schedules a daily backup owned by the ScheduledBackup, the first one at once", () => {
         assert.deepEqual(buildScheduledBackupSpec(pg), {
             cluster: { name: "shared-postgres" },
             schedule: "0 0 2 * * *",
             method: "barmanObjectStore",
-            immediate: false,
+            // CNPG 1.26.1 ScheduledBackup CRD: immediate "If the first backup has to be
+            // immediately start after creation or not" (default false): without it WAL archived
+            // before the first 02:00 has no base backup to replay onto.
+            immediate: true,
             target: "prefer-standby",
             backupOwnerReference: "self",
         });

@@ -99,6 +99,8 @@ export interface ApplicationArgs {
     /** A shared tenant's connection (from the infra stack's outputs). */
     tenant?: TenantConnection;
     operator: pulumi.Resource;
+    /** The Barman Cloud plugin release when co-located clusters back up through it. */
+    barmanPlugin?: pulumi.Resource;
     k8sProvider: k8s.Provider;
     opProvider: onepassword.Provider;
     /** Default: the 1Password provider's getItem. */
@@ -192,9 +194,11 @@ export class Application extends pulumi.ComponentResource {
                 app.name,
                 {
                     app,
+                    index: args.index,
                     onepassword: args.onepassword,
                     vaultUuid: args.vaultUuid,
                     operator: args.operator,
+                    barmanPlugin: args.barmanPlugin,
                     namespace: this.namespace,
                     k8sProvider: args.k8sProvider,
                     opProvider: args.opProvider,

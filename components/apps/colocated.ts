@@ -1,31 +1,50 @@
 /**
  * A co-located CloudNativePG cluster in an application's namespace (`<app>-postgres`): a generated
  * owner password (Kubernetes basic-auth Secret for `bootstrap.initdb` + 1Password item
- * `<itemPrefix>/cloudnative-pg/<app>`), the MinIO credentials Secret for backups, the `Cluster`
- * (protected, waits for Ready, after the operator release) and its `ScheduledBackup`.
+ * `<itemPrefix>/cloudnative-pg/<app>`), the cluster's own MinIO credentials Secret for backups
+ * (item `<itemPrefix>/cloudnative-pg/<app>-backup` by default, never the infra cluster's), the
+ * plugin's `ObjectStore`, the `Cluster` (protected, waits for Ready, after the operator release)
+ * and its `ScheduledBackup`. With `postgres.recovery`, a restored cluster beside it; on cut-over
+ * the connection details follow it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import { itemTitle, type ApplicationConfig, type OnePasswordConfig } from "../config";
+import {
+    colocatedBackupItem,
+    itemTitle,
+    type ApplicationConfig,
+    type OnePasswordConfig,
+} from "../config";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
-import { cnpgClusterResources } from "../postgres/resources";
+import { cnpgClusterResources, objectStoreResource } from "../postgres/resources";
 import { backupCredentialsSecret } from "../postgres/backup";
+import { buildObjectStoreSpec } from "../postgres/barman";
+import { recoveryInstructions } from "../postgres/recovery";
+import { scheduledBackupSpecFor } from "../postgres/spec";
 import {
     buildColocatedClusterSpec,
+    buildColocatedRecoveredClusterSpec,
     buildColocatedScheduledBackupSpec,
     colocatedDatabase,
+    colocatedDestination,
     colocatedNames,
+    colocatedRecoveryPlan,
+    colocatedServingCluster,
     serviceFqdn,
 } from "./spec";
 
 export interface ColocatedClusterArgs {
     app: ApplicationConfig;
+    /** The application's index in platform:applications, for messages. */
+    index?: number;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     /** The CNPG operator release (CRDs, webhook). */
     operator: pulumi.Resource;
+    /** The Barman Cloud plugin release; absent = in-tree barmanObjectStore. */
+    barmanPlugin?: pulumi.Resource;
     /** The application's namespace. */
     namespace: pulumi.Resource;
     k8sProvider: k8s.Provider;
@@ -33,7 +52,9 @@ export interface ColocatedClusterArgs {
 }
 
 export class ColocatedCluster extends pulumi.ComponentResource {
+    /** The cluster the application uses: the restored one after cut-over. */
     public readonly cluster: k8s.apiextensions.CustomResource;
+    public readonly restored?: k8s.apiextensions.CustomResource;
     public readonly scheduledBackup?: k8s.apiextensions.CustomResource;
     public readonly password: pulumi.Output<string>;
     public readonly host: string;
@@ -50,7 +71,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
         const { database, owner } = colocatedDatabase(app, pg);
         this.database = database;
         this.owner = owner;
-        this.host = serviceFqdn(names.rw, names.namespace);
+        this.host = serviceFqdn(`${colocatedServingCluster(app)}-rw`, names.namespace);
         const k8sOpts = { parent: this, provider: args.k8sProvider };
 
         this.password = generatedPassword(`${names.cluster}-password`, this).value;
@@ -78,30 +99,44 @@ export class ColocatedCluster extends pulumi.ComponentResource {
             { parent: this, provider: args.opProvider },
         );
 
+        const plugin = args.barmanPlugin !== undefined;
         const dependsOn: pulumi.Resource[] = [args.operator, args.namespace, credentials];
-        if (pg.backup) {
-            dependsOn.push(
-                backupCredentialsSecret(
-                    {
-                        name: names.backupSecret,
-                        namespace: names.namespace,
-                        backup: pg.backup,
-                        onepassword: args.onepassword,
-                        vaultUuid: args.vaultUuid,
-                        opProvider: args.opProvider,
-                    },
-                    { ...k8sOpts, dependsOn: [args.namespace] },
-                ),
+        if (args.barmanPlugin) dependsOn.push(args.barmanPlugin);
+        const destination = colocatedDestination(app);
+        if (pg.backup && destination) {
+            const secret = backupCredentialsSecret(
+                {
+                    name: names.backupSecret,
+                    namespace: names.namespace,
+                    credentials: { ...pg.backup.credentials, item: colocatedBackupItem(app) },
+                    onepassword: args.onepassword,
+                    vaultUuid: args.vaultUuid,
+                    opProvider: args.opProvider,
+                },
+                { ...k8sOpts, dependsOn: [args.namespace] },
             );
+            dependsOn.push(secret);
+            if (args.barmanPlugin) {
+                dependsOn.push(
+                    objectStoreResource(
+                        {
+                            name: names.objectStore,
+                            namespace: names.namespace,
+                            spec: buildObjectStoreSpec(destination, pg.backup.retentionPolicy),
+                        },
+                        { ...k8sOpts, dependsOn: [args.barmanPlugin, secret] },
+                    ),
+                );
+            }
         }
 
-        const scheduled = buildColocatedScheduledBackupSpec(app);
+        const scheduled = buildColocatedScheduledBackupSpec(app, plugin);
         const resources = cnpgClusterResources(
             {
                 name: names.cluster,
                 namespace: names.namespace,
                 labels: { "platform.monosense.io/application": app.name },
-                spec: buildColocatedClusterSpec(app),
+                spec: buildColocatedClusterSpec(app, { plugin }),
                 readyTimeoutSeconds: pg.readyTimeoutSeconds,
                 scheduledBackup: scheduled
                     ? { name: names.scheduledBackup, spec: scheduled }
@@ -112,8 +147,78 @@ export class ColocatedCluster extends pulumi.ComponentResource {
         this.cluster = resources.cluster;
         this.scheduledBackup = resources.scheduledBackup;
 
+        const plan = colocatedRecoveryPlan(app);
+        if (pg.recovery && pg.backup && plan) {
+            const restoredDeps: pulumi.Resource[] = [...dependsOn];
+            if (plan.separateSource) {
+                const creds = plan.separateSource.credentialsItem;
+                const sourceSecret = creds
+                    ? backupCredentialsSecret(
+                          {
+                              name: plan.source.credentialsSecret,
+                              namespace: names.namespace,
+                              credentials: creds,
+                              onepassword: args.onepassword,
+                              vaultUuid: args.vaultUuid,
+                              opProvider: args.opProvider,
+                          },
+                          { ...k8sOpts, dependsOn: [args.namespace] },
+                      )
+                    : undefined;
+                if (sourceSecret) restoredDeps.push(sourceSecret);
+                if (args.barmanPlugin) {
+                    restoredDeps.push(
+                        objectStoreResource(
+                            {
+                                name: plan.sourceObjectStore,
+                                namespace: names.namespace,
+                                spec: buildObjectStoreSpec(plan.source, undefined),
+                            },
+                            {
+                                ...k8sOpts,
+                                dependsOn: [
+                                    args.barmanPlugin,
+                                    ...(sourceSecret ? [sourceSecret] : []),
+                                ],
+                            },
+                        ),
+                    );
+                }
+            }
+            const restored = cnpgClusterResources(
+                {
+                    name: plan.name,
+                    namespace: names.namespace,
+                    labels: {
+                        "platform.monosense.io/application": app.name,
+                        "platform.monosense.io/restored-from": plan.sourceServerName,
+                    },
+                    spec: buildColocatedRecoveredClusterSpec(app, plugin),
+                    readyTimeoutSeconds: pg.readyTimeoutSeconds,
+                    scheduledBackup: {
+                        name: plan.scheduledBackup,
+                        spec: scheduledBackupSpecFor(plan.name, pg.backup, plugin),
+                    },
+                },
+                { ...k8sOpts, dependsOn: restoredDeps },
+            );
+            this.restored = restored.cluster;
+            if (pg.recovery.cutOver) this.cluster = restored.cluster;
+            void pulumi.log.warn(
+                recoveryInstructions({
+                    current: names.cluster,
+                    namespace: names.namespace,
+                    plan,
+                    cutOver: pg.recovery.cutOver,
+                    followers: `the connection Secret ${app.name}-database and the 1Password item cloudnative-pg/${app.name}`,
+                    configKey: `platform:applications[${args.index ?? "?"}].postgres.recovery`,
+                }),
+                this,
+            );
+        }
+
         this.registerOutputs({
-            cluster: names.cluster,
+            cluster: colocatedServingCluster(app),
             namespace: names.namespace,
             host: this.host,
             database,

@@ -13,7 +13,14 @@
  *                                                        (optional; older infra stacks lack it)
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type PlatformConfig, type Problem, appNamespace } from "../config";
+import {
+    appNamespace,
+    colocatedBackupItem,
+    ConfigError,
+    itemTitle,
+    type PlatformConfig,
+    type Problem,
+} from "../config";
 import type { GlobalService } from "./spec";
 import { robotItemTitle, serviceFqdn } from "./spec";
 
@@ -54,10 +61,18 @@ export interface InfraView {
     dragonfly?: InfraDragonfly;
     /** Absent when the infra stack exports no `harborProjects` (an older stack). */
     harborProjects?: InfraHarborProjects;
+    /** The 1Password item of the infra cluster's backup credentials (`postgres.backupItem`). */
+    backupItem?: string;
 }
 
 /** The top-level infra outputs the apps stack reads. */
-export const INFRA_OUTPUT_NAMES = ["tenants", "harbor", "dragonfly", "harborProjects"] as const;
+export const INFRA_OUTPUT_NAMES = [
+    "tenants",
+    "harbor",
+    "dragonfly",
+    "harborProjects",
+    "postgres",
+] as const;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 const obj = (v: unknown): Record<string, unknown> =>
@@ -93,6 +108,7 @@ export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
     const hp = obj(raw.harborProjects);
     return {
         tenants,
+        backupItem: str(obj(raw.postgres).backupItem),
         harborHostname: str(harbor.hostname),
         harborProjects: Array.isArray(hp.projects)
             ? {
@@ -193,6 +209,16 @@ export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] 
     const stubNamespaces = new Set(globalServices(infra).map((s) => s.namespace));
     cfg.applications.forEach((app, i) => {
         const at = `applications[${i}]`;
+        const backupTitle = app.postgres?.backup
+            ? itemTitle(cfg.onepassword, colocatedBackupItem(app))
+            : undefined;
+        if (backupTitle !== undefined && backupTitle === infra.backupItem) {
+            problems.push({
+                key: `${at}.postgres.backup.credentials.item`,
+                value: colocatedBackupItem(app),
+                message: `is the item the infra stack "${stack}" backs up its shared cluster with (${backupTitle}), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix and its own item`,
+            });
+        }
         if (stubNamespaces.has(appNamespace(app)) && appNamespace(app) !== cfg.cnpg.namespace) {
             problems.push({
                 key: `${at}.namespace`,

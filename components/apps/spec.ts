@@ -4,12 +4,16 @@
  * `Cluster` (field names of the CNPG 1.26.1 Cluster CRD). Tested without mocks.
  */
 import { appNamespace, type ApplicationConfig, type ColocatedPostgresConfig } from "../config";
+import type { BarmanDestination } from "../postgres/barman";
 import {
-    buildBackupBlock,
+    applyBackupWiring,
+    applyRecovery,
     CILIUM_GLOBAL_ANNOTATION,
     CILIUM_SHARED_ANNOTATION,
-    S3_CHECKSUM_ENV,
+    planRecovery,
     scheduledBackupSpecFor,
+    type BackupWiring,
+    type RecoveryPlan,
 } from "../postgres/spec";
 
 /** Name of the pull secret in every application namespace. */
@@ -186,7 +190,39 @@ export function colocatedNames(app: ApplicationConfig) {
         backupSecret: `${cluster}-backup-s3`,
         scheduledBackup: `${cluster}-daily`,
         rw: `${cluster}-rw`,
+        /** The ObjectStore of the cluster's backup destination (plugin path). */
+        objectStore: `${cluster}-backups`,
     };
+}
+
+/** The co-located cluster's own backup destination, or undefined without backups. */
+export function colocatedDestination(app: ApplicationConfig): BarmanDestination | undefined {
+    const pg = app.postgres;
+    const b = pg?.backup;
+    if (!pg || !b) return undefined;
+    return {
+        destinationPath: colocatedBackupPath(app, pg),
+        endpointURL: b.endpointURL,
+        credentialsSecret: colocatedNames(app).backupSecret,
+        walCompression: b.walCompression,
+        dataCompression: b.dataCompression,
+        encryption: b.encryption,
+    };
+}
+
+/** The recovery of a co-located cluster (`postgres.recovery`), or undefined. */
+export function colocatedRecoveryPlan(app: ApplicationConfig): RecoveryPlan | undefined {
+    const r = app.postgres?.recovery;
+    const d = colocatedDestination(app);
+    if (!r || !d) return undefined;
+    const names = colocatedNames(app);
+    return planRecovery(r, d, names.objectStore, names.cluster);
+}
+
+/** The cluster the application uses: the restored one after cut-over. */
+export function colocatedServingCluster(app: ApplicationConfig): string {
+    const r = app.postgres?.recovery;
+    return r?.cutOver ? r.name : colocatedNames(app).cluster;
 }
 
 /** Database and owner of a co-located cluster: configured, else the app name as an identifier. */
@@ -203,7 +239,10 @@ export function colocatedBackupPath(app: ApplicationConfig, pg: ColocatedPostgre
 }
 
 /** The `Cluster` spec of an application's co-located cluster. */
-export function buildColocatedClusterSpec(app: ApplicationConfig): Record<string, unknown> {
+export function buildColocatedClusterSpec(
+    app: ApplicationConfig,
+    wiring: BackupWiring = { plugin: false },
+): Record<string, unknown> {
     const pg = app.postgres;
     if (!pg) throw new Error(`application ${app.name} has no postgres settings`);
     const names = colocatedNames(app);
@@ -229,17 +268,44 @@ export function buildColocatedClusterSpec(app: ApplicationConfig): Record<string
         },
         resources: pg.resources,
     };
-    if (pg.backup) {
-        spec.env = S3_CHECKSUM_ENV;
-        spec.backup = buildBackupBlock(pg.backup, colocatedBackupPath(app, pg), names.backupSecret);
+    const destination = colocatedDestination(app);
+    if (pg.backup && destination) {
+        applyBackupWiring(spec, destination, pg.backup, names.objectStore, wiring);
+    }
+    return spec;
+}
+
+/**
+ * The restored co-located cluster: the same spec under the new name, bootstrapped from the
+ * source's backups (the owner's password reset from the same credentials Secret), archiving under
+ * its own server name.
+ */
+export function buildColocatedRecoveredClusterSpec(
+    app: ApplicationConfig,
+    plugin: boolean,
+): Record<string, unknown> {
+    const pg = app.postgres;
+    const plan = colocatedRecoveryPlan(app);
+    if (!pg?.recovery || !plan) throw new Error(`application ${app.name} has no recovery`);
+    const { database, owner } = colocatedDatabase(app, pg);
+    const spec = buildColocatedClusterSpec(app, { plugin, serverName: plan.archiveServerName });
+    applyRecovery(spec, plan, pg.recovery.target, plugin, {
+        database,
+        owner,
+        secret: { name: colocatedNames(app).credentialsSecret },
+    });
+    if (pg.recovery.instances !== undefined) {
+        spec.instances = pg.recovery.instances;
+        spec.primaryUpdateMethod = pg.recovery.instances > 1 ? "switchover" : "restart";
     }
     return spec;
 }
 
 export function buildColocatedScheduledBackupSpec(
     app: ApplicationConfig,
+    plugin = false,
 ): Record<string, unknown> | undefined {
     const b = app.postgres?.backup;
     if (!b) return undefined;
-    return scheduledBackupSpecFor(colocatedNames(app).cluster, b);
+    return scheduledBackupSpecFor(colocatedNames(app).cluster, b, plugin);
 }

@@ -5,16 +5,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import type * as pulumi from "@pulumi/pulumi";
-import { itemTitle, type BackupConfig, type OnePasswordConfig } from "../config";
+import { itemTitle, type OnePasswordConfig } from "../config";
 import { MANAGED_BY } from "../namespace";
 import { readItemFields } from "../onepassword";
-import { BACKUP_SECRET_KEYS } from "./spec";
+import { BACKUP_SECRET_KEYS } from "./barman";
 
 export interface BackupCredentialsArgs {
     /** Secret name and namespace (the cluster's). */
     name: string;
     namespace: string;
-    backup: Pick<BackupConfig, "credentials">;
+    /** The 1Password item (title relative to the stack's itemPrefix, or absolute with "/") and its fields. */
+    credentials: { item: string; accessKeyField: string; secretKeyField: string };
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     opProvider: onepassword.Provider;
@@ -24,7 +25,7 @@ export function backupCredentialsSecret(
     args: BackupCredentialsArgs,
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret {
-    const creds = args.backup.credentials;
+    const creds = args.credentials;
     const [accessKey, secretKey] = readItemFields(
         args.vaultUuid,
         itemTitle(args.onepassword, creds.item),

@@ -1,7 +1,9 @@
 /**
- * The shared CloudNativePG cluster: superuser secret, backup credentials, the `Cluster` CR
- * (protected; Pulumi waits for its Ready condition), the `ScheduledBackup`, and the admin
- * endpoint the PostgreSQL provider connects through.
+ * The shared CloudNativePG cluster: superuser secret, backup credentials, the plugin's
+ * `ObjectStore` (or the in-tree barmanObjectStore), the `Cluster` CR (protected; Pulumi waits for
+ * its Ready condition), the `ScheduledBackup`, and the admin endpoint the PostgreSQL provider
+ * connects through. With `recovery`, a second Cluster restored from the backups, beside the
+ * current one; on cut-over the tenants, the admin endpoint and the SQL provider move to it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
@@ -17,8 +19,19 @@ import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { backupCredentialsSecret } from "./backup";
-import { cnpgClusterResources } from "./resources";
-import { buildClusterSpec, buildScheduledBackupSpec, clusterNames } from "./spec";
+import { buildObjectStoreSpec } from "./barman";
+import { recoveryInstructions } from "./recovery";
+import { cnpgClusterResources, objectStoreResource } from "./resources";
+import {
+    buildClusterSpec,
+    buildRecoveredClusterSpec,
+    buildScheduledBackupSpec,
+    clusterNames,
+    planRecovery,
+    scheduledBackupSpecFor,
+    servingClusterName,
+    sharedDestination,
+} from "./spec";
 
 export interface PostgresClusterArgs {
     config: PostgresConfig;
@@ -27,6 +40,11 @@ export interface PostgresClusterArgs {
     vaultUuid: pulumi.Input<string>;
     /** The CNPG operator release: CRDs and webhook must exist before any CR. */
     operator: pulumi.Resource;
+    /**
+     * The Barman Cloud plugin release when the stack backs up through the plugin
+     * (cnpg.barmanCloudPlugin.enabled); absent = in-tree barmanObjectStore.
+     */
+    barmanPlugin?: pulumi.Resource;
     /**
      * The cluster's namespace when something else creates it (the operator's, when they are the
      * same). Otherwise the component creates it, protected: it holds the cluster's volumes.
@@ -40,7 +58,12 @@ export interface PostgresClusterArgs {
 export const POOLER_AUTH_ROLE = "cnpg_pooler_pgbouncer";
 
 export class PostgresCluster extends pulumi.ComponentResource {
+    /** The cluster the tenants use: the restored one after cut-over, else the configured one. */
     public readonly cluster: k8s.apiextensions.CustomResource;
+    /** The configured cluster (`postgres.name`). */
+    public readonly current: k8s.apiextensions.CustomResource;
+    /** The cluster restored by `postgres.recovery`. */
+    public readonly restored?: k8s.apiextensions.CustomResource;
     public readonly scheduledBackup?: k8s.apiextensions.CustomResource;
     public readonly superuserPassword: pulumi.Output<string>;
     /** PostgreSQL provider connected as the superuser through the admin endpoint. */
@@ -62,9 +85,9 @@ export class PostgresCluster extends pulumi.ComponentResource {
         const pg = args.config;
         const names = clusterNames(pg);
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        this.name = pg.name;
+        this.name = servingClusterName(pg);
         this.namespace = pg.namespace;
-        this.rwHost = `${names.rw}.${pg.namespace}.svc`;
+        this.rwHost = `${this.name}-rw.${pg.namespace}.svc`;
         this.namespaceResource =
             args.namespaceResource ?? namespace(pg.namespace, "baseline", true, k8sOpts);
         const inNamespace = { ...k8sOpts, dependsOn: [this.namespaceResource] };
@@ -94,29 +117,49 @@ export class PostgresCluster extends pulumi.ComponentResource {
             { parent: this, provider: args.opProvider },
         );
 
+        const plugin = args.barmanPlugin !== undefined;
         const dependsOn: pulumi.Resource[] = [args.operator, superuserSecret];
+        if (args.barmanPlugin) dependsOn.push(args.barmanPlugin);
         if (pg.backup) {
-            dependsOn.push(
-                backupCredentialsSecret(
-                    {
-                        name: names.backupSecret,
-                        namespace: pg.namespace,
-                        backup: pg.backup,
-                        onepassword: args.onepassword,
-                        vaultUuid: args.vaultUuid,
-                        opProvider: args.opProvider,
-                    },
-                    inNamespace,
-                ),
+            const secret = backupCredentialsSecret(
+                {
+                    name: names.backupSecret,
+                    namespace: pg.namespace,
+                    credentials: pg.backup.credentials,
+                    onepassword: args.onepassword,
+                    vaultUuid: args.vaultUuid,
+                    opProvider: args.opProvider,
+                },
+                inNamespace,
             );
+            dependsOn.push(secret);
+            if (args.barmanPlugin) {
+                dependsOn.push(
+                    objectStoreResource(
+                        {
+                            name: names.objectStore,
+                            namespace: pg.namespace,
+                            spec: buildObjectStoreSpec(
+                                sharedDestination(pg, pg.backup),
+                                pg.backup.retentionPolicy,
+                            ),
+                        },
+                        { ...k8sOpts, dependsOn: [args.barmanPlugin, secret] },
+                    ),
+                );
+            }
         }
 
-        const scheduled = buildScheduledBackupSpec(pg);
+        const scheduled = buildScheduledBackupSpec(pg, plugin);
         const resources = cnpgClusterResources(
             {
                 name: pg.name,
                 namespace: pg.namespace,
-                spec: buildClusterSpec(pg, args.tenants),
+                spec: buildClusterSpec(pg, args.tenants, {
+                    plugin,
+                    // On cut-over the admin LoadBalancer (one name, one IP) moves to the restored cluster.
+                    adminService: !pg.recovery?.cutOver,
+                }),
                 readyTimeoutSeconds: pg.readyTimeoutSeconds,
                 scheduledBackup: scheduled
                     ? { name: names.scheduledBackup, spec: scheduled }
@@ -124,8 +167,92 @@ export class PostgresCluster extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn },
         );
-        this.cluster = resources.cluster;
+        this.current = resources.cluster;
         this.scheduledBackup = resources.scheduledBackup;
+        this.cluster = this.current;
+
+        const recovery = pg.recovery;
+        if (recovery && pg.backup) {
+            const plan = planRecovery(
+                recovery,
+                sharedDestination(pg, pg.backup),
+                names.objectStore,
+                pg.name,
+            );
+            // After the current cluster: its update releases the admin Service on cut-over. CNPG
+            // 1.26.1 (internal/controller/cluster_create.go, reconcileManagedServices) deletes a
+            // managed Service that left a cluster's spec and refuses to reconcile one another
+            // cluster owns, so the restored cluster takes it over once the old one let it go.
+            const restoredDeps: pulumi.Resource[] = [...dependsOn, this.current];
+            if (plan.separateSource) {
+                const creds = plan.separateSource.credentialsItem;
+                const sourceSecret = creds
+                    ? backupCredentialsSecret(
+                          {
+                              name: plan.source.credentialsSecret,
+                              namespace: pg.namespace,
+                              credentials: creds,
+                              onepassword: args.onepassword,
+                              vaultUuid: args.vaultUuid,
+                              opProvider: args.opProvider,
+                          },
+                          inNamespace,
+                      )
+                    : undefined;
+                if (sourceSecret) restoredDeps.push(sourceSecret);
+                if (args.barmanPlugin) {
+                    restoredDeps.push(
+                        objectStoreResource(
+                            {
+                                name: plan.sourceObjectStore,
+                                namespace: pg.namespace,
+                                // Read only: no retention, which would delete the source's backups.
+                                spec: buildObjectStoreSpec(plan.source, undefined),
+                            },
+                            {
+                                ...k8sOpts,
+                                dependsOn: [
+                                    args.barmanPlugin,
+                                    ...(sourceSecret ? [sourceSecret] : []),
+                                ],
+                            },
+                        ),
+                    );
+                }
+            }
+            const restored = cnpgClusterResources(
+                {
+                    name: plan.name,
+                    namespace: pg.namespace,
+                    labels: { "platform.monosense.io/restored-from": plan.sourceServerName },
+                    spec: buildRecoveredClusterSpec(pg, args.tenants, plugin),
+                    readyTimeoutSeconds: pg.readyTimeoutSeconds,
+                    scheduledBackup: {
+                        name: plan.scheduledBackup,
+                        spec: scheduledBackupSpecFor(plan.name, pg.backup, plugin),
+                    },
+                },
+                { ...k8sOpts, dependsOn: restoredDeps },
+            );
+            this.restored = restored.cluster;
+            if (recovery.cutOver) this.cluster = restored.cluster;
+            void pulumi.log.warn(
+                recoveryInstructions({
+                    current: pg.name,
+                    namespace: pg.namespace,
+                    plan,
+                    cutOver: recovery.cutOver,
+                    followers:
+                        `the poolers (${args.tenants
+                            .filter((t) => t.pooler.enabled)
+                            .map((t) => `${t.name}-pooler`)
+                            .join(", ")}; applications behind them keep their hostnames), ` +
+                        "the admin LoadBalancer and the SQL provider",
+                    configKey: "platform:postgres.recovery",
+                }),
+                this,
+            );
+        }
 
         this.sqlProvider = new postgresql.Provider(
             pg.name,

@@ -1,11 +1,12 @@
 /**
  * The CNPG custom resources every database cluster of the platform gets, shared by the shared
  * cluster and the apps' co-located ones: the `Cluster` (protected; Pulumi waits for its Ready
- * condition) and, with backups, its `ScheduledBackup` after it.
+ * condition) and, with backups, its `ScheduledBackup` after it; the plugin's `ObjectStore`s.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { MANAGED_BY } from "../namespace";
+import { OBJECT_STORE_API_VERSION } from "./barman";
 import { CNPG_API_VERSION } from "./spec";
 
 export interface CnpgClusterArgs {
@@ -56,4 +57,24 @@ export function cnpgClusterResources(
           )
         : undefined;
     return { cluster, scheduledBackup };
+}
+
+/**
+ * A Barman Cloud plugin `ObjectStore` (barmancloud.cnpg.io/v1). Not protected: it only describes
+ * where backups are; deleting it leaves them in the bucket.
+ */
+export function objectStoreResource(
+    args: { name: string; namespace: string; spec: Record<string, unknown> },
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        args.name,
+        {
+            apiVersion: OBJECT_STORE_API_VERSION,
+            kind: "ObjectStore",
+            metadata: { name: args.name, namespace: args.namespace, labels: MANAGED_BY },
+            spec: args.spec,
+        },
+        opts,
+    );
 }

@@ -3,6 +3,18 @@
  * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
  */
 import type { BackupConfig, PostgresConfig, TenantConfig } from "../config";
+import {
+    backupMethod,
+    inTreeBackup,
+    pluginArchiver,
+    recoveryBootstrap,
+    recoverySourceCluster,
+    S3_CHECKSUM_ENV,
+    type BarmanDestination,
+} from "./barman";
+import type { RecoveryConfig } from "./backup-config";
+
+export { BACKUP_SECRET_KEYS, S3_CHECKSUM_ENV } from "./barman";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 
@@ -16,7 +28,136 @@ export function clusterNames(pg: PostgresConfig) {
         ro: `${pg.name}-ro`,
         r: `${pg.name}-r`,
         scheduledBackup: `${pg.name}-daily`,
+        /** The ObjectStore of the cluster's backup destination (plugin path). */
+        objectStore: `${pg.name}-backups`,
     };
+}
+
+/** How a cluster's backups are wired: the plugin (one switch per stack) and the archive's server name. */
+export interface BackupWiring {
+    /** true: Barman Cloud plugin; false: in-tree barmanObjectStore. */
+    plugin: boolean;
+    /** Server name to archive under; unset = the cluster's name (both paths default to it). */
+    serverName?: string;
+    /** Include the admin LoadBalancer (default true). */
+    adminService?: boolean;
+}
+
+/** The shared cluster's own backup destination. */
+export function sharedDestination(pg: PostgresConfig, b: BackupConfig): BarmanDestination {
+    return {
+        destinationPath: b.destinationPath,
+        endpointURL: b.endpointURL,
+        credentialsSecret: clusterNames(pg).backupSecret,
+        walCompression: b.walCompression,
+        dataCompression: b.dataCompression,
+        encryption: b.encryption,
+    };
+}
+
+/** Where a recovery reads from and where the restored cluster archives, with the objects it needs. */
+export interface RecoveryPlan {
+    /** The restored cluster's name. */
+    name: string;
+    sourceServerName: string;
+    archiveServerName: string;
+    source: BarmanDestination;
+    /** The ObjectStore the source is read through (the cluster's own when the destination is the same). */
+    sourceObjectStore: string;
+    /** Set when the source has its own ObjectStore (plugin path) and credentials Secret. */
+    separateSource?: {
+        credentialsItem?: { item: string; accessKeyField: string; secretKeyField: string };
+    };
+    scheduledBackup: string;
+}
+
+/**
+ * Plans a recovery: the source defaults to the cluster's own destination and server name
+ * (`defaultServerName`, the current cluster), the new cluster archives under its own name.
+ */
+export function planRecovery(
+    r: RecoveryConfig,
+    own: BarmanDestination,
+    ownObjectStore: string,
+    defaultServerName: string,
+): RecoveryPlan {
+    const source: BarmanDestination = {
+        ...own,
+        destinationPath: r.source.destinationPath ?? own.destinationPath,
+        endpointURL: r.source.endpointURL ?? own.endpointURL,
+        credentialsSecret: r.source.credentials ? `${r.name}-source-s3` : own.credentialsSecret,
+    };
+    const same =
+        source.destinationPath === own.destinationPath &&
+        source.endpointURL === own.endpointURL &&
+        source.credentialsSecret === own.credentialsSecret;
+    return {
+        name: r.name,
+        sourceServerName: r.source.serverName ?? defaultServerName,
+        archiveServerName: r.serverName ?? r.name,
+        source,
+        sourceObjectStore: same ? ownObjectStore : `${r.name}-source`,
+        ...(same
+            ? {}
+            : {
+                  separateSource: r.source.credentials
+                      ? {
+                            credentialsItem: {
+                                item: r.source.credentials.item,
+                                accessKeyField: r.source.credentials.accessKeyField,
+                                secretKeyField: r.source.credentials.secretKeyField,
+                            },
+                        }
+                      : {},
+              }),
+        scheduledBackup: `${r.name}-daily`,
+    };
+}
+
+/**
+ * Adds the backup wiring to a Cluster spec: `spec.plugins` naming the ObjectStore (plugin), or
+ * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.26.1 rejects both at
+ * once ("Cannot enable a WAL archiver plugin when barmanObjectStore is configured").
+ */
+export function applyBackupWiring(
+    spec: Record<string, unknown>,
+    d: BarmanDestination,
+    b: Pick<BackupConfig, "retentionPolicy" | "target">,
+    objectStore: string,
+    w: BackupWiring,
+): void {
+    if (w.plugin) {
+        spec.plugins = pluginArchiver(objectStore, w.serverName);
+    } else {
+        spec.env = S3_CHECKSUM_ENV;
+        spec.backup = inTreeBackup(d, b, w.serverName);
+    }
+}
+
+/** Adds `bootstrap.recovery` and its `externalClusters` source to a Cluster spec. */
+export function applyRecovery(
+    spec: Record<string, unknown>,
+    plan: RecoveryPlan,
+    target: RecoveryConfig["target"],
+    plugin: boolean,
+    bootstrapExtra: Record<string, unknown> = {},
+): void {
+    spec.bootstrap = recoveryBootstrap(target, bootstrapExtra);
+    spec.externalClusters = [
+        recoverySourceCluster(plugin, {
+            objectStore: plan.sourceObjectStore,
+            serverName: plan.sourceServerName,
+            destination: plan.source,
+        }),
+    ];
+}
+
+/**
+ * The cluster the tenants use: the restored one once `recovery.cutOver` is set, else the
+ * configured one. Poolers, the SQL provider and connection details follow it.
+ */
+export function servingClusterName(pg: PostgresConfig): string {
+    return pg.recovery?.cutOver ? pg.recovery.name : pg.name;
 }
 
 export function poolerName(tenant: TenantConfig): string {
@@ -33,19 +174,10 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
     ];
 }
 
-/**
- * Environment for the instance pods. Recent boto3 (in the Barman Cloud tools of current images)
- * sends CRC checksums that MinIO and other S3-compatible stores reject; "when_required" restores
- * the old behaviour (cloudnative-pg/cloudnative-pg#7715).
- */
-export const S3_CHECKSUM_ENV = [
-    { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
-    { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
-];
-
 export function buildClusterSpec(
     pg: PostgresConfig,
     tenants: TenantConfig[],
+    wiring: BackupWiring = { plugin: false },
 ): Record<string, unknown> {
     const names = clusterNames(pg);
     // Pooler Services are not added to the server certificate by CNPG; list them so that clients
@@ -92,7 +224,7 @@ export function buildClusterSpec(
         ...(altNames.length > 0 ? { certificates: { serverAltDNSNames: altNames } } : {}),
     };
 
-    if (pg.adminService.enabled) {
+    if (pg.adminService.enabled && wiring.adminService !== false) {
         const annotations: Record<string, string> = { ...pg.adminService.annotations };
         if (pg.adminService.loadBalancerIP)
             annotations["lbipam.cilium.io/ips"] = pg.adminService.loadBalancerIP;
@@ -115,49 +247,56 @@ export function buildClusterSpec(
     }
 
     if (pg.backup) {
-        spec.env = S3_CHECKSUM_ENV;
-        spec.backup = buildBackupBlock(pg.backup, pg.backup.destinationPath, names.backupSecret);
+        applyBackupWiring(
+            spec,
+            sharedDestination(pg, pg.backup),
+            pg.backup,
+            names.objectStore,
+            wiring,
+        );
     }
     return spec;
 }
 
-/** Keys of the S3 credentials Secret a backup block points at. */
-export const BACKUP_SECRET_KEYS = { accessKey: "ACCESS_KEY_ID", secretKey: "ACCESS_SECRET_KEY" };
-
 /**
- * A Cluster's `spec.backup` (in-tree Barman Cloud to S3/MinIO), shared by the shared cluster and
- * the apps' co-located clusters. The pods also need S3_CHECKSUM_ENV in `spec.env`.
+ * The restored shared cluster (`postgres.recovery`): the shared cluster's spec under the new name,
+ * bootstrapped from the source's backups, archiving under its own server name. The admin
+ * LoadBalancer moves to it only on cut-over (one Service name and IP for one cluster at a time).
  */
-export function buildBackupBlock(
-    b: Omit<BackupConfig, "destinationPath">,
-    destinationPath: string,
-    credentialsSecret: string,
+export function buildRecoveredClusterSpec(
+    pg: PostgresConfig,
+    tenants: TenantConfig[],
+    plugin: boolean,
 ): Record<string, unknown> {
-    return {
-        retentionPolicy: b.retentionPolicy,
-        target: b.target,
-        barmanObjectStore: {
-            destinationPath,
-            endpointURL: b.endpointURL,
-            s3Credentials: {
-                accessKeyId: { name: credentialsSecret, key: BACKUP_SECRET_KEYS.accessKey },
-                secretAccessKey: { name: credentialsSecret, key: BACKUP_SECRET_KEYS.secretKey },
-            },
-            wal: { compression: b.walCompression, encryption: b.encryption, maxParallel: 4 },
-            data: { compression: b.dataCompression, encryption: b.encryption, jobs: 2 },
-        },
-    };
+    const r = pg.recovery;
+    const b = pg.backup;
+    if (!r || !b) throw new Error("postgres.recovery needs postgres.backup (validated earlier)");
+    const names = clusterNames(pg);
+    const plan = planRecovery(r, sharedDestination(pg, b), names.objectStore, pg.name);
+    const spec = buildClusterSpec(pg, tenants, {
+        plugin,
+        serverName: plan.archiveServerName,
+        adminService: r.cutOver,
+    });
+    applyRecovery(spec, plan, r.target, plugin);
+    if (r.instances !== undefined) {
+        spec.instances = r.instances;
+        // One instance has nobody to switch over to.
+        spec.primaryUpdateMethod = r.instances > 1 ? "switchover" : "restart";
+    }
+    return spec;
 }
 
 /** A `ScheduledBackup` spec for the named Cluster. */
 export function scheduledBackupSpecFor(
     clusterName: string,
     b: Pick<BackupConfig, "schedule" | "immediate" | "target">,
+    plugin = false,
 ): Record<string, unknown> {
     return {
         cluster: { name: clusterName },
         schedule: b.schedule,
-        method: "barmanObjectStore",
+        ...backupMethod(plugin),
         immediate: b.immediate,
         target: b.target,
         // Backups belong to the ScheduledBackup, so they are cleaned up with it instead of piling up.
@@ -165,9 +304,12 @@ export function scheduledBackupSpecFor(
     };
 }
 
-export function buildScheduledBackupSpec(pg: PostgresConfig): Record<string, unknown> | undefined {
+export function buildScheduledBackupSpec(
+    pg: PostgresConfig,
+    plugin = false,
+): Record<string, unknown> | undefined {
     if (!pg.backup) return undefined;
-    return scheduledBackupSpecFor(pg.name, pg.backup);
+    return scheduledBackupSpecFor(pg.name, pg.backup, plugin);
 }
 
 /** Annotation that makes a Service a Cilium ClusterMesh global service. */
@@ -178,7 +320,7 @@ export const CILIUM_SHARED_ANNOTATION = "service.cilium.io/shared";
 export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
     const p = tenant.pooler;
     return {
-        cluster: { name: pg.name },
+        cluster: { name: servingClusterName(pg) },
         instances: p.instances,
         type: p.type,
         pgbouncer: {

@@ -21,7 +21,7 @@ import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
-import { buildPoolerSpec, CNPG_API_VERSION, poolerName } from "./spec";
+import { buildPoolerSpec, CNPG_API_VERSION, poolerName, servingClusterName } from "./spec";
 
 export interface TenantArgs {
     tenant: TenantConfig;
@@ -67,7 +67,7 @@ export class Tenant extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.k8sProvider };
         this.host = t.pooler.enabled
             ? `${poolerName(t)}.${pg.namespace}.svc`
-            : `${pg.name}-rw.${pg.namespace}.svc`;
+            : `${servingClusterName(pg)}-rw.${pg.namespace}.svc`;
 
         this.password = generatedPassword(`${t.name}-db-password`, this, {
             rotation: t.passwordRotation,
