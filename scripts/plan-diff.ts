@@ -539,7 +539,49 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
             });
         }
     }
-    return out.sort((a, b) => a.level - b.level);
+    return aggregateBudget(out).sort((a, b) => a.level - b.level);
+}
+
+/** More than a handful of roles or poolers added or removed: one line per kind and direction. */
+function aggregateBudget(all: Flag[]): Flag[] {
+    const re =
+        /^(\(\S+\)) connection budget: (adds|removes) (Role|Pooler) `([^`]+)`(?: \((connectionLimit|instances) (\d+)\))?$/;
+    const groups = new Map<string, { names: string[]; sum: number; field?: string }>();
+    const rest: Flag[] = [];
+    for (const f of all) {
+        const m = f.level === 2 ? re.exec(f.text) : null;
+        if (!m) {
+            rest.push(f);
+            continue;
+        }
+        const k = `${m[1] ?? ""} ${m[2] ?? ""} ${m[3] ?? ""}`;
+        const g = groups.get(k) ?? { names: [], sum: 0, field: m[5] };
+        g.names.push(m[4] ?? "");
+        g.sum += Number(m[6] ?? 0);
+        groups.set(k, g);
+    }
+    for (const [k, g] of groups) {
+        const [at, verb, kind] = k.split(" ");
+        if (g.names.length <= 5) {
+            for (const n of g.names) {
+                const one = all.find((f) =>
+                    f.text.includes(`${verb ?? ""} ${kind ?? ""} \`${n}\``),
+                );
+                if (one) rest.push(one);
+            }
+            continue;
+        }
+        const shown = g.names
+            .slice(0, 5)
+            .map((n) => code(n))
+            .join(", ");
+        rest.push({
+            level: 2,
+            text: `${at ?? ""} connection budget: ${verb ?? ""} ${g.names.length} ${kind === "Role" ? "roles" : "poolers"}${g.field ? ` (${g.field} ${g.sum} in all)` : ""}: ${shown}, …`,
+            notes: [],
+        });
+    }
+    return rest;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -676,6 +718,54 @@ export function changeGraph(diffs: StackDiff[]): {
     }
     const total = (g: { counts: Record<Op, number> }) =>
         Object.values(g.counts).reduce((a, b) => a + b, 0);
+    let byType = false;
+    if (groups.size > COMPONENT_CAP) {
+        // Still too many (e.g. 200 tenants): one node per kind of component and stack.
+        byType = true;
+        const typeKey = (g: string) => {
+            const slash = g.indexOf("/");
+            return `${g.slice(0, slash)}/${g.slice(slash + 1).split("::")[0] ?? ""}::*`;
+        };
+        const merged = new Map<
+            string,
+            { stack: string; label: string; counts: Record<Op, number>; names: string[] }
+        >();
+        for (const [k, g] of groups) {
+            const m = merged.get(typeKey(k)) ?? {
+                stack: g.stack,
+                label: "",
+                counts: { create: 0, update: 0, replace: 0, delete: 0 },
+                names: [],
+            };
+            for (const op of OPS) m.counts[op] += g.counts[op];
+            m.names.push(k.slice(k.indexOf("::") + 2));
+            merged.set(typeKey(k), m);
+        }
+        groups.clear();
+        for (const [k, m] of merged) {
+            const type = k.slice(k.indexOf("/") + 1, k.lastIndexOf("::"));
+            const names = m.names.sort();
+            const label =
+                type === "(stack)"
+                    ? `stack ${m.stack}: resources outside components`
+                    : names.length === 1
+                      ? nodeLabel(type, names[0] ?? "")
+                      : nodeLabel(
+                            `${type} × ${names.length}`,
+                            names.length > 3
+                                ? `${names[0] ?? ""} … ${names[names.length - 1] ?? ""}`
+                                : names.join(", "),
+                        );
+            groups.set(k, { stack: m.stack, label, counts: m.counts });
+        }
+        const remapped = new Set<string>();
+        for (const e of groupEdges) {
+            const [from, to] = e.split(" ").map((x) => typeKey(x));
+            if (from && to && from !== to) remapped.add(`${from} ${to}`);
+        }
+        groupEdges.clear();
+        for (const e of remapped) groupEdges.add(e);
+    }
     const ranked = [...groups.entries()].sort(
         ([ka, a], [kb, b]) => total(b) - total(a) || ka.localeCompare(kb),
     );
@@ -703,7 +793,7 @@ export function changeGraph(diffs: StackDiff[]): {
     return {
         mermaid: `${lines.join("\n")}\n`,
         kind: "components",
-        note: `${nodes.size} resources and ${edges.size} dependencies are too many to read: one node per changed component${left > 0 ? ` (the ${COMPONENT_CAP} with the most changes; ${left} more not drawn)` : ""}.`,
+        note: `${nodes.size} resources and ${edges.size} dependencies are too many to read: one node per ${byType ? "kind of component" : "changed component"}${left > 0 ? ` (the ${COMPONENT_CAP} with the most changes; ${left} more not drawn)` : ""}.`,
     };
 }
 
