@@ -118,7 +118,7 @@ function revealPlainKeys(inputs: Record<string, unknown>): Record<string, unknow
 }
 
 /** Inputs as the render writes them: secrets "[secret]", a Secret's plain keys readable. */
-function redactInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+export function redactInputs(inputs: Record<string, unknown>): Record<string, unknown> {
     return redact(revealPlainKeys(inputs)) as Record<string, unknown>;
 }
 

@@ -216,6 +216,7 @@ describe("plan-diff", () => {
     describe("replace rules", () => {
         it("follows the providers: Helm release and Kubernetes names, SQL and random fields", () => {
             const ch = (p: string) => [{ path: p, before: "a", after: "b" }];
+            // pulumi-kubernetes provider/pkg/provider/helm_release.go, Diff: forceNewFields .name, .namespace.
             assert.deepEqual(replaceReasons("kubernetes:helm.sh/v3:Release", ch("name")), ["name"]);
             assert.deepEqual(replaceReasons("kubernetes:helm.sh/v3:Release", ch("version")), []);
             assert.deepEqual(replaceReasons("kubernetes:core/v1:Namespace", ch("metadata.name")), [

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { findLeaks, nodeIds, render, type RenderedFiles } from "../scripts/render";
+import { findLeaks, nodeIds, redactInputs, render, type RenderedFiles } from "../scripts/render";
+import { secretValue } from "../scripts/mock-runtime";
 import { PROJECT_DIR, SECRET_PREFIX } from "./mocks";
 
 describe("offline render", () => {
@@ -132,6 +133,25 @@ describe("offline render", () => {
             .map((l) => /^\s+(?:subgraph )?([A-Za-z0-9_]+)\[/.exec(l)?.[1])
             .filter(Boolean);
         assert.equal(new Set(ids).size, ids.length);
+    });
+
+    // @pulumi/kubernetes 4.34.2 core/v1/secret.js wraps the whole stringData in pulumi.secret, so
+    // the render reads the Secret's plain-keys annotation; the leak check still guards it.
+    it("shows only the keys a Secret's plain-keys annotation names, and a wrongly named one leaks loudly", () => {
+        const inputs = (plain: string) => ({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "x", annotations: { "platform.monosense.io/plain-keys": plain } },
+            stringData: secretValue({ host: "h", password: `${SECRET_PREFIX}x-password` }),
+        });
+        assert.deepEqual(redactInputs(inputs("host")).stringData, {
+            host: "h",
+            password: "[secret]",
+        });
+        const wrong = JSON.stringify(redactInputs(inputs("host,password")));
+        assert.equal(findLeaks({ "resources.json": wrong }).length, 1);
+        const none = redactInputs({ ...inputs("host"), metadata: { name: "x" } });
+        assert.deepEqual(none.stringData, { host: "[secret]", password: "[secret]" });
     });
 
     it("gives colliding node ids a suffix from the full ref", () => {
