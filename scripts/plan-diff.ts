@@ -832,6 +832,13 @@ function diffLines(changes: Change[]): string[] {
             `@@ ${c.op} ${c.type} ${c.name}${c.op === "replace" ? ` (replaced by: ${c.replaceReasons.join(", ")})` : ""}`,
         );
         for (const x of c.changes.slice(0, MAX_PATHS_PER_RESOURCE)) {
+            // A value that was redacted and is shown now (or the other way) may not have changed.
+            if (x.before === "[secret]" && x.after !== undefined && x.after !== "[secret]") {
+                out.push(
+                    `  ${x.path}: ${show(x.after)} (was shown as [secret]; the render cannot tell whether it changed)`,
+                );
+                continue;
+            }
             if (x.before !== undefined) out.push(`- ${x.path}: ${show(x.before)}`);
             if (x.after !== undefined) out.push(`+ ${x.path}: ${show(x.after)}`);
         }

@@ -196,6 +196,20 @@ describe("plan-diff", () => {
         assert.ok(after.size > before.size + 10);
     });
 
+    it("says when a value that was redacted is shown now, instead of claiming it changed", () => {
+        const head = structuredClone(r.base!.stack);
+        const secret = head.rows.find((x) => x.name === "gitlab-db-credentials")!;
+        (secret.inputs.stringData as Record<string, unknown>).username = "gitlab";
+        const out = planDiff([r.base!.stack], [head]);
+        assert.ok(
+            out.includes(
+                '  stringData.username: "gitlab" (was shown as [secret]; the render cannot tell whether it changed)',
+            ),
+            out,
+        );
+        assert.doesNotMatch(out, /- stringData\.username/);
+    });
+
     it("reads render dirs: one stack, or a folder of stacks", () => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-dirs-"));
         for (const f of ["resources.json", "outputs.json"]) {
