@@ -475,6 +475,13 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
                 }
             }
         }
+        if (c.op === "delete" && /^(random|tls):/.test(c.type) && !c.base?.protect) {
+            out.push({
+                level: 1,
+                text: `${at} **deletes the generated secret** ${what(c)}: its value is gone for good (a later create makes a new one); whatever still holds it keeps a value nothing manages`,
+                notes: [],
+            });
+        }
         if (c.op === "update" && c.base?.protect && !c.head?.protect) {
             out.push({
                 level: 1,

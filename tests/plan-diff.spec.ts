@@ -108,6 +108,7 @@ describe("plan-diff", () => {
         );
         assert.match(out, /\*\*deletes\*\* Role `wiki`: a login role/);
         assert.match(out, /- delete `postgresql:index\/database:Database::wiki` \(protected\)/);
+        assert.match(out, /\*\*deletes the generated secret\*\* RandomPassword `wiki-db-password`/);
     });
 
     it("a password rotated: names whose password, what restarts and what does not, and the apps stack's up", () => {
