@@ -71,6 +71,7 @@ describe("plan-diff", () => {
             s["platform:cnpg"].chart.version = "0.26.0";
         });
     });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const md = (a: string, b: string) => planDiff([r[a]!.stack], [r[b]!.stack]);
 
     it("says so when nothing changes", () => {

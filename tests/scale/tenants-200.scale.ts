@@ -75,6 +75,7 @@ describe(`the shipped infra config with ${TENANTS} more tenants`, function () {
         big = await renderTo("big", withTenants(TENANTS));
     });
 
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
     it("has a full graph beyond GitHub's limits (why the comment draws less)", () => {
         const g = big["graph.mmd"] ?? "";
         assert.ok(
