@@ -10,6 +10,15 @@ import { MANAGED_BY } from "./namespace";
 import { readItemFields } from "./onepassword";
 import { adoptedSecret } from "./takeover/adopt";
 
+/**
+ * Annotation of a Kubernetes Secret naming the keys of its `stringData` that hold no secret
+ * (comma-separated). The Kubernetes SDK marks a Secret's whole `stringData` secret
+ * (`pulumi.secret(args.stringData)` in @pulumi/kubernetes 4.34.2 core/v1/secret.js), which lifts
+ * the per-key markers into one, so the engine and `pulumi preview` show every value as secret;
+ * the offline render shows the keys named here and writes every other value as "[secret]".
+ */
+export const PLAIN_KEYS_ANNOTATION = "platform.monosense.io/plain-keys";
+
 export interface PasswordOptions {
     length?: number;
     /** Any change generates a new password (config-driven rotation). */

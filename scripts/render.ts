@@ -10,10 +10,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
+import { createHash } from "node:crypto";
 import { ConfigError, parseConfig } from "../components/config";
+import { PLAIN_KEYS_ANNOTATION } from "../components/credentials";
 import {
+    isSecretMarker,
     ProgramError,
     redact,
+    secretValue,
     runProgram,
     SECRET_PREFIX,
     type Registration,
@@ -92,6 +96,33 @@ function sortKeys(value: unknown): unknown {
 const ref = (r: Registration) => `${r.type}::${r.name}`;
 
 /**
+ * A Kubernetes Secret's inputs with the keys its PLAIN_KEYS_ANNOTATION names taken out of the
+ * `stringData` secret marker (the SDK wraps the whole `stringData`); every other key stays secret.
+ * A named key whose value holds a generated secret still shows as a leak.
+ */
+function revealPlainKeys(inputs: Record<string, unknown>): Record<string, unknown> {
+    const meta = (inputs.metadata ?? {}) as { annotations?: Record<string, unknown> };
+    const listed = meta.annotations?.[PLAIN_KEYS_ANNOTATION];
+    const data = inputs.stringData;
+    if (inputs.kind !== "Secret" || typeof listed !== "string" || !isSecretMarker(data)) {
+        return inputs;
+    }
+    const plain = new Set(listed.split(",").filter((k) => k !== ""));
+    const values = data.value as Record<string, unknown>;
+    return {
+        ...inputs,
+        stringData: Object.fromEntries(
+            Object.entries(values).map(([k, v]) => [k, plain.has(k) ? v : secretValue(v)]),
+        ),
+    };
+}
+
+/** Inputs as the render writes them: secrets "[secret]", a Secret's plain keys readable. */
+export function redactInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    return redact(revealPlainKeys(inputs)) as Record<string, unknown>;
+}
+
+/**
  * Objects the stack creates itself. Patches (`…Patch` types, e.g. the `default` ServiceAccount's
  * imagePullSecrets) change objects others own, so they are listed in resources.json only.
  */
@@ -107,9 +138,7 @@ function isKubernetesObject(r: Registration): boolean {
 }
 
 function manifests(regs: Registration[]): string {
-    const objects = regs
-        .filter(isKubernetesObject)
-        .map((r) => redact(r.inputs) as Record<string, unknown>);
+    const objects = regs.filter(isKubernetesObject).map((r) => redactInputs(r.inputs));
     const key = (o: Record<string, unknown>) => {
         const meta = (o.metadata ?? {}) as Record<string, unknown>;
         const s = (v: unknown) => (typeof v === "string" ? v : "");
@@ -177,27 +206,87 @@ function resourcesJson(regs: Registration[]): string {
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
             import: importField(r),
-            inputs: sortKeys(redact(withoutProviderCode(r.inputs))),
+            inputs: sortKeys(redactInputs(withoutProviderCode(r.inputs))),
         }));
     return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
+/** `kubernetes:postgresql.cnpg.io/v1:Cluster` → `Cluster`; `platform:postgres:Tenant` → `Tenant`. */
+function shortType(type: string): string {
+    return type.split(":").pop()?.split("/").pop() ?? type;
+}
+
+/**
+ * Mermaid node ids that stay the same when other resources come and go: `<Kind>_<name>` with every
+ * character outside [A-Za-z0-9_] as `_`. Refs whose ids would collide all get a suffix from a hash
+ * of their full `<type>::<name>`, so no two refs share an id.
+ */
+export function nodeIds(refs: readonly string[]): Map<string, string> {
+    const base = (r: string) => {
+        const sep = r.indexOf("::");
+        const id = `${shortType(r.slice(0, sep))}_${r.slice(sep + 2)}`;
+        return id.replace(/[^A-Za-z0-9_]/g, "_");
+    };
+    const count = new Map<string, number>();
+    for (const r of new Set(refs)) count.set(base(r), (count.get(base(r)) ?? 0) + 1);
+    return new Map(
+        [...new Set(refs)].map((r) => {
+            const id = base(r);
+            const hash = createHash("sha256").update(r).digest("hex").slice(0, 8);
+            return [r, (count.get(id) ?? 0) > 1 ? `${id}_${hash}` : id];
+        }),
+    );
+}
+
+/** A Mermaid node label: type and name, quotes made safe. */
+export function nodeLabel(type: string, name: string): string {
+    return `${type}<br/>${name}`.replace(/"/g, "'");
+}
+
+/**
+ * The dependency graph as a Mermaid flowchart: each component is a subgraph holding its children
+ * (nested as the components are), each resource a node with a stable id, each dependency an edge.
+ */
 function graph(regs: Registration[]): string {
     const sorted = [...regs]
         .filter((r) => r.type !== "pulumi:pulumi:Stack")
         .sort((a, b) => ref(a).localeCompare(ref(b)));
-    const ids = new Map(sorted.map((r, i) => [ref(r), `r${i}`]));
-    const lines = ["flowchart LR"];
+    const ids = nodeIds(sorted.map(ref));
+    const byRef = new Map(sorted.map((r) => [ref(r), r]));
+    const children = new Map<string, Registration[]>();
+    const roots: Registration[] = [];
     for (const r of sorted) {
-        const shape = r.custom ? [`["`, `"]`] : [`(["`, `"])`];
-        lines.push(
-            `  ${ids.get(ref(r)) ?? ""}${shape[0] ?? ""}${r.type.replace(/"/g, "'")}<br/>${r.name}${shape[1] ?? ""}`,
-        );
+        const parent = r.parent ? byRef.get(r.parent) : undefined;
+        if (parent) children.set(ref(parent), [...(children.get(ref(parent)) ?? []), r]);
+        else roots.push(r);
     }
+    const lines = ["flowchart LR"];
+    const draw = (r: Registration, indent: string) => {
+        const id = ids.get(ref(r)) ?? "";
+        const kids = children.get(ref(r)) ?? [];
+        if (!r.custom && kids.length > 0) {
+            lines.push(`${indent}subgraph ${id}["${nodeLabel(r.type, r.name)}"]`);
+            for (const k of kids) draw(k, `${indent}  `);
+            lines.push(`${indent}end`);
+            return;
+        }
+        const shape = r.custom ? [`["`, `"]`] : [`(["`, `"])`];
+        lines.push(`${indent}${id}${shape[0] ?? ""}${nodeLabel(r.type, r.name)}${shape[1] ?? ""}`);
+        for (const k of kids) draw(k, indent);
+    };
+    for (const r of roots) draw(r, "  ");
+    // A component's own children sit inside its subgraph; an edge between the two would only
+    // repeat that (and Mermaid cannot lay out a link from a subgraph into itself).
+    const ancestors = (r: Registration): Set<string> => {
+        const out = new Set<string>();
+        for (let p = r.parent; p && !out.has(p); p = byRef.get(p)?.parent) out.add(p);
+        return out;
+    };
     for (const r of sorted) {
+        const up = ancestors(r);
         for (const dep of r.dependencies) {
             const from = ids.get(dep);
-            if (from) lines.push(`  ${from} --> ${ids.get(ref(r)) ?? ""}`);
+            if (from && !up.has(dep)) lines.push(`  ${from} --> ${ids.get(ref(r)) ?? ""}`);
         }
     }
     return `${lines.join("\n")}\n`;

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { findLeaks, render, type RenderedFiles } from "../scripts/render";
+import { findLeaks, nodeIds, redactInputs, render, type RenderedFiles } from "../scripts/render";
+import { secretValue } from "../scripts/mock-runtime";
 import { PROJECT_DIR, SECRET_PREFIX } from "./mocks";
 
 describe("offline render", () => {
@@ -112,11 +113,59 @@ describe("offline render", () => {
         assert.equal((rel.values as { replicaCount: number }).replicaCount, 1);
     });
 
-    it("draws the dependency graph", () => {
+    it("draws the dependency graph with ids from type and name, grouped by component", () => {
         const g = first.files["graph.mmd"] ?? "";
         assert.match(g, /^flowchart LR\n/);
         assert.ok(g.includes("kubernetes:postgresql.cnpg.io/v1:Cluster<br/>shared-postgres"));
         assert.ok(g.split("\n").some((l) => / --> /.test(l)));
+        // The harbor tenant's Pooler sits in its Tenant component's subgraph.
+        const lines = g.split("\n");
+        const start = lines.indexOf(
+            `  subgraph Tenant_harbor["platform:postgres:Tenant<br/>harbor"]`,
+        );
+        assert.ok(start > 0, "no subgraph for the harbor tenant");
+        const inside = lines.slice(start, lines.indexOf("  end", start));
+        assert.ok(
+            inside.some((l) => l.trim().startsWith(`Pooler_harbor_pooler["`)),
+            inside.join("\n"),
+        );
+        // Every node id is unique.
+        const ids = lines
+            .map((l) => /^\s+(?:subgraph )?([A-Za-z0-9_]+)\[/.exec(l)?.[1])
+            .filter(Boolean);
+        assert.equal(new Set(ids).size, ids.length);
+    });
+
+    // @pulumi/kubernetes 4.34.2 core/v1/secret.js wraps the whole stringData in pulumi.secret, so
+    // the render reads the Secret's plain-keys annotation; the leak check still guards it.
+    it("shows only the keys a Secret's plain-keys annotation names, and a wrongly named one leaks loudly", () => {
+        const inputs = (plain: string) => ({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "x", annotations: { "platform.monosense.io/plain-keys": plain } },
+            stringData: secretValue({ host: "h", password: `${SECRET_PREFIX}x-password` }),
+        });
+        assert.deepEqual(redactInputs(inputs("host")).stringData, {
+            host: "h",
+            password: "[secret]",
+        });
+        const wrong = JSON.stringify(redactInputs(inputs("host,password")));
+        assert.equal(findLeaks({ "resources.json": wrong }).length, 1);
+        const none = redactInputs({ ...inputs("host"), metadata: { name: "x" } });
+        assert.deepEqual(none.stringData, { host: "[secret]", password: "[secret]" });
+    });
+
+    it("gives colliding node ids a suffix from the full ref", () => {
+        const ids = nodeIds([
+            "platform:dragonfly:Dragonfly::dragonfly",
+            "kubernetes:dragonflydb.io/v1alpha1:Dragonfly::dragonfly",
+            "kubernetes:core/v1:Secret::a-b",
+            "kubernetes:core/v1:Secret::a.b",
+            "kubernetes:core/v1:Namespace::harbor",
+        ]);
+        assert.equal(new Set(ids.values()).size, 5);
+        assert.equal(ids.get("kubernetes:core/v1:Namespace::harbor"), "Namespace_harbor");
+        assert.match(ids.get("kubernetes:core/v1:Secret::a-b") ?? "", /^Secret_a_b_[0-9a-f]{8}$/);
     });
 
     it("renders Harbor and Dragonfly on infra", () => {
@@ -162,10 +211,19 @@ describe("offline render", () => {
             }
         });
 
-        it("points GitLab's connection secret at the global pooler Service, values redacted", () => {
+        it("points GitLab's connection secret at the global pooler Service, only what carries the password redacted", () => {
             const secret = find("Secret", "gitlab", "gitlab-database");
             assert.ok(secret, "no gitlab/gitlab-database Secret");
-            assert.ok(Object.values(secret.stringData).every((v) => v === "[secret]"));
+            assert.deepEqual(secret.stringData, {
+                host: "gitlab-pooler.cnpg-system.svc.cluster.local",
+                port: "5432",
+                database: "gitlabhq_production",
+                username: "gitlab_app",
+                sslmode: "require",
+                password: "[secret]",
+                uri: "[secret]",
+                dsn: "[secret]",
+            });
             const stub = find("Service", "cnpg-system", "gitlab-pooler");
             assert.equal(stub?.metadata.annotations["service.cilium.io/global"], "true");
             assert.equal(stub?.spec.selector, undefined);

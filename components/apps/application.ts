@@ -20,10 +20,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { appNamespace, type ApplicationConfig, type OnePasswordConfig } from "../config";
+import { PLAIN_KEYS_ANNOTATION } from "../credentials";
 import { MANAGED_BY, namespace } from "../namespace";
 import { ColocatedCluster } from "./colocated";
 import type { TenantConnection } from "./infra";
 import {
+    CONNECTION_SECRET_KEYS,
     connectionSecretData,
     connectionSecretName,
     dockerConfigJson,
@@ -220,7 +222,11 @@ export class Application extends pulumi.ComponentResource {
             const data = pulumi
                 .secret(password)
                 .apply((pw) => connectionSecretData({ ...c, password: pw }));
-            const keys = Object.keys(connectionSecretData({ ...c, password: "" }));
+            const withoutPassword = connectionSecretData({ ...c, password: "" });
+            const keys = Object.keys(withoutPassword);
+            // The Kubernetes SDK marks the whole stringData secret; the values that carry the
+            // password are secret here too, and the annotation names the others for the render.
+            const plain = keys.filter((k) => !CONNECTION_SECRET_KEYS.includes(k));
             this.connectionSecret = new k8s.core.v1.Secret(
                 connectionSecretName(app),
                 {
@@ -232,10 +238,16 @@ export class Application extends pulumi.ComponentResource {
                             "platform.monosense.io/application": app.name,
                             ...(app.tenant ? { "platform.monosense.io/tenant": app.tenant } : {}),
                         },
+                        annotations: { [PLAIN_KEYS_ANNOTATION]: plain.join(",") },
                     },
                     type: "Opaque",
                     stringData: Object.fromEntries(
-                        keys.map((k) => [k, pulumi.secret(data.apply((d) => d[k] ?? ""))]),
+                        keys.map((k) => [
+                            k,
+                            plain.includes(k)
+                                ? (withoutPassword[k] ?? "")
+                                : pulumi.secret(data.apply((d) => d[k] ?? "")),
+                        ]),
                     ),
                 },
                 { ...k8sOpts, dependsOn },

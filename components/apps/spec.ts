@@ -71,6 +71,9 @@ function dsnValue(value: string): string {
         : `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
+/** The keys of an application's `<app>-database` Secret that carry the password. */
+export const CONNECTION_SECRET_KEYS: readonly string[] = ["password", "uri", "dsn"];
+
 /** Every key of an application's `<app>-database` Secret, including ready `uri` and `dsn`. */
 export function connectionSecretData(c: ConnectionInfo): Record<string, string> {
     const user = encodeURIComponent(c.username);
