@@ -15,6 +15,7 @@ import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
 import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
+import { adminAccessProblems, tenantTlsProblems } from "./postgres/access-config";
 
 export const NAMESPACE = "platform";
 
@@ -260,6 +261,8 @@ const adminServiceSchema = z.strictObject({
     /** A LoadBalancer IP to pin through Cilium LB-IPAM (annotation lbipam.cilium.io/ips). */
     loadBalancerIP: z.ipv4({ error: "must be an IPv4 address" }).optional(),
     sourceRanges: z.array(cidr).default([]),
+    /** Node and pod CIDRs of both clusters; sourceRanges overlapping them are refused. */
+    clusterRanges: z.array(cidr).default([]),
     annotations: stringMap.default({}),
 });
 
@@ -560,6 +563,8 @@ export function validate(cfg: PlatformConfig): Problem[] {
         });
     }
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
+    if (cfg.postgres) problems.push(...adminAccessProblems(cfg.postgres));
+    problems.push(...tenantTlsProblems(cfg.tenants));
     problems.push(...validateApps(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));
     if (cfg.harbor) {

@@ -202,7 +202,10 @@ describe("config", () => {
         ],
         [
             "admin service without source ranges",
-            (s) => ((pg(s).adminService as Settings).sourceRanges = []),
+            (s) => {
+                (pg(s).adminService as Settings).enabled = true;
+                (pg(s).adminService as Settings).sourceRanges = [];
+            },
             [
                 "platform:postgres.adminService.sourceRanges = []: must list the CIDRs allowed to reach PostgreSQL when adminService.enabled is true (a LoadBalancer open to every address is refused)",
             ],

@@ -3,6 +3,7 @@
  * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
  */
 import type { BackupConfig, PostgresConfig, TenantConfig } from "../config";
+import { poolerHbaRules, serverHbaRules } from "./hba";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 
@@ -63,7 +64,11 @@ export function buildClusterSpec(
         superuserSecret: { name: names.superuserSecret },
         postgresql: {
             parameters: { ...pg.parameters, max_connections: String(pg.maxConnections) },
-            pg_hba: pg.pgHba,
+            pg_hba: serverHbaRules({
+                adminRole: "postgres",
+                adminSourceRanges: pg.adminService.enabled ? pg.adminService.sourceRanges : [],
+                userRules: pg.pgHba,
+            }),
             ...(pg.sharedPreloadLibraries.length > 0
                 ? { shared_preload_libraries: pg.sharedPreloadLibraries }
                 : {}),
@@ -105,6 +110,9 @@ export function buildClusterSpec(
                             metadata: { name: names.adminService, annotations },
                             spec: {
                                 type: "LoadBalancer",
+                                // Delivered only to a node with the primary, without SNAT: the
+                                // server sees the operator's address, which pg_hba checks again.
+                                externalTrafficPolicy: "Local",
                                 loadBalancerSourceRanges: pg.adminService.sourceRanges,
                             },
                         },
@@ -181,6 +189,8 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
         type: p.type,
         pgbouncer: {
             poolMode: p.poolMode,
+            // Only the tenant's role, to the tenant's databases, over TLS (./hba.ts).
+            pg_hba: poolerHbaRules(tenant),
             ...(Object.keys(p.parameters).length > 0 ? { parameters: p.parameters } : {}),
         },
         // The pooler Service (named like the Pooler) becomes a ClusterMesh global service: the apps
