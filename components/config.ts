@@ -16,6 +16,7 @@ import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
 import { adminAccessProblems, tenantTlsProblems } from "./postgres/access-config";
+import { podSecuritySchema, pullSecretSchema } from "./apps/app-config";
 
 export const NAMESPACE = "platform";
 
@@ -383,9 +384,11 @@ const applicationSchema = z.strictObject({
     /** Names the namespace (by default), the `<name>-database` Secret and the `<name>-postgres` Cluster. */
     name: dnsLabel(40),
     namespace: dnsLabel().optional(),
-    podSecurity: z.enum(["restricted", "baseline"]).default("restricted"),
+    podSecurity: podSecuritySchema,
     /** Harbor project whose robot account (1Password item `harbor-robot-<project>`) pulls images. */
     harborProject: harborProjectName.optional(),
+    /** The pull secret's name and the ServiceAccounts that carry it (components/apps/app-config.ts). */
+    pullSecret: pullSecretSchema,
     /** A tenant of the infra stack's shared cluster, reached through its global pooler Service. */
     tenant: dnsLabel(56).optional(),
     /** One of the tenant's databases; default its first. */

@@ -13,7 +13,7 @@ import { createProviders } from "./providers";
 import { buildRegistry } from "./registry";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
-import { connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
+import { connectionSecretName } from "./apps/spec";
 import {
     checkAgainstInfra,
     globalServices,
@@ -191,7 +191,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                         app?.name ?? String(i),
                         {
                             namespace: a.namespaceName,
-                            pullSecret: a.pullSecret ? PULL_SECRET_NAME : null,
+                            pullSecret: a.pullSecret && app ? app.pullSecret.name : null,
                             connectionSecret:
                                 a.connectionSecret && app ? connectionSecretName(app) : null,
                             postgresCluster: a.postgres ? `${app?.name ?? ""}-postgres` : null,

@@ -11,7 +11,7 @@ import {
     scheduledBackupSpecFor,
 } from "../postgres/spec";
 
-/** Name of the pull secret in every application namespace. */
+/** Logical (Pulumi) name part of an application's pull secret; its Kubernetes name is per app. */
 export const PULL_SECRET_NAME = "harbor-pull";
 
 /** 1Password item holding a Harbor project's robot account (title as the seeds use it, no prefix). */

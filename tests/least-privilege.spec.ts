@@ -1,0 +1,143 @@
+/**
+ * Least privilege in the config: pull-only robots behind pull secrets, per-application pull
+ * secrets and ServiceAccounts, Pod Security levels.
+ */
+import { strict as assert } from "node:assert";
+import { ConfigError, parseConfig } from "../components/config";
+import { podSecurityLabels } from "../components/namespace";
+import { pushRobots } from "../components/harbor/projects";
+import { committedInfraRun, stackConfig, stackSettings, toConfigMap } from "./mocks";
+
+type Settings = Record<string, any>;
+
+function problems(stack: string, edit: (s: Settings) => void): string[] {
+    const s = structuredClone(stackSettings(stack)) as Settings;
+    edit(s);
+    try {
+        parseConfig(toConfigMap(s));
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return e.message
+            .split("\n")
+            .slice(1)
+            .map((l) => l.replace(/^ {2}- /, ""));
+    }
+    return [];
+}
+
+const apps = (s: Settings) => s["platform:applications"] as Settings[];
+
+describe("least privilege: Harbor robots", () => {
+    it("refuses a project whose pull robot (its first) can push, as the seed's synergyflow-puller could", () => {
+        assert.deepEqual(
+            problems("infra", (s) => {
+                s["platform:harborProjects"].projects[0].robots = [
+                    { name: "synergyflow-puller", permissions: ["pull", "push"] },
+                ];
+            }),
+            [
+                'platform:harborProjects.projects[0].robots[0].permissions = ["pull","push"]: robot "synergyflow-puller" is project synergyflow\'s pull robot (item harbor-robot-synergyflow, the apps\' pull secrets) and must be [pull] only; declare a separate robot after it for CI pushes',
+            ],
+        );
+    });
+
+    it("ships a pull-only puller and a separate CI robot, and exports which robots can push", () => {
+        const hp = parseConfig(stackConfig("infra")).harborProjects!;
+        const synergyflow = hp.projects[0]!;
+        assert.deepEqual(
+            synergyflow.robots.map((r) => [r.name, r.permissions]),
+            [
+                ["synergyflow-puller", ["pull"]],
+                ["synergyflow-ci", ["pull", "push"]],
+            ],
+        );
+        assert.deepEqual(pushRobots(hp), ["synergyflow/synergyflow-ci"]);
+    });
+
+    it("exports the push robots so the apps stack never turns one into a pull secret", async () => {
+        const run = await committedInfraRun();
+        const hp = run.outputs.harborProjects as Record<string, unknown>;
+        assert.deepEqual(hp.pushRobots, ["synergyflow/synergyflow-ci"]);
+        assert.deepEqual(hp.robotItems, {
+            "synergyflow/synergyflow-puller": "harbor-robot-synergyflow",
+            "synergyflow/synergyflow-ci": "harbor-robot-synergyflow-synergyflow-ci",
+            "kubekloud/kubekloud-puller": "harbor-robot-kubekloud",
+        });
+    });
+});
+
+describe("least privilege: pull secrets and ServiceAccounts per application", () => {
+    it("defaults to harbor-pull on the default ServiceAccount and ships the seeds' names", () => {
+        const cfg = parseConfig(stackConfig("apps"));
+        const byName = Object.fromEntries(cfg.applications.map((a) => [a.name, a.pullSecret]));
+        assert.deepEqual(byName.gitlab, { name: "harbor-pull", serviceAccounts: ["default"] });
+        assert.deepEqual(byName.synergyflow, {
+            name: "harbor-registry-secret",
+            serviceAccounts: ["default"],
+        });
+        assert.deepEqual(byName["kubekloud-api"], {
+            name: "harbor-regcred",
+            serviceAccounts: ["kubekloud-api-sa"],
+        });
+    });
+
+    it("rejects a bad secret name and an empty ServiceAccount list", () => {
+        assert.deepEqual(
+            problems("apps", (s) => {
+                apps(s)[1]!.pullSecret = { name: "Harbor_Secret", serviceAccounts: [] };
+            }),
+            [
+                "platform:applications[1].pullSecret.name = \"Harbor_Secret\": must be a Kubernetes object name: lowercase letters, digits, '-' and '.'",
+                "platform:applications[1].pullSecret.serviceAccounts = []: must name at least one ServiceAccount",
+            ],
+        );
+    });
+});
+
+describe("least privilege: Pod Security per application", () => {
+    it("takes a level (warn and audit restricted) or {enforce, warn, audit}", () => {
+        const cfg = parseConfig(
+            toConfigMap(
+                (() => {
+                    const s = structuredClone(stackSettings("apps")) as Settings;
+                    apps(s)[1]!.podSecurity = {
+                        enforce: "baseline",
+                        warn: "restricted",
+                        audit: "baseline",
+                    };
+                    return s;
+                })(),
+            ),
+        );
+        assert.deepEqual(cfg.applications[0]?.podSecurity, {
+            enforce: "baseline",
+            warn: "restricted",
+            audit: "restricted",
+        });
+        assert.deepEqual(cfg.applications[1]?.podSecurity, {
+            enforce: "baseline",
+            warn: "restricted",
+            audit: "baseline",
+        });
+        assert.deepEqual(cfg.applications[2]?.podSecurity, {
+            enforce: "restricted",
+            warn: "restricted",
+            audit: "restricted",
+        });
+    });
+
+    it("labels audit separately from warn", () => {
+        const l = podSecurityLabels("baseline", "restricted", "baseline");
+        assert.equal(l["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.equal(l["pod-security.kubernetes.io/warn"], "restricted");
+        assert.equal(l["pod-security.kubernetes.io/audit"], "baseline");
+    });
+
+    it("refuses to enforce privileged on an application namespace", () => {
+        const out = problems("apps", (s) => {
+            apps(s)[1]!.podSecurity = { enforce: "privileged" };
+        });
+        assert.equal(out.length, 1);
+        assert.match(out[0]!, /^platform:applications\[1\]\.podSecurity/);
+    });
+});
