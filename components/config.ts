@@ -371,6 +371,8 @@ const colocatedPostgresSchema = z.strictObject({
     owner: pgIdent.optional(),
     backup: appBackupSchema.optional(),
     readyTimeoutSeconds: int(60, 7200).default(1800),
+    /** CNPG's PodDisruptionBudgets; default: only with more than one instance (apps/spec.ts). */
+    enablePDB: z.boolean().optional(),
 });
 
 const harborProjectName = z

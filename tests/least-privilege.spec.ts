@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { ConfigError, parseConfig } from "../components/config";
 import { podSecurityLabels } from "../components/namespace";
 import { pushRobots } from "../components/harbor/projects";
+import { buildColocatedClusterSpec } from "../components/apps/spec";
 import { committedInfraRun, stackConfig, stackSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, any>;
@@ -139,5 +140,29 @@ describe("least privilege: Pod Security per application", () => {
         });
         assert.equal(out.length, 1);
         assert.match(out[0]!, /^platform:applications\[1\]\.podSecurity/);
+    });
+});
+
+describe("availability: PodDisruptionBudgets of co-located clusters", () => {
+    // CNPG 1.26.1 internal/controller/cluster_create.go (reconcilePodDisruptionBudget): a primary
+    // PDB with minAvailable 1 whenever enablePDB is true (default), so a single instance blocks drains.
+    const cfg = parseConfig(stackConfig("apps"));
+    const kubekloud = cfg.applications.find((a) => a.name === "kubekloud-api")!;
+    const spec = (over: Record<string, unknown>) =>
+        buildColocatedClusterSpec({
+            ...kubekloud,
+            postgres: { ...kubekloud.postgres!, ...over },
+        });
+
+    it("turns the PDB off for the shipped single-instance cluster so node drains proceed", () => {
+        assert.equal(kubekloud.postgres?.instances, 1);
+        assert.equal(buildColocatedClusterSpec(kubekloud).enablePDB, false);
+    });
+
+    it("keeps it from two instances on, and lets enablePDB override", () => {
+        assert.equal(spec({ instances: 2 }).enablePDB, true);
+        assert.equal(spec({ instances: 3 }).enablePDB, true);
+        assert.equal(spec({ instances: 1, enablePDB: true }).enablePDB, true);
+        assert.equal(spec({ instances: 3, enablePDB: false }).enablePDB, false);
     });
 });
