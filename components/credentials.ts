@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { randomProvider } from "./local-providers";
 import { MANAGED_BY } from "./namespace";
 
 export interface PasswordOptions {
@@ -29,7 +30,7 @@ export function generatedPassword(
             special: false,
             ...(opts.rotation ? { keepers: { rotation: opts.rotation } } : {}),
         },
-        { parent, protect: opts.protect },
+        { parent, protect: opts.protect, provider: randomProvider() },
     );
     return { resource, value: pulumi.secret(resource.result) };
 }

@@ -29,11 +29,15 @@ export interface Registration {
     /** Inputs as registered; secret values are wrapped in Pulumi's secret marker. */
     inputs: Record<string, unknown>;
     urn: string;
+    /** The explicit provider reference (`<provider urn>::<id>`), "" when the default one is used. */
+    provider?: string;
 }
 
 export interface Invocation {
     token: string;
     inputs: Record<string, unknown>;
+    /** The explicit provider reference, "" when the default one is used. */
+    provider?: string;
 }
 
 export interface MockOptions {
@@ -282,6 +286,7 @@ interface RegisterResourceRequest {
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }) => void): void };
     getObject(): WireStruct;
+    getProvider(): string;
 }
 interface ReadResourceRequest {
     getType(): string;
@@ -293,6 +298,7 @@ interface ReadResourceRequest {
 interface InvokeRequest {
     getTok(): string;
     getArgs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    getProvider(): string;
 }
 
 class RecordingMonitor extends MockMonitor {
@@ -309,6 +315,7 @@ class RecordingMonitor extends MockMonitor {
         protect: boolean;
         retainOnDelete: boolean;
         inputs: Record<string, unknown>;
+        provider?: string;
     }): void {
         const urn = mockUrn(r.parent, r.type, r.name);
         const deps = new Set(r.dependencies.map(urnToRef));
@@ -323,6 +330,7 @@ class RecordingMonitor extends MockMonitor {
             retainOnDelete: r.retainOnDelete,
             inputs: r.inputs,
             urn,
+            provider: r.provider ?? "",
         });
     }
 
@@ -346,6 +354,7 @@ class RecordingMonitor extends MockMonitor {
             // The wire form keeps secrets where they are (deserializeProperties would mark a whole
             // object secret when one nested value is, which the engine does not do).
             inputs: r.getObject().toJavaScript(),
+            provider: r.getProvider(),
         });
         return super.registerResource(req, callback);
     }
@@ -377,6 +386,7 @@ class RecordingMonitor extends MockMonitor {
         this.invocations.push({
             token: r.getTok(),
             inputs: pulumi.runtime.deserializeProperties(r.getArgs()),
+            provider: r.getProvider(),
         });
         return super.invoke(req, callback);
     }
