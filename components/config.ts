@@ -15,7 +15,7 @@ import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
 import { harborProblems, harborSchema } from "./harbor/config";
 import { harborConnectionProblems } from "./harbor/budget";
 import { harborProjectsSchema, harborProjectsProblems } from "./harbor/projects";
-import { adminAccessProblems, tenantTlsProblems } from "./postgres/access-config";
+import { adminAccessProblems, adminTlsProblems, tenantTlsProblems } from "./postgres/access-config";
 import { podSecuritySchema, pullSecretSchema } from "./apps/app-config";
 
 export const NAMESPACE = "platform";
@@ -271,6 +271,8 @@ const adminSchema = z.strictObject({
     host: z.string().min(1),
     port: int(1, 65535).default(5432),
     sslmode: z.enum(["require", "verify-ca", "verify-full"]).default("require"),
+    /** Path to the cluster's CA (PEM, from Secret `<cluster>-ca`) for verify-ca / verify-full. */
+    sslrootcert: z.string().min(1).optional(),
 });
 
 const postgresSchema = z.strictObject({
@@ -569,6 +571,7 @@ export function validate(cfg: PlatformConfig): Problem[] {
     }
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
     if (cfg.postgres) problems.push(...adminAccessProblems(cfg.postgres));
+    if (cfg.postgres) problems.push(...adminTlsProblems(cfg.postgres));
     problems.push(...tenantTlsProblems(cfg.tenants));
     problems.push(...validateApps(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));

@@ -7,7 +7,8 @@ import { ConfigError, parseConfig } from "../components/config";
 import { podSecurityLabels } from "../components/namespace";
 import { pushRobots } from "../components/harbor/projects";
 import { buildColocatedClusterSpec } from "../components/apps/spec";
-import { committedInfraRun, stackConfig, stackSettings, toConfigMap } from "./mocks";
+import { onePasswordTransportWarning } from "../components/providers";
+import { committedInfraRun, runStack, stackConfig, stackSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, any>;
 
@@ -164,5 +165,43 @@ describe("availability: PodDisruptionBudgets of co-located clusters", () => {
         assert.equal(spec({ instances: 3 }).enablePDB, true);
         assert.equal(spec({ instances: 1, enablePDB: true }).enablePDB, true);
         assert.equal(spec({ instances: 3, enablePDB: false }).enablePDB, false);
+    });
+});
+
+describe("secrets in transit", () => {
+    it("warns when 1Password Connect is reached over plain HTTP, as the seed's http://opconnect.monosense.dev", () => {
+        assert.equal(
+            onePasswordTransportWarning("http://opconnect.monosense.dev"),
+            "1Password Connect is reached over plain HTTP (http://opconnect.monosense.dev): its token can read and write the whole vault and every secret pushed crosses the network unencrypted; use https:// (TLS in front of Connect) or onepassword:serviceAccountToken / OP_SERVICE_ACCOUNT_TOKEN",
+        );
+        assert.equal(onePasswordTransportWarning("https://opconnect.monosense.dev"), undefined);
+        assert.equal(onePasswordTransportWarning(undefined), undefined);
+    });
+
+    const admin = (over: Record<string, unknown>) => (s: Settings) => {
+        Object.assign(s["platform:postgres"].admin, over);
+    };
+
+    it("requires the cluster's CA for verify-ca / verify-full, and a DNS name for verify-full", () => {
+        assert.deepEqual(problems("infra", admin({ sslmode: "verify-full" })), [
+            "platform:postgres.admin.sslrootcert: is required with sslmode verify-full: the path of the cluster's CA, e.g. kubectl -n cnpg-system get secret shared-postgres-ca -o jsonpath='{.data.ca\\.crt}' | base64 -d > shared-postgres-ca.crt",
+            "platform:postgres.admin.host = \"127.0.0.1\": is an IP address, which CNPG's server certificate never names; with verify-full use a DNS name (e.g. localhost for a port-forward, or the LoadBalancer's name), which is added to the certificate",
+        ]);
+        assert.equal(problems("infra", admin({ sslmode: "verify-ca" })).length, 1);
+    });
+
+    it("connects verify-full with the CA file and puts the admin host into the server certificate", async () => {
+        const s = structuredClone(stackSettings("infra")) as Settings;
+        admin({ sslmode: "verify-full", host: "localhost", sslrootcert: "/etc/platform/ca.crt" })(
+            s,
+        );
+        const run = await runStack("infra", toConfigMap(s));
+        const p = run.inputs("pulumi:providers:postgresql", "shared-postgres");
+        assert.equal(p.sslmode, "verify-full");
+        assert.equal(p.sslrootcert, "/etc/platform/ca.crt");
+        assert.equal(p.host, "localhost");
+        const spec = run.inputs("kubernetes:postgresql.cnpg.io/v1:Cluster", "shared-postgres")
+            .spec as Record<string, any>;
+        assert.ok((spec.certificates.serverAltDNSNames as string[]).includes("localhost"));
     });
 });

@@ -2,7 +2,7 @@
  * Config rules for who may reach the shared cluster: the admin LoadBalancer's source ranges and the
  * TLS the server and poolers require (./hba.ts). Reported in the config module's format.
  */
-import { BlockList, isIPv6 } from "node:net";
+import { BlockList, isIP, isIPv6 } from "node:net";
 import type { PostgresConfig, Problem, TenantConfig } from "../config";
 
 function block(cidr: string): { list: BlockList; addr: string; family: "ipv4" | "ipv6" } {
@@ -57,4 +57,38 @@ export function tenantTlsProblems(tenants: TenantConfig[]): Problem[] {
               ]
             : [],
     );
+}
+
+/**
+ * `sslmode=require` encrypts but trusts any certificate, so a relay on the LAN could sit between
+ * Pulumi and the primary. verify-ca needs the cluster's CA; verify-full also needs a DNS name the
+ * certificate carries: CNPG 1.26.1 issues server certificates with DNS names only
+ * (api/v1/cluster_funcs.go GetClusterAltDNSNames: the Services plus `serverAltDNSNames`), so an IP
+ * address can never match, and the admin host is added to `serverAltDNSNames` (./spec.ts).
+ */
+export function adminTlsProblems(pg: PostgresConfig): Problem[] {
+    const problems: Problem[] = [];
+    const admin = pg.admin;
+    if (admin.sslmode !== "require" && !admin.sslrootcert) {
+        problems.push({
+            key: "postgres.admin.sslrootcert",
+            message: `is required with sslmode ${admin.sslmode}: the path of the cluster's CA, e.g. kubectl -n ${pg.namespace} get secret ${pg.name}-ca -o jsonpath='{.data.ca\\.crt}' | base64 -d > ${pg.name}-ca.crt`,
+        });
+    }
+    if (admin.sslmode === "verify-full" && isIP(admin.host) !== 0) {
+        problems.push({
+            key: "postgres.admin.host",
+            value: admin.host,
+            message:
+                "is an IP address, which CNPG's server certificate never names; with verify-full use a DNS name (e.g. localhost for a port-forward, or the LoadBalancer's name), which is added to the certificate",
+        });
+    }
+    return problems;
+}
+
+/** The admin host when the server certificate must name it (verify-full with a DNS name). */
+export function adminCertificateName(pg: PostgresConfig): string | undefined {
+    return pg.admin.sslmode === "verify-full" && isIP(pg.admin.host) === 0
+        ? pg.admin.host
+        : undefined;
 }

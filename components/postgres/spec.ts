@@ -3,6 +3,7 @@
  * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
  */
 import type { BackupConfig, PostgresConfig, TenantConfig } from "../config";
+import { adminCertificateName } from "./access-config";
 import { poolerHbaRules, serverHbaRules } from "./hba";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
@@ -54,6 +55,9 @@ export function buildClusterSpec(
     const altNames = tenants
         .filter((t) => t.pooler.enabled)
         .flatMap((t) => serviceDnsNames(poolerName(t), pg.namespace));
+    // The name the SQL provider verifies with verify-full (./access-config.ts).
+    const adminName = adminCertificateName(pg);
+    if (adminName && !altNames.includes(adminName)) altNames.push(adminName);
 
     const spec: Record<string, unknown> = {
         instances: pg.instances,
