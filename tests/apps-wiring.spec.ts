@@ -199,7 +199,9 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
     it("labels application namespaces for Pod Security", () => {
         const labels = (n: string) =>
             (run.inputs(NAMESPACE, n).metadata as { labels: Record<string, string> }).labels;
-        assert.equal(labels("synergyflow")["pod-security.kubernetes.io/enforce"], "restricted");
+        // The seeds' SynergyFlow pods set no security context: baseline enforced, restricted warned.
+        assert.equal(labels("synergyflow")["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.equal(labels("synergyflow")["pod-security.kubernetes.io/warn"], "restricted");
         assert.equal(labels("gitlab")["pod-security.kubernetes.io/enforce"], "baseline");
         assert.equal(labels("gitlab")["pod-security.kubernetes.io/warn"], "restricted");
         assert.equal(labels("gitlab")["pod-security.kubernetes.io/audit"], "restricted");

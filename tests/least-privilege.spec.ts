@@ -121,7 +121,20 @@ describe("least privilege: Pod Security per application", () => {
             warn: "restricted",
             audit: "baseline",
         });
+        // Shipped: the seeds' KubeKloud pods set no security context (seed 004).
         assert.deepEqual(cfg.applications[2]?.podSecurity, {
+            enforce: "baseline",
+            warn: "restricted",
+            audit: "restricted",
+        });
+        const bare = parseConfig(
+            toConfigMap({
+                "platform:role": "apps",
+                "platform:infraStack": "org/platform/infra",
+                "platform:applications": [{ name: "web" }],
+            }),
+        );
+        assert.deepEqual(bare.applications[0]?.podSecurity, {
             enforce: "restricted",
             warn: "restricted",
             audit: "restricted",
