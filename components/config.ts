@@ -23,6 +23,8 @@ import {
     recoveryProblems,
     recoverySchema,
 } from "./postgres/backup-config";
+import { adminAccessProblems, adminTlsProblems, tenantTlsProblems } from "./postgres/access-config";
+import { podSecuritySchema, pullSecretSchema } from "./apps/app-config";
 
 export const NAMESPACE = "platform";
 
@@ -280,6 +282,8 @@ const adminServiceSchema = z.strictObject({
     /** A LoadBalancer IP to pin through Cilium LB-IPAM (annotation lbipam.cilium.io/ips). */
     loadBalancerIP: z.ipv4({ error: "must be an IPv4 address" }).optional(),
     sourceRanges: z.array(cidr).default([]),
+    /** Node and pod CIDRs of both clusters; sourceRanges overlapping them are refused. */
+    clusterRanges: z.array(cidr).default([]),
     annotations: stringMap.default({}),
 });
 
@@ -287,6 +291,8 @@ const adminSchema = z.strictObject({
     host: z.string().min(1),
     port: int(1, 65535).default(5432),
     sslmode: z.enum(["require", "verify-ca", "verify-full"]).default("require"),
+    /** Path to the cluster's CA (PEM, from Secret `<cluster>-ca`) for verify-ca / verify-full. */
+    sslrootcert: z.string().min(1).optional(),
 });
 
 const postgresSchema = z.strictObject({
@@ -404,6 +410,8 @@ const colocatedPostgresSchema = z.strictObject({
     /** Restore the cluster's backups into a new cluster in the same namespace. */
     recovery: recoverySchema.optional(),
     readyTimeoutSeconds: int(60, 7200).default(1800),
+    /** CNPG's PodDisruptionBudgets; default: only with more than one instance (apps/spec.ts). */
+    enablePDB: z.boolean().optional(),
 });
 
 const harborProjectName = z
@@ -417,9 +425,11 @@ const applicationSchema = z.strictObject({
     /** Names the namespace (by default), the `<name>-database` Secret and the `<name>-postgres` Cluster. */
     name: dnsLabel(40),
     namespace: dnsLabel().optional(),
-    podSecurity: z.enum(["restricted", "baseline"]).default("restricted"),
+    podSecurity: podSecuritySchema,
     /** Harbor project whose robot account (1Password item `harbor-robot-<project>`) pulls images. */
     harborProject: harborProjectName.optional(),
+    /** The pull secret's name and the ServiceAccounts that carry it (components/apps/app-config.ts). */
+    pullSecret: pullSecretSchema,
     /** A tenant of the infra stack's shared cluster, reached through its global pooler Service. */
     tenant: dnsLabel(56).optional(),
     /** One of the tenant's databases; default its first. */
@@ -604,6 +614,9 @@ export function validate(cfg: PlatformConfig): Problem[] {
         });
     }
     problems.push(...validateTenants(cfg.tenants, cfg.postgres));
+    if (cfg.postgres) problems.push(...adminAccessProblems(cfg.postgres));
+    if (cfg.postgres) problems.push(...adminTlsProblems(cfg.postgres));
+    problems.push(...tenantTlsProblems(cfg.tenants));
     problems.push(...validateApps(cfg));
     problems.push(...validateBackups(cfg));
     if (cfg.dragonfly) problems.push(...dragonflyProblems(cfg.dragonfly));

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { randomProvider } from "./local-providers";
 import { MANAGED_BY } from "./namespace";
 import { readItemFields } from "./onepassword";
 import { adoptedSecret } from "./takeover/adopt";
@@ -64,7 +65,7 @@ export function randomPassword(
             special: false,
             ...(opts.rotation ? { keepers: { rotation: opts.rotation } } : {}),
         },
-        { parent, protect: opts.protect },
+        { parent, protect: opts.protect, provider: randomProvider() },
     );
 }
 

@@ -11,11 +11,12 @@ export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 export function podSecurityLabels(
     enforce: PodSecurityLevel,
     warn: PodSecurityLevel = "restricted",
+    audit: PodSecurityLevel = warn,
 ): Record<string, string> {
     return {
         "pod-security.kubernetes.io/enforce": enforce,
         "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/audit": warn,
+        "pod-security.kubernetes.io/audit": audit,
         "pod-security.kubernetes.io/audit-version": "latest",
         "pod-security.kubernetes.io/warn": warn,
         "pod-security.kubernetes.io/warn-version": "latest",
@@ -33,13 +34,19 @@ export const MANAGED_BY = {
  */
 export function namespace(
     name: string,
-    enforce: PodSecurityLevel,
+    enforce:
+        | PodSecurityLevel
+        | { enforce: PodSecurityLevel; warn: PodSecurityLevel; audit: PodSecurityLevel },
     holdsData: boolean,
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Namespace {
+    const levels =
+        typeof enforce === "string"
+            ? podSecurityLabels(enforce)
+            : podSecurityLabels(enforce.enforce, enforce.warn, enforce.audit);
     return new k8s.core.v1.Namespace(
         name,
-        { metadata: { name, labels: { ...MANAGED_BY, ...podSecurityLabels(enforce) } } },
+        { metadata: { name, labels: { ...MANAGED_BY, ...levels } } },
         { ...opts, protect: holdsData || opts.protect },
     );
 }

@@ -31,6 +31,16 @@ export function kubernetesClusterIdentifier(cfg: PlatformConfig): string {
  * (Connect) or `onepassword:serviceAccountToken` from its own config namespace, or
  * OP_CONNECT_HOST / OP_CONNECT_TOKEN / OP_SERVICE_ACCOUNT_TOKEN from the environment.
  */
+/**
+ * The warning for a 1Password Connect URL over plain HTTP: the Connect token it carries can read
+ * and write the whole vault, and every secret this program pushes crosses the network in clear.
+ * Use an https:// Connect URL, or a service account token (the 1Password SDK, always TLS).
+ */
+export function onePasswordTransportWarning(url: string | undefined): string | undefined {
+    if (!url || !/^http:\/\//i.test(url.trim())) return undefined;
+    return `1Password Connect is reached over plain HTTP (${url}): its token can read and write the whole vault and every secret pushed crosses the network unencrypted; use https:// (TLS in front of Connect) or onepassword:serviceAccountToken / OP_SERVICE_ACCOUNT_TOKEN`;
+}
+
 export function createProviders(cfg: PlatformConfig): Providers {
     const kubernetes = new k8s.Provider(cfg.role, {
         kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
@@ -45,6 +55,8 @@ export function createProviders(cfg: PlatformConfig): Providers {
             : { upsertExistingObjects: false, enablePatchForce: false }),
     });
     const opConfig = new pulumi.Config("onepassword");
+    const warning = onePasswordTransportWarning(opConfig.get("url") ?? process.env.OP_CONNECT_HOST);
+    if (warning) void pulumi.log.warn(warning);
     const op = new onepassword.Provider("onepassword", {
         url: opConfig.get("url"),
         token: opConfig.getSecret("token"),

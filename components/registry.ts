@@ -9,7 +9,7 @@ import { HARBOR_TENANT, itemTitle, type PlatformConfig } from "./config";
 import { Dragonfly } from "./dragonfly/component";
 import { Harbor } from "./harbor/component";
 import { harborRedisIndexes } from "./harbor/config";
-import { robotItemName } from "./harbor/projects";
+import { pushRobots, robotItemName } from "./harbor/projects";
 import { HarborConfig } from "./harbor-api";
 import { credentialItem } from "./onepassword";
 import type { Tenant } from "./postgres/tenant";
@@ -138,7 +138,11 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                 robots[`${project.name}/${robot.name}`] = title;
             });
         }
-        outputs.harborProjects = { projects: hp.projects.map((p) => p.name), robotItems: robots };
+        outputs.harborProjects = {
+            projects: hp.projects.map((p) => p.name),
+            robotItems: robots,
+            pushRobots: pushRobots(hp),
+        };
     }
     return outputs;
 }

@@ -19,7 +19,7 @@ import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
-import { colocatedServingCluster, connectionSecretName, PULL_SECRET_NAME } from "./apps/spec";
+import { colocatedServingCluster, connectionSecretName } from "./apps/spec";
 import {
     checkAgainstInfra,
     globalServices,
@@ -251,7 +251,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                         app?.name ?? String(i),
                         {
                             namespace: a.namespaceName,
-                            pullSecret: a.pullSecret ? PULL_SECRET_NAME : null,
+                            pullSecret: a.pullSecret && app ? app.pullSecret.name : null,
                             connectionSecret:
                                 a.connectionSecret && app ? connectionSecretName(app) : null,
                             postgresCluster:

@@ -31,11 +31,15 @@ export interface Registration {
     urn: string;
     /** The `import` option's id (an existing object to take over), if any. */
     importId?: string;
+    /** The explicit provider reference (`<provider urn>::<id>`), "" when the default one is used. */
+    provider?: string;
 }
 
 export interface Invocation {
     token: string;
     inputs: Record<string, unknown>;
+    /** The explicit provider reference, "" when the default one is used. */
+    provider?: string;
 }
 
 export interface MockOptions {
@@ -296,6 +300,7 @@ interface RegisterResourceRequest {
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }) => void): void };
     getObject(): WireStruct;
+    getProvider(): string;
 }
 interface ReadResourceRequest {
     getType(): string;
@@ -307,6 +312,7 @@ interface ReadResourceRequest {
 interface InvokeRequest {
     getTok(): string;
     getArgs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    getProvider(): string;
 }
 
 class RecordingMonitor extends MockMonitor {
@@ -324,6 +330,7 @@ class RecordingMonitor extends MockMonitor {
         retainOnDelete: boolean;
         inputs: Record<string, unknown>;
         importId?: string;
+        provider?: string;
     }): void {
         const urn = mockUrn(r.parent, r.type, r.name);
         const deps = new Set(r.dependencies.map(urnToRef));
@@ -339,6 +346,7 @@ class RecordingMonitor extends MockMonitor {
             inputs: r.inputs,
             urn,
             ...(r.importId ? { importId: r.importId } : {}),
+            provider: r.provider ?? "",
         });
     }
 
@@ -363,6 +371,7 @@ class RecordingMonitor extends MockMonitor {
             // object secret when one nested value is, which the engine does not do).
             inputs: r.getObject().toJavaScript(),
             importId: r.getImportid() ?? undefined,
+            provider: r.getProvider(),
         });
         return super.registerResource(req, callback);
     }
@@ -394,6 +403,7 @@ class RecordingMonitor extends MockMonitor {
         this.invocations.push({
             token: r.getTok(),
             inputs: pulumi.runtime.deserializeProperties(r.getArgs()),
+            provider: r.getProvider(),
         });
         return super.invoke(req, callback);
     }

@@ -433,6 +433,7 @@ describe("apps checks against the infra stack's outputs", () => {
         assert.deepEqual(view.harborProjects, {
             projects: ["synergyflow", "kubekloud"],
             robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud" },
+            pushRobots: [],
         });
     });
 

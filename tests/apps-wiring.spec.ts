@@ -171,7 +171,8 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
             stringData: Record<string, string>;
         };
         assert.equal(inputs.type, "kubernetes.io/dockerconfigjson");
-        assert.deepEqual(inputs.metadata.name, "harbor-pull");
+        // The name SynergyFlow's pods list in imagePullSecrets (seed 001).
+        assert.deepEqual(inputs.metadata.name, "harbor-registry-secret");
         assert.deepEqual(inputs.metadata.namespace, "synergyflow");
         const user = `${SECRET_PREFIX}harbor-robot-synergyflow/username`;
         const pass = `${SECRET_PREFIX}harbor-robot-synergyflow/password`;
@@ -192,20 +193,58 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
         );
     });
 
-    it("patches the default ServiceAccount of each Harbor namespace to use harbor-pull", () => {
+    it("patches each application's ServiceAccounts to use its pull secret", () => {
         const patch = run.get(SA_PATCH, "synergyflow-default-sa");
         const inputs = unwrap(patch.inputs) as Record<string, unknown>;
-        assert.deepEqual(inputs.imagePullSecrets, [{ name: "harbor-pull" }]);
+        assert.deepEqual(inputs.imagePullSecrets, [{ name: "harbor-registry-secret" }]);
         assert.deepEqual((inputs.metadata as Record<string, unknown>).name, "default");
         assert.ok(patch.dependencies.includes(ref(SECRET, "synergyflow-harbor-pull")));
         assert.equal(run.has(SA_PATCH, "gitlab-default-sa"), false, "gitlab has no Harbor project");
     });
 
+    it("ships KubeKloud's pull secret harbor-regcred on kubekloud-api-sa, the account its pods run as (seed 004)", () => {
+        const secret = run.inputs(SECRET, "kubekloud-api-harbor-pull");
+        assert.deepEqual((secret.metadata as Record<string, unknown>).name, "harbor-regcred");
+        const patch = run.inputs(SA_PATCH, "kubekloud-api-kubekloud-api-sa-sa");
+        assert.deepEqual(patch.imagePullSecrets, [{ name: "harbor-regcred" }]);
+        assert.deepEqual((patch.metadata as Record<string, unknown>).name, "kubekloud-api-sa");
+        assert.equal(run.has(SA_PATCH, "kubekloud-api-default-sa"), false);
+        const apps = run.outputs.applications as Record<string, { pullSecret: string | null }>;
+        assert.equal(apps["kubekloud-api"]?.pullSecret, "harbor-regcred");
+        assert.equal(apps.gitlab?.pullSecret, null);
+    });
+
+    it("never builds a pull secret from a robot that can push", async () => {
+        const outputs = infraOutputs();
+        const hp = outputs.harborProjects as Record<string, any>;
+        hp.robotItems["synergyflow/synergyflow-ci"] = "harbor-robot-synergyflow-synergyflow-ci";
+        hp.pushRobots = ["synergyflow/synergyflow-ci"];
+        const r = await runStack("apps", appsConfig(), { [INFRA_STACK]: outputs });
+        const titles = r.result.invocations
+            .filter((i) => i.token === "onepassword:index/getItem:getItem")
+            .map((i) => i.inputs.title);
+        assert.ok(titles.includes("harbor-robot-synergyflow"));
+        assert.ok(!titles.includes("harbor-robot-synergyflow-synergyflow-ci"));
+
+        hp.pushRobots = ["synergyflow/synergyflow-ci", "synergyflow/synergyflow-puller"];
+        await assert.rejects(
+            runStack("apps", appsConfig(), { [INFRA_STACK]: outputs }),
+            (e: Error) =>
+                e.message.includes(
+                    'platform:applications[1].harborProject = "synergyflow": has only robots that can push in the infra stack "organization/platform/infra" (synergyflow/synergyflow-ci, synergyflow/synergyflow-puller); a pull secret comes from a pull-only robot',
+                ),
+        );
+    });
+
     it("labels application namespaces for Pod Security", () => {
         const labels = (n: string) =>
             (run.inputs(NAMESPACE, n).metadata as { labels: Record<string, string> }).labels;
-        assert.equal(labels("synergyflow")["pod-security.kubernetes.io/enforce"], "restricted");
+        // The seeds' SynergyFlow pods set no security context: baseline enforced, restricted warned.
+        assert.equal(labels("synergyflow")["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.equal(labels("synergyflow")["pod-security.kubernetes.io/warn"], "restricted");
         assert.equal(labels("gitlab")["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.equal(labels("gitlab")["pod-security.kubernetes.io/warn"], "restricted");
+        assert.equal(labels("gitlab")["pod-security.kubernetes.io/audit"], "restricted");
         assert.equal(run.get(NAMESPACE, "kubekloud-api").protect, true, "holds a database");
     });
 
@@ -315,7 +354,7 @@ describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)",
         assert.equal(out.harborHostname, "registry.example.test");
         assert.deepEqual(out.applications["kubekloud-api"], {
             namespace: "kubekloud-api",
-            pullSecret: "harbor-pull",
+            pullSecret: "harbor-regcred",
             connectionSecret: "kubekloud-api-database",
             postgresCluster: "kubekloud-api-postgres",
         });

@@ -221,14 +221,14 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
         assert.equal(p.context, "admin@infra");
     });
 
-    it("connects the PostgreSQL provider as the superuser through the admin endpoint with sslmode=require", () => {
+    it("connects the PostgreSQL provider as the superuser through the port-forward with sslmode=require", () => {
         const p = run.inputs("pulumi:providers:postgresql", "shared-postgres");
-        assert.equal(p.host, "10.25.11.210");
+        assert.equal(p.host, "127.0.0.1");
+        assert.equal(String(p.port), "15432");
         assert.equal(p.sslmode, "require");
         assert.equal(p.username, "postgres");
         // Provider inputs travel as strings.
         assert.equal(String(p.superuser), "true");
-        assert.equal(String(p.port), "5432");
         assert.equal(p.password, `${SECRET_PREFIX}shared-postgres-superuser`);
     });
 

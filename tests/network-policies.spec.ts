@@ -100,15 +100,16 @@ const ROWS: Row[] = [
     ["kubelet probes → 8000", { kind: "entity", entity: "host" }, instance(1), 8000, "allow"],
     ["monitoring → metrics 9187", pod(INFRA, "monitoring"), instance(1), 9187, "allow"],
     ["monitoring → instance 5432", pod(INFRA, "monitoring"), instance(1), 5432, "deny"],
-    ["admin network → instance 5432", ip("10.25.11.50"), instance(1), 5432, "allow"],
+    // The shipped infra stack reaches PostgreSQL through a port-forward (inside the pod, where no
+    // policy applies), not the admin LoadBalancer: nothing from the node network reaches 5432.
+    ["admin network → instance 5432", ip("10.25.11.50"), instance(1), 5432, "deny"],
     ["outside the admin network → 5432", ip("10.99.0.7"), instance(1), 5432, "deny"],
-    // The admin Service forwards with externalTrafficPolicy Cluster: other nodes SNAT admin clients.
     [
-        "another node → instance 5432 (admin, SNAT)",
+        "another node → instance 5432",
         { kind: "entity", entity: "remote-node" },
         instance(1),
         5432,
-        "allow",
+        "deny",
     ],
     [
         "another node → instance manager 8000",
@@ -286,11 +287,15 @@ describe("network policies follow the config", () => {
     it("an admin source range moves with postgres.adminService.sourceRanges", () => {
         const policies = asPolicies(
             settingsWith((s) => {
-                s["platform:postgres"].adminService.sourceRanges = ["10.25.11.16/28"];
+                s["platform:postgres"].adminService.enabled = true;
+                s["platform:postgres"].adminService.sourceRanges = ["10.25.11.40/29"];
             }),
         );
-        assert.ok(allowed(policies, ip("10.25.11.20"), instance(1), 5432, o));
+        assert.ok(allowed(policies, ip("10.25.11.42"), instance(1), 5432, o));
         assert.ok(!allowed(policies, ip("10.25.11.50"), instance(1), 5432, o));
+        // externalTrafficPolicy Local keeps the client address: no node-wide entry.
+        const node: Peer = { kind: "entity", entity: "remote-node" };
+        assert.ok(!allowed(policies, node, instance(1), 5432, o));
     });
 
     it("the object store follows the backup endpoint, or network.objectStore", () => {

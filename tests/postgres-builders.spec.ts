@@ -37,7 +37,8 @@ describe("CNPG builders", () => {
             )) {
                 assert.equal(typeof v, "string", `${k} must be a string`);
             }
-            assert.deepEqual(spec.postgresql.pg_hba, ["hostssl all all all scram-sha-256"]);
+            // The rules before the configured one: tests/access.spec.ts.
+            assert.equal(spec.postgresql.pg_hba.at(-1), "hostssl all all all scram-sha-256");
         });
 
         it("enables superuser access through the generated secret", () => {
@@ -89,7 +90,18 @@ describe("CNPG builders", () => {
         });
 
         it("exposes the primary to the admin network through a CNPG-managed LoadBalancer", () => {
-            assert.deepEqual(spec.managed.services.additional, [
+            const lb = buildClusterSpec(
+                {
+                    ...pg,
+                    adminService: {
+                        ...pg.adminService,
+                        enabled: true,
+                        sourceRanges: ["10.25.11.50/32"],
+                    },
+                },
+                infra.tenants,
+            ) as Record<string, any>;
+            assert.deepEqual(lb.managed.services.additional, [
                 {
                     selectorType: "rw",
                     serviceTemplate: {
@@ -97,7 +109,11 @@ describe("CNPG builders", () => {
                             name: "shared-postgres-admin",
                             annotations: { "lbipam.cilium.io/ips": "10.25.11.210" },
                         },
-                        spec: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.25.11.0/24"] },
+                        spec: {
+                            type: "LoadBalancer",
+                            externalTrafficPolicy: "Local",
+                            loadBalancerSourceRanges: ["10.25.11.50/32"],
+                        },
                     },
                 },
             ]);
@@ -144,9 +160,10 @@ describe("CNPG builders", () => {
             assert.deepEqual(spec.cluster, { name: "shared-postgres" });
             assert.equal(spec.instances, 3);
             assert.equal(spec.type, "rw");
-            assert.deepEqual(spec.pgbouncer, {
-                poolMode: "session",
-                parameters: { default_pool_size: "30", max_client_conn: "100" },
+            assert.equal(spec.pgbouncer.poolMode, "session");
+            assert.deepEqual(spec.pgbouncer.parameters, {
+                default_pool_size: "30",
+                max_client_conn: "100",
             });
             assert.deepEqual(spec.template.spec.containers, []);
             assert.equal(
@@ -169,7 +186,8 @@ describe("CNPG builders", () => {
             }) as {
                 pgbouncer: Record<string, unknown>;
             };
-            assert.deepEqual(spec.pgbouncer, { poolMode: "session" });
+            assert.equal(spec.pgbouncer.parameters, undefined);
+            assert.equal(spec.pgbouncer.poolMode, "session");
         });
     });
 

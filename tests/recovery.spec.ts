@@ -61,6 +61,10 @@ const EXTERNAL_CLUSTER_FIELDS = [
 
 function infraWithRecovery(recovery: Settings, edit?: (s: Settings) => void): Settings {
     const s = structuredClone(stackSettings("infra")) as Settings;
+    // With the admin LoadBalancer on (the committed stack uses a port-forward), so the specs see
+    // where it goes on a drill and on a cut-over.
+    s["platform:postgres"].adminService.enabled = true;
+    s["platform:postgres"].adminService.sourceRanges = ["10.25.11.40/29"];
     s["platform:postgres"].recovery = recovery;
     edit?.(s);
     return s;

@@ -401,7 +401,7 @@ describe("harborProjects.imports", () => {
                     e.problems.map((p) => `${p.key}: ${p.message}`),
                     [
                         "harborProjects.imports.projects: names no project declared in platform:harborProjects.projects (known: synergyflow, kubekloud); adoption only applies to declared objects",
-                        "harborProjects.imports.robots.synergyflow/pusher: names no robot declared in platform:harborProjects.projects (known: synergyflow/synergyflow-puller, kubekloud/kubekloud-puller); adoption only applies to declared objects",
+                        "harborProjects.imports.robots.synergyflow/pusher: names no robot declared in platform:harborProjects.projects (known: synergyflow/synergyflow-puller, synergyflow/synergyflow-ci, kubekloud/kubekloud-puller); adoption only applies to declared objects",
                         "harborProjects.imports.retentions.synergyflow: names no project with a retention policy in platform:harborProjects.projects",
                     ],
                 );

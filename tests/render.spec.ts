@@ -204,8 +204,11 @@ describe("offline render", () => {
         });
 
         it("holds a redacted dockerconfigjson pull secret for each app with a Harbor project", () => {
-            for (const ns of ["synergyflow", "kubekloud-api"]) {
-                const secret = find("Secret", ns, "harbor-pull");
+            for (const [ns, name] of [
+                ["synergyflow", "harbor-registry-secret"],
+                ["kubekloud-api", "harbor-regcred"],
+            ] as const) {
+                const secret = find("Secret", ns, name);
                 assert.equal(secret?.type, "kubernetes.io/dockerconfigjson", ns);
                 assert.deepEqual(secret?.stringData, { ".dockerconfigjson": "[secret]" });
             }

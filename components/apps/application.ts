@@ -150,11 +150,12 @@ export class Application extends pulumi.ComponentResource {
                     ),
                 ),
             );
+            const pull = app.pullSecret;
             this.pullSecret = new k8s.core.v1.Secret(
                 `${app.name}-${PULL_SECRET_NAME}`,
                 {
                     metadata: {
-                        name: PULL_SECRET_NAME,
+                        name: pull.name,
                         namespace: ns,
                         labels: { ...MANAGED_BY, "platform.monosense.io/harbor-project": project },
                     },
@@ -169,18 +170,20 @@ export class Application extends pulumi.ComponentResource {
                 },
                 { ...k8sOpts, dependsOn: [this.namespace] },
             );
-            new k8s.core.v1.ServiceAccountPatch(
-                `${app.name}-default-sa`,
-                {
-                    metadata: {
-                        name: "default",
-                        namespace: ns,
-                        annotations: { "pulumi.com/patchForce": "true" },
+            for (const sa of pull.serviceAccounts) {
+                new k8s.core.v1.ServiceAccountPatch(
+                    `${app.name}-${sa}-sa`,
+                    {
+                        metadata: {
+                            name: sa,
+                            namespace: ns,
+                            annotations: { "pulumi.com/patchForce": "true" },
+                        },
+                        imagePullSecrets: [{ name: pull.name }],
                     },
-                    imagePullSecrets: [{ name: PULL_SECRET_NAME }],
-                },
-                { ...k8sOpts, dependsOn: [this.namespace, this.pullSecret] },
-            );
+                    { ...k8sOpts, dependsOn: [this.namespace, this.pullSecret] },
+                );
+            }
         }
 
         let connection:
@@ -256,7 +259,7 @@ export class Application extends pulumi.ComponentResource {
 
         this.registerOutputs({
             namespace: ns,
-            pullSecret: this.pullSecret ? PULL_SECRET_NAME : undefined,
+            pullSecret: this.pullSecret ? app.pullSecret.name : undefined,
             connectionSecret: this.connectionSecret ? connectionSecretName(app) : undefined,
         });
     }

@@ -53,6 +53,8 @@ export interface InfraHarborProjects {
     projects: string[];
     /** 1Password item title of each robot account, by `<project>/<robot>`. */
     robotItems: Record<string, string>;
+    /** `<project>/<robot>` of robots that can push: never a pull secret. */
+    pushRobots: string[];
 }
 
 export interface InfraView {
@@ -118,6 +120,9 @@ export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
                           (e): e is [string, string] => typeof e[1] === "string" && e[1] !== "",
                       ),
                   ),
+                  pushRobots: Array.isArray(hp.pushRobots)
+                      ? hp.pushRobots.filter((r): r is string => typeof r === "string")
+                      : [],
               }
             : undefined,
         dragonfly:
@@ -142,8 +147,9 @@ export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
  * conventional `harbor-robot-<project>`.
  */
 export function pullRobotItem(infra: InfraView, project: string): string {
+    const push = new Set(infra.harborProjects?.pushRobots ?? []);
     const titles = Object.entries(infra.harborProjects?.robotItems ?? {})
-        .filter(([key]) => key.startsWith(`${project}/`))
+        .filter(([key]) => key.startsWith(`${project}/`) && !push.has(key))
         .map(([, title]) => title);
     const first = titles.find((t) => titles.every((o) => o.startsWith(t))) ?? titles[0];
     return first ?? robotItemTitle(project);
@@ -233,6 +239,19 @@ export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] 
                 value: app.harborProject,
                 message: `is not a Harbor project of the infra stack "${stack}"; its projects: ${projects.join(", ") || "none"} (add it to platform:harborProjects on infra)`,
             });
+        }
+        const hp = infra.harborProjects;
+        if (app.harborProject && hp) {
+            const robots = Object.keys(hp.robotItems).filter((k) =>
+                k.startsWith(`${app.harborProject ?? ""}/`),
+            );
+            if (robots.length > 0 && robots.every((k) => hp.pushRobots.includes(k))) {
+                problems.push({
+                    key: `${at}.harborProject`,
+                    value: app.harborProject,
+                    message: `has only robots that can push in the infra stack "${stack}" (${robots.join(", ")}); a pull secret comes from a pull-only robot: declare one first in the project's robots on infra`,
+                });
+            }
         }
         if (!app.tenant) return;
         const t = infra.tenants[app.tenant];

@@ -16,7 +16,7 @@ import {
     type RecoveryPlan,
 } from "../postgres/spec";
 
-/** Name of the pull secret in every application namespace. */
+/** Logical (Pulumi) name part of an application's pull secret; its Kubernetes name is per app. */
 export const PULL_SECRET_NAME = "harbor-pull";
 
 /** 1Password item holding a Harbor project's robot account (title as the seeds use it, no prefix). */
@@ -241,6 +241,21 @@ export function colocatedBackupPath(app: ApplicationConfig, pg: ColocatedPostgre
     return pg.backup?.destinationPath ?? `${COLOCATED_BACKUP_BUCKET}/${app.name}`;
 }
 
+/**
+ * Whether CNPG keeps PodDisruptionBudgets for a co-located cluster. CNPG 1.26.1
+ * (internal/controller/cluster_create.go reconcilePodDisruptionBudget, pkg/specs/
+ * poddisruptionbudget.go) keeps one on the primary with minAvailable 1, and one on the replicas
+ * only from 3 instances. With a single instance that PDB can never be satisfied during an eviction,
+ * so every node drain (a Talos upgrade) hangs until someone sets
+ * `nodeMaintenanceWindow.inProgress`, which only drops it with `reusePVC` (the pod waits for its
+ * node and volume to come back). A single instance has no replica to protect or fail over to, so
+ * its PDB buys nothing: off. With two or more, the PDB keeps the primary up while replicas are
+ * drained (switch over before draining the primary's node): on. `enablePDB` overrides.
+ */
+export function colocatedEnablePDB(pg: ColocatedPostgresConfig): boolean {
+    return pg.enablePDB ?? pg.instances > 1;
+}
+
 /** The `Cluster` spec of an application's co-located cluster. */
 export function buildColocatedClusterSpec(
     app: ApplicationConfig,
@@ -256,6 +271,7 @@ export function buildColocatedClusterSpec(
         primaryUpdateStrategy: "unsupervised",
         primaryUpdateMethod: pg.instances > 1 ? "switchover" : "restart",
         enableSuperuserAccess: false,
+        enablePDB: colocatedEnablePDB(pg),
         postgresql: {
             parameters: { ...COLOCATED_DEFAULT_PARAMETERS, ...pg.parameters },
             ...(pg.sharedPreloadLibraries.length > 0

@@ -12,6 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { tlsProvider } from "../local-providers";
 import { MANAGED_BY, namespace } from "../namespace";
 import { generatedPassword, randomPassword } from "../credentials";
 import { ciliumPolicy } from "../network/component";
@@ -130,7 +131,7 @@ export class Harbor extends pulumi.ComponentResource {
         const tokenKey = new tls.PrivateKey(
             "harbor-core-token",
             { algorithm: "RSA", rsaBits: 4096 },
-            { parent: this },
+            { parent: this, provider: tlsProvider() },
         );
         const tokenCert = new tls.SelfSignedCert(
             "harbor-core-token",
@@ -142,7 +143,7 @@ export class Harbor extends pulumi.ComponentResource {
                 isCaCertificate: true,
                 allowedUses: ["digital_signature", "cert_signing", "key_encipherment"],
             },
-            { parent: this },
+            { parent: this, provider: tlsProvider() },
         );
 
         const secrets = [

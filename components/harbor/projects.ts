@@ -103,6 +103,7 @@ export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
             });
         }
     }
+    problems.push(...pullRobotProblems(cfg));
     if (problems.length > 0) return problems;
     try {
         validateHarborProjects(cfg.projects);
@@ -112,4 +113,32 @@ export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
         ];
     }
     return [];
+}
+
+/**
+ * A project's first robot is its pull robot: its item `harbor-robot-<project>` becomes every
+ * application's image pull secret on the apps cluster, where anyone who reads Secrets in the
+ * namespace has it. It must not be able to push (a leaked pull secret could overwrite
+ * `backend:latest`); robots that push are for CI, come after it and never reach a cluster.
+ */
+export function pullRobotProblems(cfg: HarborProjectsConfig): Problem[] {
+    const problems: Problem[] = [];
+    cfg.projects.forEach((project, i) => {
+        const first = project.robots[0];
+        if (first && first.permissions.some((p) => p !== "pull")) {
+            problems.push({
+                key: `harborProjects.projects[${i}].robots[0].permissions`,
+                value: first.permissions,
+                message: `robot "${first.name}" is project ${project.name}'s pull robot (item ${robotItemName(project.name)}, the apps' pull secrets) and must be [pull] only; declare a separate robot after it for CI pushes`,
+            });
+        }
+    });
+    return problems;
+}
+
+/** `<project>/<robot>` of every robot that can push (exported so the apps stack never uses one). */
+export function pushRobots(cfg: HarborProjectsConfig): string[] {
+    return cfg.projects.flatMap((p) =>
+        p.robots.filter((r) => r.permissions.includes("push")).map((r) => `${p.name}/${r.name}`),
+    );
 }

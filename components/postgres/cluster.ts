@@ -263,6 +263,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 password: this.superuserPassword,
                 database: "postgres",
                 sslmode: pg.admin.sslmode,
+                sslrootcert: pg.admin.sslrootcert,
                 superuser: true,
                 connectTimeout: 30,
             },

@@ -15,6 +15,8 @@ import {
 import type { RecoveryConfig } from "./backup-config";
 
 export { BACKUP_SECRET_KEYS, S3_CHECKSUM_ENV } from "./barman";
+import { adminCertificateName } from "./access-config";
+import { poolerHbaRules, serverHbaRules } from "./hba";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 
@@ -185,6 +187,9 @@ export function buildClusterSpec(
     const altNames = tenants
         .filter((t) => t.pooler.enabled)
         .flatMap((t) => serviceDnsNames(poolerName(t), pg.namespace));
+    // The name the SQL provider verifies with verify-full (./access-config.ts).
+    const adminName = adminCertificateName(pg);
+    if (adminName && !altNames.includes(adminName)) altNames.push(adminName);
 
     const spec: Record<string, unknown> = {
         instances: pg.instances,
@@ -195,7 +200,11 @@ export function buildClusterSpec(
         superuserSecret: { name: names.superuserSecret },
         postgresql: {
             parameters: { ...pg.parameters, max_connections: String(pg.maxConnections) },
-            pg_hba: pg.pgHba,
+            pg_hba: serverHbaRules({
+                adminRole: "postgres",
+                adminSourceRanges: pg.adminService.enabled ? pg.adminService.sourceRanges : [],
+                userRules: pg.pgHba,
+            }),
             ...(pg.sharedPreloadLibraries.length > 0
                 ? { shared_preload_libraries: pg.sharedPreloadLibraries }
                 : {}),
@@ -237,6 +246,9 @@ export function buildClusterSpec(
                             metadata: { name: names.adminService, annotations },
                             spec: {
                                 type: "LoadBalancer",
+                                // Delivered only to a node with the primary, without SNAT: the
+                                // server sees the operator's address, which pg_hba checks again.
+                                externalTrafficPolicy: "Local",
                                 loadBalancerSourceRanges: pg.adminService.sourceRanges,
                             },
                         },
@@ -325,6 +337,8 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
         type: p.type,
         pgbouncer: {
             poolMode: p.poolMode,
+            // Only the tenant's role, to the tenant's databases, over TLS (./hba.ts).
+            pg_hba: poolerHbaRules(tenant),
             ...(Object.keys(p.parameters).length > 0 ? { parameters: p.parameters } : {}),
         },
         // With the cluster's PodMonitor, one per Pooler too: the PgBouncer alerts read its metrics.
