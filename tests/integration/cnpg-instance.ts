@@ -25,7 +25,7 @@
  * Where this instance differs from a pod: PostgreSQL is Debian's newest major here (15 on
  * bookworm; the cluster runs the image's 16), listen_addresses is 127.0.0.1 on a free port instead
  * of `*`:5432, paths (socket, certificates, logs) are under a temporary directory, and
- * archive_command is `true` (there is no instance manager to archive WAL). One CA signs the server
+ * archive_command is `true` (there is no instance manager to archive WAL), and fsync is off. One CA signs the server
  * and client certificates (CNPG's default `<cluster>-ca` is also one CA for both).
  */
 import * as fs from "node:fs";
@@ -211,6 +211,9 @@ export function postgresqlConf(
     if (cluster.sharedPreloadLibraries.length > 0) {
         conf.set("shared_preload_libraries", cluster.sharedPreloadLibraries.join(","));
     }
+    // A throwaway server: durability is not under test, and CREATE DATABASE (WAL_LOG since 15)
+    // fsyncs a copy of template0 each time.
+    conf.set("fsync", "off");
     for (const k of drop) conf.delete(k);
     const text = [...conf.keys()]
         .sort()

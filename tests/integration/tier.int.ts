@@ -111,70 +111,86 @@ describe("integration tier: the tenant model on real PostgreSQL and PgBouncer", 
         assert.deepEqual(report.failures, []);
     });
 
-    describe("fails, naming the tenant", () => {
-        let regs: Registration[];
-        let victim: { name: string; database: string };
+    // One run of the tier on a render altered three ways, each on its own tenant, so that every
+    // failure can only come from its alteration (and the three cost one server start).
+    describe("fails, naming the tenant, on a render altered", () => {
+        let report: TierReport;
+        let victims: { name: string; database: string }[];
         before(async () => {
-            regs = await renderInfra();
-            const t = tenantViews(regs)[0]!;
-            victim = { name: t.name, database: t.databases[0]! };
+            let regs = await renderInfra();
+            victims = tenantViews(regs)
+                .slice(0, 3)
+                .map((t) => ({ name: t.name, database: t.databases[0]! }));
+            assert.equal(victims.length, 3, "needs three tenants");
+            const [noConnect, noRevoke, badExtension] = victims as [
+                (typeof victims)[0],
+                (typeof victims)[0],
+                (typeof victims)[0],
+            ];
+            // The pooler's CONNECT grant removed from the first tenant's database.
+            regs = without(
+                regs,
+                (r) =>
+                    r.type === GRANT_TYPE &&
+                    input(r, "database") === noConnect.database &&
+                    input(r, "role") === POOLER_USER,
+            );
+            // The REVOKE from PUBLIC removed from the second's.
+            regs = without(
+                regs,
+                (r) =>
+                    r.type === GRANT_TYPE &&
+                    input(r, "database") === noRevoke.database &&
+                    input(r, "role") === "public",
+            );
+            // An extension that does not exist in the third's.
+            const db = regs.find(
+                (r) =>
+                    r.type === "postgresql:index/database:Database" &&
+                    input(r, "name") === badExtension.database,
+            )!;
+            const bogus: Registration = {
+                ...db,
+                type: EXTENSION_TYPE,
+                name: `${badExtension.database}-platform_no_such_extension`,
+                urn: `${db.urn}-bogus`,
+                dependencies: [`${db.type}::${db.name}`],
+                inputs: { name: "platform_no_such_extension", database: badExtension.database },
+            };
+            report = await runTier([...regs, bogus]);
+            log(summary(report));
         });
 
-        const expectFailure = (report: TierReport, pattern: RegExp) => {
-            log(report.failures.slice(0, 4).join("\n    "));
-            assert.ok(report.failures.length > 0, "the tier passed");
+        const expectFailure = (victim: { name: string }, pattern: RegExp) => {
+            const mine = report.failures.filter(
+                (f) => f.includes(`"${victim.name}"`) && pattern.test(f),
+            );
+            log(mine.slice(0, 2).join("\n    "));
             assert.ok(
-                report.failures.some((f) => f.includes(`"${victim.name}"`) && pattern.test(f)),
+                mine.length > 0,
                 `no failure names tenant "${victim.name}" and matches ${String(pattern)}:\n${report.failures.join("\n")}`,
             );
         };
 
-        it("when the pooler's CONNECT grant is removed", async () => {
-            const altered = without(
-                regs,
-                (r) =>
-                    r.type === GRANT_TYPE &&
-                    input(r, "database") === victim.database &&
-                    input(r, "role") === POOLER_USER,
-            );
+        it("with a pooler's CONNECT grant removed", () => {
+            expectFailure(victims[0]!, /through .*pooler.*permission denied for database/);
+        });
+
+        it("with the REVOKE from PUBLIC removed", () => {
+            expectFailure(victims[1]!, /reached database .* of tenant/);
+        });
+
+        it("with an extension that does not exist", () => {
             expectFailure(
-                await runTier(altered),
-                /through .*pooler.*permission denied for database/,
+                victims[2]!,
+                /platform_no_such_extension.*(is not available|could not open)/,
             );
         });
 
-        it("when the REVOKE from PUBLIC is removed", async () => {
-            const altered = without(
-                regs,
-                (r) =>
-                    r.type === GRANT_TYPE &&
-                    input(r, "database") === victim.database &&
-                    input(r, "role") === "public",
-            );
-            expectFailure(await runTier(altered), /reached database .* of tenant/);
-        });
-
-        it("when an extension does not exist", async () => {
-            const ext = regs.find(
-                (r) => r.type === EXTENSION_TYPE && input(r, "database") === victim.database,
-            );
-            const db = regs.find(
-                (r) =>
-                    r.type === "postgresql:index/database:Database" &&
-                    input(r, "name") === victim.database,
-            )!;
-            const bogus: Registration = {
-                ...(ext ?? db),
-                type: EXTENSION_TYPE,
-                name: `${victim.database}-platform_no_such_extension`,
-                urn: `${(ext ?? db).urn}-bogus`,
-                dependencies: [`${db.type}::${db.name}`],
-                inputs: { name: "platform_no_such_extension", database: victim.database },
-            };
-            expectFailure(
-                await runTier([...regs, bogus]),
-                /platform_no_such_extension.*(not available|could not open)/,
-            );
+        it("and nowhere else: every failure names an altered tenant", () => {
+            const names = victims.map((v) => `"${v.name}"`);
+            const stray = report.failures.filter((f) => !names.some((n) => f.includes(n)));
+            assert.deepEqual(stray, []);
         });
     });
 });

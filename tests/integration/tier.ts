@@ -328,6 +328,12 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
             else notes.push("no Harbor release on a tenant pooler: advisory-lock check skipped");
             lap("advisory-lock");
 
+            // The full pools stay open, idle, in every PgBouncer and hold each role at its limit
+            // (a refusal for "too many connections for role" would prove nothing below): close
+            // them from the server side, as a restart would; PgBouncer reconnects on demand.
+            await closeIdleBackends(admin);
+            lap("close-idle");
+
             // Measured after the budget: a cross-tenant probe makes the pooler open an auth_query
             // connection to the foreign database (it runs auth_query there), which stays idle in
             // its pool; see the README.
@@ -427,6 +433,18 @@ function bouncerErrors(log: string): string {
         .filter((l, i, all) => all.indexOf(l) === i)
         .slice(-2)
         .join(" | ");
+}
+
+async function closeIdleBackends(admin: Client): Promise<void> {
+    const idle =
+        "FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'idle' AND pid <> pg_backend_pid()";
+    await admin.query(`SELECT pg_terminate_backend(pid) ${idle}`);
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline) {
+        const left = await admin.query(`SELECT count(*)::int AS n ${idle}`);
+        if (left.rows[0].n === 0) return;
+        await new Promise((r) => setTimeout(r, 50));
+    }
 }
 
 function stopQuietly(instance: Instance): void {
