@@ -395,6 +395,25 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
             notes.push(
                 `cross-tenant: ${attempts.length} connection attempts (${mode === "all" ? "directly and through every pooler" : "directly and through the tenant's own pooler"}), refused with SQLSTATE ${JSON.stringify(Object.fromEntries(refusals))}`,
             );
+            // Not a tenant's, so not a failure, but worth knowing: the databases CNPG creates keep
+            // PUBLIC's CONNECT.
+            const open: string[] = [];
+            for (const db of ["postgres", cluster.appDatabase]) {
+                const t = tenants[0];
+                if (!t) break;
+                try {
+                    const c = await asTenant(t, db);
+                    await c.end().catch(() => undefined);
+                    open.push(db);
+                } catch {
+                    // closed
+                }
+            }
+            if (open.length > 0) {
+                notes.push(
+                    `tenant roles can connect to ${open.join(" and ")} (PUBLIC keeps CONNECT there, as CNPG creates them)`,
+                );
+            }
             lap("isolation");
 
             return {
