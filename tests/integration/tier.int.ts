@@ -45,7 +45,7 @@ function summary(r: TierReport): string {
 
 const log = (s: string) => process.stdout.write(`    ${s}\n`);
 
-/** The tenant's `<db>-<x>` Grant (or Extension) registrations, by a predicate on inputs. */
+/** The render without the registrations `pick` selects (at least one), dependencies rewired. */
 function without(regs: Registration[], pick: (r: Registration) => boolean): Registration[] {
     const gone = regs.filter(pick);
     assert.ok(gone.length > 0, "the alteration matched nothing");

@@ -155,6 +155,14 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
     let bouncers: Bouncers | undefined;
     try {
         lap("postgres");
+        if (instance.droppedParameters.length > 0) {
+            notes.push(
+                `PostgreSQL ${instance.major}: dropped ${instance.droppedParameters.join(", ")} (unknown to this server)`,
+            );
+        }
+        if (instance.ignoredParameters.length > 0) {
+            notes.push(`CNPG ignores fixed parameters ${instance.ignoredParameters.join(", ")}`);
+        }
         const server: ClientConfig = {
             host: "127.0.0.1",
             port: instance.port,
