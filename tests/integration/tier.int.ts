@@ -1,0 +1,196 @@
+/**
+ * `npm run test:integration`: the tenant model on a real PostgreSQL and real PgBouncers (see
+ * tier.ts). Needs the Debian packages postgresql, postgresql-contrib, pgbouncer and openssl;
+ * `.ci/run` installs them.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { render } from "../../scripts/render";
+import type { Registration } from "../../scripts/mock-runtime";
+import { stackSettings } from "../mocks";
+import { runTier, tenantViews, type TierReport } from "./tier";
+import { GRANT_TYPE, EXTENSION_TYPE } from "./provider-sql";
+import { POOLER_USER } from "./cnpg-instance";
+
+async function renderInfra(settings?: Record<string, unknown>): Promise<Registration[]> {
+    if (!settings) return (await render({ stack: "infra" })).result.registrations;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-it-config-"));
+    const file = path.join(dir, "Pulumi.infra.yaml");
+    fs.writeFileSync(file, YAML.stringify({ config: settings }));
+    try {
+        return (await render({ stack: "infra", configFile: file })).result.registrations;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function summary(r: TierReport): string {
+    const b = r.budget;
+    return [
+        `PostgreSQL ${r.postgres.major}; ${r.pgbouncer.version}`,
+        ...r.notes,
+        b
+            ? `budget: ${Object.entries(b.backends)
+                  .map(([u, n]) => `${n} ${u}`)
+                  .join(
+                      " + ",
+                  )} = ${b.total} backends + ${b.superuserReserved} superuser reserve ≤ max_connections ${b.maxConnections}`
+            : "",
+        `timings (ms): ${JSON.stringify(r.timings)}`,
+    ].join("\n    ");
+}
+
+const log = (s: string) => process.stdout.write(`    ${s}\n`);
+
+/** The render without the registrations `pick` selects (at least one), dependencies rewired. */
+function without(regs: Registration[], pick: (r: Registration) => boolean): Registration[] {
+    const gone = regs.filter(pick);
+    assert.ok(gone.length > 0, "the alteration matched nothing");
+    const refs = new Set(gone.map((r) => `${r.type}::${r.name}`));
+    // What depended on a removed resource now depends on what it depended on.
+    return regs
+        .filter((r) => !pick(r))
+        .map((r) => ({
+            ...r,
+            dependencies: [
+                ...new Set(
+                    r.dependencies.flatMap((d) =>
+                        refs.has(d)
+                            ? (gone.find((g) => `${g.type}::${g.name}` === d)?.dependencies ?? [])
+                            : [d],
+                    ),
+                ),
+            ],
+        }));
+}
+
+const input = (r: Registration, k: string): unknown => r.inputs[k];
+
+describe("integration tier: the tenant model on real PostgreSQL and PgBouncer", function () {
+    this.timeout(180000);
+
+    it("passes on the shipped infra config", async () => {
+        const report = await runTier(await renderInfra());
+        log(summary(report));
+        assert.deepEqual(report.failures, []);
+        assert.ok(report.budget && report.budget.total > 0);
+    });
+
+    it("passes on a config with 20 tenants", async () => {
+        const settings = stackSettings("infra");
+        const shipped = settings["platform:tenants"] as Record<string, unknown>[];
+        const generated = Array.from({ length: 20 - shipped.length }, (_, i) => {
+            const n = String(i + 1).padStart(2, "0");
+            const dbs = i % 3 === 0 ? 2 : 1;
+            return {
+                name: `t${n}`,
+                role: `t${n}_app`,
+                connectionLimit: 2 * dbs * 2,
+                databases: Array.from({ length: dbs }, (_, j) => ({
+                    name: `t${n}_db${j}`,
+                    ...(i % 4 === 1 ? { extensions: ["pg_trgm"] } : {}),
+                })),
+                pooler: {
+                    instances: 2,
+                    poolMode: i % 2 === 0 ? "session" : "transaction",
+                    parameters: { default_pool_size: "2", max_client_conn: "50" },
+                },
+            };
+        });
+        settings["platform:tenants"] = [...shipped, ...generated];
+        const pg = settings["platform:postgres"] as Record<string, unknown>;
+        // Room for the cross-tenant probes' idle auth_query connections (pooler × foreign database).
+        pg.maxConnections = 1200;
+        const regs = await renderInfra(settings);
+        assert.equal(tenantViews(regs).length, 20);
+        const report = await runTier(regs);
+        log(summary(report));
+        assert.deepEqual(report.failures, []);
+    });
+
+    // One run of the tier on a render altered three ways, each on its own tenant, so that every
+    // failure can only come from its alteration (and the three cost one server start).
+    describe("fails, naming the tenant, on a render altered", () => {
+        let report: TierReport;
+        let victims: { name: string; database: string }[];
+        before(async () => {
+            let regs = await renderInfra();
+            victims = tenantViews(regs)
+                .slice(0, 3)
+                .map((t) => ({ name: t.name, database: t.databases[0]! }));
+            assert.equal(victims.length, 3, "needs three tenants");
+            const [noConnect, noRevoke, badExtension] = victims as [
+                (typeof victims)[0],
+                (typeof victims)[0],
+                (typeof victims)[0],
+            ];
+            // The pooler's CONNECT grant removed from the first tenant's database.
+            regs = without(
+                regs,
+                (r) =>
+                    r.type === GRANT_TYPE &&
+                    input(r, "database") === noConnect.database &&
+                    input(r, "role") === POOLER_USER,
+            );
+            // The REVOKE from PUBLIC removed from the second's.
+            regs = without(
+                regs,
+                (r) =>
+                    r.type === GRANT_TYPE &&
+                    input(r, "database") === noRevoke.database &&
+                    input(r, "role") === "public",
+            );
+            // An extension that does not exist in the third's.
+            const db = regs.find(
+                (r) =>
+                    r.type === "postgresql:index/database:Database" &&
+                    input(r, "name") === badExtension.database,
+            )!;
+            const bogus: Registration = {
+                ...db,
+                type: EXTENSION_TYPE,
+                name: `${badExtension.database}-platform_no_such_extension`,
+                urn: `${db.urn}-bogus`,
+                dependencies: [`${db.type}::${db.name}`],
+                inputs: { name: "platform_no_such_extension", database: badExtension.database },
+            };
+            report = await runTier([...regs, bogus]);
+            log(summary(report));
+        });
+
+        const expectFailure = (victim: { name: string }, pattern: RegExp) => {
+            const mine = report.failures.filter(
+                (f) => f.includes(`"${victim.name}"`) && pattern.test(f),
+            );
+            log(mine.slice(0, 2).join("\n    "));
+            assert.ok(
+                mine.length > 0,
+                `no failure names tenant "${victim.name}" and matches ${String(pattern)}:\n${report.failures.join("\n")}`,
+            );
+        };
+
+        it("with a pooler's CONNECT grant removed", () => {
+            expectFailure(victims[0]!, /through .*pooler.*permission denied for database/);
+        });
+
+        it("with the REVOKE from PUBLIC removed", () => {
+            expectFailure(victims[1]!, /reached database .* of tenant/);
+        });
+
+        it("with an extension that does not exist", () => {
+            expectFailure(
+                victims[2]!,
+                /platform_no_such_extension.*(is not available|could not open)/,
+            );
+        });
+
+        it("and nowhere else: every failure names an altered tenant", () => {
+            const names = victims.map((v) => `"${v.name}"`);
+            const stray = report.failures.filter((f) => !names.some((n) => f.includes(n)));
+            assert.deepEqual(stray, []);
+        });
+    });
+});

@@ -1,0 +1,768 @@
+/**
+ * The integration tier: the rendered tenant model on a real PostgreSQL and real PgBouncers.
+ *
+ * From the registrations of an in-process render (scripts/mock-runtime.ts, generated secrets are
+ * `render-secret-<name>`): start a PostgreSQL set up as CNPG sets up the rendered Cluster
+ * (cnpg-instance.ts), apply the provider's SQL for every `postgresql:*` resource in dependency
+ * order (provider-sql.ts), run CNPG's pooler reconcile, start PgBouncers as CNPG configures each
+ * rendered Pooler (pgbouncer.ts), then check every tenant with its own password. Everything is
+ * read from the render (tenants are the `platform:postgres:Tenant` components and their children;
+ * Harbor's tenant is the one whose pooler Harbor's release connects to), nothing from config.
+ *
+ * Every failure names the tenant, the database and the SQL error.
+ */
+import { Client, type ClientConfig } from "pg";
+import { unwrap, type Registration } from "../../scripts/mock-runtime";
+import {
+    clusterView,
+    POOLER_USER,
+    reconcilePoolers,
+    startInstance,
+    type Instance,
+} from "./cnpg-instance";
+import { poolerViews, startBouncers, type BouncerInstance, type Bouncers } from "./pgbouncer";
+import {
+    DATABASE_TYPE,
+    EXTENSION_TYPE,
+    planSql,
+    providerSettings,
+    ROLE_TYPE,
+    type PlannedResource,
+} from "./provider-sql";
+
+export interface TenantView {
+    name: string;
+    role: string;
+    password: string;
+    connectionLimit: number;
+    databases: string[];
+    extensions: Record<string, string[]>;
+    pooler?: string;
+}
+
+export interface TierOptions {
+    /**
+     * Which poolers the cross-tenant check goes through: every pooler (default up to 6 tenants), or
+     * only the tenant's own (beyond 6 tenants, to stay fast; every pooler reaches the same server).
+     */
+    crossPoolers?: "all" | "own";
+    log?: (line: string) => void;
+}
+
+export interface TierReport {
+    failures: string[];
+    notes: string[];
+    postgres: { major: number; droppedParameters: string[]; ignoredParameters: string[] };
+    pgbouncer: { version: string; dropped: Record<string, string[]> };
+    budget?: {
+        maxConnections: number;
+        superuserReserved: number;
+        backends: Record<string, number>;
+        total: number;
+    };
+    timings: Record<string, number>;
+}
+
+const TENANT_TYPE = "platform:postgres:Tenant";
+const ref = (r: Registration) => `${r.type}::${r.name}`;
+
+export function tenantViews(regs: Registration[]): TenantView[] {
+    return regs
+        .filter((r) => r.type === TENANT_TYPE)
+        .map((t) => {
+            const children = regs.filter((r) => r.parent === ref(t));
+            const roles = children.filter((r) => r.type === ROLE_TYPE);
+            if (roles.length !== 1) {
+                throw new Error(`tenant "${t.name}": expected one Role, found ${roles.length}`);
+            }
+            const role = unwrap(roles[0]!.inputs) as any;
+            const databases = children
+                .filter((r) => r.type === DATABASE_TYPE)
+                .map((r) => String((unwrap(r.inputs) as any).name));
+            const extensions: Record<string, string[]> = {};
+            for (const e of children.filter((r) => r.type === EXTENSION_TYPE)) {
+                const x = unwrap(e.inputs) as any;
+                (extensions[x.database] ??= []).push(String(x.name));
+            }
+            const pooler = children.find(
+                (r) => r.type === "kubernetes:postgresql.cnpg.io/v1:Pooler",
+            );
+            return {
+                name: t.name,
+                role: String(role.name),
+                password: String(role.password ?? ""),
+                connectionLimit: Number(role.connectionLimit ?? -1),
+                databases,
+                extensions,
+                pooler: pooler ? String((unwrap(pooler.inputs) as any).metadata.name) : undefined,
+            };
+        });
+}
+
+/** The tenant and database Harbor's release connects to, through which pooler. */
+function harborTarget(
+    regs: Registration[],
+    tenants: TenantView[],
+): { tenant: TenantView; database: string } | undefined {
+    for (const r of regs.filter((x) => x.type === "kubernetes:helm.sh/v3:Release")) {
+        const v = unwrap(r.inputs) as any;
+        if (v.chart !== "harbor") continue;
+        const ext = v.values?.database?.external;
+        const host = typeof ext?.host === "string" ? ext.host : "";
+        const tenant = tenants.find((t) => t.pooler && host.split(".")[0] === t.pooler);
+        if (tenant) return { tenant, database: String(ext.coreDatabase) };
+    }
+    return undefined;
+}
+
+function sqlError(err: unknown): string {
+    const e = err as { message?: string; code?: string };
+    const msg = e.message ?? String(err);
+    return e.code ? `${msg} (SQLSTATE ${e.code})` : msg;
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+    let i = 0;
+    await Promise.all(
+        Array.from({ length: Math.min(limit, items.length) }, async () => {
+            while (i < items.length) await fn(items[i++]!);
+        }),
+    );
+}
+
+export async function runTier(regs: Registration[], opts: TierOptions = {}): Promise<TierReport> {
+    const log = opts.log ?? (() => undefined);
+    const timings: Record<string, number> = {};
+    let t0 = Date.now();
+    const lap = (name: string) => {
+        timings[name] = Date.now() - t0;
+        t0 = Date.now();
+    };
+    const failures: string[] = [];
+    const notes: string[] = [];
+    const fail = (tenant: string, database: string, what: string, err: unknown) =>
+        failures.push(`tenant "${tenant}", database ${database}: ${what}: ${sqlError(err)}`);
+
+    // Everything that can be checked without a server first: a translation error throws here.
+    const plan = planSql(regs);
+    const provider = providerSettings(regs);
+    const cluster = clusterView(regs);
+    const poolers = poolerViews(regs);
+    const tenants = tenantViews(regs);
+    const tenantOfDb = new Map(tenants.flatMap((t) => t.databases.map((d) => [d, t] as const)));
+
+    const instance = await startInstance(cluster, "render-secret-app-user");
+    let bouncers: Bouncers | undefined;
+    try {
+        lap("postgres");
+        if (instance.droppedParameters.length > 0) {
+            notes.push(
+                `PostgreSQL ${instance.major}: dropped ${instance.droppedParameters.join(", ")} (unknown to this server)`,
+            );
+        }
+        if (instance.ignoredParameters.length > 0) {
+            notes.push(`CNPG ignores fixed parameters ${instance.ignoredParameters.join(", ")}`);
+        }
+        const server: ClientConfig = {
+            host: "127.0.0.1",
+            port: instance.port,
+            ssl: { rejectUnauthorized: false },
+            connectionTimeoutMillis: 15000,
+        };
+        // The provider connects with its own settings (sslmode=require) and the rendered password.
+        const connect = async (c: ClientConfig) => {
+            const client = new Client({ ...server, ...c });
+            client.on("error", () => undefined);
+            await client.connect();
+            return client;
+        };
+        const asProvider = (database: string) =>
+            connect({ user: provider.username, password: provider.password, database });
+
+        // The provider keeps one connection pool per database (its DBConnection registry).
+        const providerConns = new Map<string, Promise<Client>>();
+        try {
+            await applyPlan(
+                plan,
+                (database) => {
+                    let c = providerConns.get(database);
+                    if (!c) {
+                        c = asProvider(database);
+                        providerConns.set(database, c);
+                    }
+                    return c;
+                },
+                failures,
+            );
+        } finally {
+            for (const c of providerConns.values()) {
+                await c.then((x) => x.end()).catch(() => undefined);
+            }
+        }
+        lap("sql");
+        reconcilePoolers(instance);
+        lap("reconcile");
+
+        bouncers = await startBouncers(
+            poolers,
+            { host: "127.0.0.1", port: instance.port },
+            instance.certDir,
+        );
+        for (const [p, names] of Object.entries(bouncers.dropped)) {
+            notes.push(`Pooler ${p}: dropped ${names.join(", ")} (unknown to ${bouncers.version})`);
+        }
+        lap("pgbouncer");
+        const byPooler = new Map<string, BouncerInstance[]>();
+        for (const b of bouncers.instances) {
+            byPooler.set(b.pooler, [...(byPooler.get(b.pooler) ?? []), b]);
+        }
+        const bouncerByPort = new Map(bouncers.instances.map((b) => [b.port, b]));
+        const asTenant = async (t: TenantView, database: string, port = instance.port) => {
+            const b = bouncerByPort.get(port);
+            const mark = b?.output().length ?? 0;
+            try {
+                return await connect({
+                    user: t.role,
+                    password: t.password,
+                    database,
+                    port,
+                    ...(b ? { connectionTimeoutMillis: 5000 } : {}),
+                });
+            } catch (err) {
+                // PgBouncer reports the server's refusal in its log, not always to the client.
+                const said = b ? bouncerErrors(b.output().slice(mark)) : "";
+                if (said)
+                    (err as Error).message =
+                        `${(err as Error).message}; ${b?.pooler}[${b?.index}] logged: ${said}`;
+                throw err;
+            }
+        };
+
+        // Per tenant: login, databases directly and through every instance of its pooler, DDL,
+        // extensions.
+        await pool(tenants, 4, async (t) => {
+            for (const db of t.databases) {
+                let client: Client | undefined;
+                try {
+                    client = await asTenant(t, db);
+                } catch (err) {
+                    fail(t.name, db, `login as ${t.role} directly`, err);
+                    continue;
+                }
+                try {
+                    const who = await client.query(
+                        "SELECT current_user AS u, current_database() AS d",
+                    );
+                    if (who.rows[0].u !== t.role || who.rows[0].d !== db) {
+                        fail(
+                            t.name,
+                            db,
+                            "login",
+                            `connected as ${who.rows[0].u} to ${who.rows[0].d}`,
+                        );
+                    }
+                    await ddl(client, t, db, fail);
+                    await extensionsUsable(client, t, db, t.extensions[db] ?? [], fail);
+                } finally {
+                    await client.end().catch(() => undefined);
+                }
+                const instances = t.pooler ? (byPooler.get(t.pooler) ?? []) : [];
+                await Promise.all(
+                    instances.map(async (b) => {
+                        try {
+                            const c = await asTenant(t, db, b.port);
+                            try {
+                                const r = await c.query(
+                                    "SELECT current_user AS u, current_database() AS d",
+                                );
+                                if (r.rows[0].u !== t.role || r.rows[0].d !== db) {
+                                    fail(
+                                        t.name,
+                                        db,
+                                        `through ${b.pooler}[${b.index}]`,
+                                        `got ${r.rows[0].u}@${r.rows[0].d}`,
+                                    );
+                                }
+                            } finally {
+                                await c.end().catch(() => undefined);
+                            }
+                        } catch (err) {
+                            fail(
+                                t.name,
+                                db,
+                                `login as ${t.role} through ${b.pooler}[${b.index}]`,
+                                err,
+                            );
+                        }
+                    }),
+                );
+            }
+        });
+        lap("tenants");
+
+        // The role's CONNECTION LIMIT holds.
+        const admin = await asProvider(provider.database);
+        try {
+            for (const t of tenants.filter(
+                (x) => x.connectionLimit >= 0 && x.databases.length > 0,
+            )) {
+                await connectionLimit(t, t.databases[0]!, asTenant, admin, fail);
+            }
+            lap("connection-limit");
+
+            // Every pooler at full pool (before any cross-tenant probe).
+            const budget = await fullBudget(tenants, byPooler, asTenant, admin, fail);
+            const settings = await admin.query(
+                "SELECT current_setting('max_connections')::int AS max, current_setting('superuser_reserved_connections')::int AS reserved",
+            );
+            const max = settings.rows[0].max as number;
+            const reserved = settings.rows[0].reserved as number;
+            const total = Object.values(budget).reduce((s, n) => s + n, 0);
+            if (total + reserved > max) {
+                failures.push(
+                    `budget: every pooler at full pool opened ${total} backends (${Object.entries(
+                        budget,
+                    )
+                        .map(([u, n]) => `${n} ${u}`)
+                        .join(", ")}) ` +
+                        `+ ${reserved} superuser_reserved_connections > max_connections ${max}`,
+                );
+            }
+            lap("budget");
+
+            const harbor = harborTarget(regs, tenants);
+            if (harbor)
+                await advisoryLock(harbor.tenant, harbor.database, byPooler, asTenant, fail);
+            else notes.push("no Harbor release on a tenant pooler: advisory-lock check skipped");
+            lap("advisory-lock");
+
+            // The full pools stay open, idle, in every PgBouncer and hold each role at its limit
+            // (a refusal for "too many connections for role" would prove nothing below): close
+            // them from the server side, as a restart would; PgBouncer reconnects on demand.
+            await closeIdleBackends(admin);
+            lap("close-idle");
+
+            // Measured after the budget: a cross-tenant probe makes the pooler open an auth_query
+            // connection to the foreign database (it runs auth_query there), which stays idle in
+            // its pool; see the README.
+            // No tenant reaches another tenant's database, directly or through any pooler.
+            const mode = opts.crossPoolers ?? (tenants.length <= 6 ? "all" : "own");
+            const attempts: {
+                t: TenantView;
+                db: string;
+                owner: TenantView;
+                via?: BouncerInstance;
+            }[] = [];
+            for (const t of tenants) {
+                for (const [db, owner] of tenantOfDb) {
+                    if (owner === t) continue;
+                    attempts.push({ t, db, owner });
+                    const via =
+                        mode === "all"
+                            ? [...byPooler.values()].map((xs) => xs[0]!)
+                            : [t.pooler].flatMap((p) => (p ? [byPooler.get(p)?.[0]] : []));
+                    for (const b of via) if (b) attempts.push({ t, db, owner, via: b });
+                }
+            }
+            const refusals = new Map<string, number>();
+            await pool(attempts, 8, async ({ t, db, owner, via }) => {
+                try {
+                    const c = await asTenant(t, db, via?.port);
+                    try {
+                        await c.query("SELECT 1");
+                        fail(
+                            t.name,
+                            db,
+                            `role ${t.role} reached database ${db} of tenant "${owner.name}" ${via ? `through ${via.pooler}` : "directly"}`,
+                            "the connection was accepted",
+                        );
+                    } finally {
+                        await c.end().catch(() => undefined);
+                    }
+                } catch (err) {
+                    // Refused for the right reason: no CONNECT (42501, also as PgBouncer passes the
+                    // server's refusal on) or no pg_hba rule (28000). Anything else (too many
+                    // clients, a timeout) proves nothing.
+                    const e = err as { code?: string; message?: string };
+                    const why = e.code ?? "";
+                    refusals.set(why, (refusals.get(why) ?? 0) + 1);
+                    if (!(
+                        why === "42501" ||
+                        why === "28000" ||
+                        /permission denied for database/.test(e.message ?? "")
+                    )) {
+                        fail(
+                            t.name,
+                            db,
+                            `checking that role ${t.role} cannot reach database ${db} of tenant "${owner.name}" ${via ? `through ${via.pooler}` : "directly"}`,
+                            err,
+                        );
+                    }
+                }
+            });
+            notes.push(
+                `cross-tenant: ${attempts.length} connection attempts (${mode === "all" ? "directly and through every pooler" : "directly and through the tenant's own pooler"}), refused with SQLSTATE ${JSON.stringify(Object.fromEntries(refusals))}`,
+            );
+            // Not a tenant's, so not a failure, but worth knowing: the databases CNPG creates keep
+            // PUBLIC's CONNECT.
+            const open: string[] = [];
+            for (const db of ["postgres", cluster.appDatabase]) {
+                const t = tenants[0];
+                if (!t) break;
+                try {
+                    const c = await asTenant(t, db);
+                    await c.end().catch(() => undefined);
+                    open.push(db);
+                } catch {
+                    // closed
+                }
+            }
+            if (open.length > 0) {
+                notes.push(
+                    `tenant roles can connect to ${open.join(" and ")} (PUBLIC keeps CONNECT there, as CNPG creates them)`,
+                );
+            }
+            lap("isolation");
+
+            return {
+                failures,
+                notes,
+                postgres: {
+                    major: instance.major,
+                    droppedParameters: instance.droppedParameters,
+                    ignoredParameters: instance.ignoredParameters,
+                },
+                pgbouncer: { version: bouncers.version, dropped: bouncers.dropped },
+                budget: {
+                    maxConnections: max,
+                    superuserReserved: reserved,
+                    backends: budget,
+                    total,
+                },
+                timings,
+            };
+        } finally {
+            await admin.end().catch(() => undefined);
+        }
+    } finally {
+        log("stopping");
+        await bouncers?.stop();
+        stopQuietly(instance);
+    }
+}
+
+/** The ERROR/WARNING lines PgBouncer logged while the login was tried. */
+function bouncerErrors(log: string): string {
+    return log
+        .split("\n")
+        .filter((l) => /WARNING|ERROR|FATAL/.test(l))
+        .map((l) => l.replace(/^\S+ \S+ \S+ \[\d+\] /, "").trim())
+        .filter((l, i, all) => all.indexOf(l) === i)
+        .slice(-2)
+        .join(" | ");
+}
+
+async function closeIdleBackends(admin: Client): Promise<void> {
+    const idle =
+        "FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'idle' AND pid <> pg_backend_pid()";
+    await admin.query(`SELECT pg_terminate_backend(pid) ${idle}`);
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline) {
+        const left = await admin.query(`SELECT count(*)::int AS n ${idle}`);
+        if (left.rows[0].n === 0) return;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+function stopQuietly(instance: Instance): void {
+    try {
+        instance.stop();
+    } catch {
+        // already gone
+    }
+}
+
+/**
+ * Applies the plan as the provider would: one resource at a time in dependency order; a resource
+ * whose SQL fails is reported (with its tenant and database) and everything depending on it is
+ * skipped, as the engine does.
+ */
+async function applyPlan(
+    plan: PlannedResource[],
+    connect: (database: string) => Promise<Client>,
+    failures: string[],
+): Promise<void> {
+    const broken = new Set<string>();
+    for (const r of plan) {
+        if (r.dependencies.some((d) => broken.has(d))) {
+            broken.add(r.ref);
+            continue;
+        }
+        for (const step of r.steps) {
+            let client: Client | undefined;
+            let current = "";
+            try {
+                client = await connect(step.database);
+                if (step.transaction) await client.query("BEGIN");
+                for (const s of step.statements) {
+                    current = s.text;
+                    await client.query(s.text, s.values);
+                }
+                if (step.transaction) await client.query("COMMIT");
+            } catch (err) {
+                broken.add(r.ref);
+                const shown = current.replace(/PASSWORD '[^']*'/, "PASSWORD '[secret]'");
+                failures.push(
+                    `tenant "${r.tenant ?? "-"}", database ${r.database ?? step.database}: ${r.ref}: ${shown}: ${sqlError(err)}`,
+                );
+                if (step.transaction) await client?.query("ROLLBACK").catch(() => undefined);
+                break;
+            }
+        }
+    }
+}
+
+type Fail = (tenant: string, database: string, what: string, err: unknown) => void;
+
+/** A table, index, sequence, function and trigger in schema public, used. */
+async function ddl(c: Client, t: TenantView, db: string, fail: Fail): Promise<void> {
+    const steps = [
+        "CREATE TABLE public.platform_probe (id bigserial PRIMARY KEY, v text NOT NULL)",
+        "CREATE INDEX platform_probe_v ON public.platform_probe (v)",
+        "CREATE SEQUENCE public.platform_probe_seq",
+        "CREATE FUNCTION public.platform_probe_upper() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.v := upper(NEW.v); RETURN NEW; END $$",
+        "CREATE TRIGGER platform_probe_upper BEFORE INSERT ON public.platform_probe FOR EACH ROW EXECUTE FUNCTION public.platform_probe_upper()",
+        "INSERT INTO public.platform_probe (v) VALUES ('probe')",
+    ];
+    for (const s of steps) {
+        try {
+            await c.query(s);
+        } catch (err) {
+            fail(t.name, db, `DDL in public as ${t.role}: ${s}`, err);
+            return;
+        }
+    }
+    const r = await c.query(
+        "SELECT (SELECT v FROM public.platform_probe) AS v, nextval('public.platform_probe_seq') AS n",
+    );
+    if (r.rows[0].v !== "PROBE" || String(r.rows[0].n) !== "1") {
+        fail(t.name, db, "DDL in public", `trigger/sequence gave ${JSON.stringify(r.rows[0])}`);
+    }
+}
+
+/** Something each known extension does; for any other, EXECUTE on all its functions. */
+const EXTENSION_PROBES: Record<string, string[]> = {
+    "uuid-ossp": ["SELECT uuid_generate_v4()"],
+    pg_trgm: [
+        "SELECT similarity('platform', 'platforms')",
+        "CREATE INDEX platform_probe_trgm ON public.platform_probe USING gin (v gin_trgm_ops)",
+    ],
+    btree_gist: [
+        "CREATE TABLE public.platform_probe_excl (id int, during tstzrange, EXCLUDE USING gist (id WITH =, during WITH &&))",
+    ],
+};
+
+async function extensionsUsable(
+    c: Client,
+    t: TenantView,
+    db: string,
+    extensions: string[],
+    fail: Fail,
+): Promise<void> {
+    for (const ext of extensions) {
+        const found = await c.query("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = $1", [
+            ext,
+        ]);
+        if (found.rowCount === 0) {
+            fail(t.name, db, `extension ${ext}`, "not installed");
+            continue;
+        }
+        const probes = EXTENSION_PROBES[ext] ?? [
+            `SELECT p.oid::regprocedure FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
+             JOIN pg_proc p ON p.oid = d.objid
+             WHERE d.deptype = 'e' AND d.classid = 'pg_proc'::regclass AND e.extname = '${ext.replace(/'/g, "''")}'
+               AND NOT has_function_privilege(p.oid, 'EXECUTE')`,
+        ];
+        for (const probe of probes) {
+            try {
+                const r = await c.query(probe);
+                if (!EXTENSION_PROBES[ext] && (r.rowCount ?? 0) > 0) {
+                    fail(
+                        t.name,
+                        db,
+                        `extension ${ext}`,
+                        `no EXECUTE on ${r.rows.map((x) => x.oid).join(", ")}`,
+                    );
+                }
+            } catch (err) {
+                fail(t.name, db, `extension ${ext}: ${probe}`, err);
+            }
+        }
+    }
+}
+
+/** Opens connectionLimit + 1 sessions at once: at least one is refused, and never more than the limit run. */
+async function connectionLimit(
+    t: TenantView,
+    db: string,
+    asTenant: (t: TenantView, db: string) => Promise<Client>,
+    admin: Client,
+    fail: Fail,
+): Promise<void> {
+    const results = await Promise.allSettled(
+        Array.from({ length: t.connectionLimit + 1 }, () => asTenant(t, db)),
+    );
+    const open = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const refused = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    const running = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1",
+        [t.role],
+    );
+    await Promise.all(open.map((c) => c.end().catch(() => undefined)));
+    const n = running.rows[0].n as number;
+    if (n > t.connectionLimit) {
+        fail(
+            t.name,
+            db,
+            `connection limit ${t.connectionLimit} of ${t.role}`,
+            `${n} sessions ran at once`,
+        );
+    }
+    if (!refused.some((e) => (e as { code?: string }).code === "53300")) {
+        fail(
+            t.name,
+            db,
+            `connection limit ${t.connectionLimit} of ${t.role}`,
+            `${t.connectionLimit + 1} sessions were not refused with "too many connections for role"` +
+                (refused.length > 0 ? ` (got: ${sqlError(refused[0])})` : ""),
+        );
+    }
+}
+
+/**
+ * Every pooler instance at full pool: per database, one more client than the pool holds, each in
+ * an open transaction (so transaction pooling holds its server too). Returns the real backends
+ * per user, measured in pg_stat_activity while they are held.
+ */
+async function fullBudget(
+    tenants: TenantView[],
+    byPooler: Map<string, BouncerInstance[]>,
+    asTenant: (t: TenantView, db: string, port?: number) => Promise<Client>,
+    admin: Client,
+    fail: Fail,
+): Promise<Record<string, number>> {
+    const clients: Client[] = [];
+    const served: Promise<unknown>[] = [];
+    let expectServed = 0;
+    let waitMs = 0;
+    const int = (p: Record<string, string>, k: string, d: number) =>
+        p[k] === undefined ? d : Number.parseInt(p[k], 10);
+    try {
+        const fills: { t: TenantView; b: BouncerInstance; db: string; perDb: number }[] = [];
+        for (const t of tenants) {
+            for (const b of t.pooler ? (byPooler.get(t.pooler) ?? []) : []) {
+                // PgBouncer's defaults: default_pool_size 20, reserve_pool_size 0, reserve_pool_timeout 5.
+                const p = b.parameters;
+                const reserve = int(p, "reserve_pool_size", 0);
+                if (reserve > 0)
+                    waitMs = Math.max(waitMs, int(p, "reserve_pool_timeout", 5) * 1000);
+                let perDb = int(p, "default_pool_size", 20) + reserve;
+                const maxDb = int(p, "max_db_connections", 0);
+                if (maxDb > 0) perDb = Math.min(perDb, maxDb);
+                for (const db of t.databases) fills.push({ t, b, db, perDb });
+            }
+        }
+        // Logins one after another on each instance (so its auth_query pool keeps one server
+        // connection per database, deterministically), all instances at once.
+        await Promise.all(
+            fills.map(async ({ t, b, db, perDb }) => {
+                expectServed += perDb;
+                for (let i = 0; i <= perDb; i++) {
+                    try {
+                        const c = await asTenant(t, db, b.port);
+                        clients.push(c);
+                        served.push(
+                            c.query("BEGIN; SELECT pg_backend_pid()").catch(() => undefined),
+                        );
+                    } catch (err) {
+                        fail(t.name, db, `filling ${b.pooler}[${b.index}]`, err);
+                        return;
+                    }
+                }
+            }),
+        );
+        // Wait until the pools are full (the extra clients wait for a server).
+        const deadline = Date.now() + 20000 + waitMs;
+        let done = 0;
+        served.forEach((p) => void p.then(() => done++));
+        while (done < Math.min(expectServed, served.length) && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 50));
+        }
+        await new Promise((r) => setTimeout(r, 200 + waitMs));
+        const rows = await admin.query(
+            "SELECT usename, count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY usename ORDER BY usename",
+        );
+        const backends: Record<string, number> = {};
+        for (const r of rows.rows) backends[String(r.usename)] = r.n as number;
+        for (const t of tenants) {
+            const n = backends[t.role] ?? 0;
+            if (t.connectionLimit >= 0 && n > t.connectionLimit) {
+                fail(
+                    t.name,
+                    t.databases.join(","),
+                    "pooler at full pool",
+                    `${n} backends > connection limit ${t.connectionLimit}`,
+                );
+            }
+        }
+        if (!(POOLER_USER in backends)) backends[POOLER_USER] = 0;
+        return backends;
+    } finally {
+        await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    }
+}
+
+/** Harbor's migrations: a session advisory lock held across statements through its pooler. */
+async function advisoryLock(
+    t: TenantView,
+    db: string,
+    byPooler: Map<string, BouncerInstance[]>,
+    asTenant: (t: TenantView, db: string, port?: number) => Promise<Client>,
+    fail: Fail,
+): Promise<void> {
+    const b = t.pooler ? byPooler.get(t.pooler)?.[0] : undefined;
+    if (!b) {
+        fail(t.name, db, "advisory lock", "the tenant has no pooler");
+        return;
+    }
+    const what = `session advisory lock through ${b.pooler}`;
+    let a: Client | undefined;
+    let other: Client | undefined;
+    try {
+        a = await asTenant(t, db, b.port);
+        other = await asTenant(t, db, b.port);
+        const key = 2026120201;
+        await a.query("SELECT pg_advisory_lock($1)", [key]);
+        const pid1 = (await a.query("SELECT pg_backend_pid() AS p")).rows[0].p;
+        const held = await a.query(
+            "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted",
+        );
+        const pid2 = (await a.query("SELECT pg_backend_pid() AS p")).rows[0].p;
+        const taken = (await other.query("SELECT pg_try_advisory_lock($1) AS ok", [key])).rows[0]
+            .ok;
+        const released = (await a.query("SELECT pg_advisory_unlock($1) AS ok", [key])).rows[0].ok;
+        if (pid1 !== pid2 || held.rows[0].n !== 1 || taken !== false || released !== true) {
+            fail(
+                t.name,
+                db,
+                what,
+                `backend ${pid1} then ${pid2}, locks held ${held.rows[0].n}, second session acquired ${taken}, unlock ${released}`,
+            );
+        }
+    } catch (err) {
+        fail(t.name, db, what, err);
+    } finally {
+        await a?.end().catch(() => undefined);
+        await other?.end().catch(() => undefined);
+    }
+}
