@@ -6,5 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "./components/config";
 import { buildStack } from "./components/stacks";
+import { installCheapPromiseStacks } from "./components/promise-stacks";
+
+installCheapPromiseStacks();
 
 export = (): Record<string, unknown> => buildStack(parseConfig(pulumi.runtime.allConfig()));

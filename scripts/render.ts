@@ -371,15 +371,19 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
         secretKeys,
         stackOutputs,
     });
+    return { files: renderFiles(result), result };
+}
+
+/** The render's files (relative path → content) for a run of the program. */
+export function renderFiles(result: RunResult): Record<string, string> {
     const regs = result.registrations;
-    const files: Record<string, string> = {
+    return {
         "manifests.yaml": manifests(regs),
         ...releases(regs),
         "resources.json": resourcesJson(regs),
         "graph.mmd": graph(regs),
         "outputs.json": `${JSON.stringify(sortKeys(redact(result.outputs)), null, 2)}\n`,
     };
-    return { files, result };
 }
 
 async function main(argv: string[]): Promise<number> {

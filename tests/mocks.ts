@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { loadStackConfig } from "../scripts/render";
+import { loadStackConfig, render, type RenderedFiles } from "../scripts/render";
 import {
     runProgram,
     unwrap,
@@ -96,19 +96,28 @@ export async function runStack(
     return new Run(await runProgram(program, { stack, config, stackOutputs, secretStackOutputs }));
 }
 
-const committedRuns = new Map<string, Promise<Run>>();
+let committedInfra: Promise<{ render: RenderedFiles; run: Run }> | undefined;
+
+function sharedCommittedInfra(): Promise<{ render: RenderedFiles; run: Run }> {
+    committedInfra ??= render({ stack: "infra" }).then((r) => ({
+        render: r,
+        run: new Run(r.result),
+    }));
+    return committedInfra;
+}
 
 /**
- * The run of the committed infra settings, shared by the specs that only read it (a run is plain
- * recorded data, so sharing it is safe and saves a program run per spec file).
+ * The offline render of the committed infra settings (`npm run render -- infra`), made once and
+ * shared by every spec that only reads it: a run is plain recorded data, so sharing is safe and
+ * saves a program run per spec file.
  */
-export function committedInfraRun(): Promise<Run> {
-    let run = committedRuns.get("infra");
-    if (!run) {
-        run = runStack("infra");
-        committedRuns.set("infra", run);
-    }
-    return run;
+export async function committedInfraRender(): Promise<RenderedFiles> {
+    return (await sharedCommittedInfra()).render;
+}
+
+/** The run of the committed infra settings: the same shared run as `committedInfraRender`. */
+export async function committedInfraRun(): Promise<Run> {
+    return (await sharedCommittedInfra()).run;
 }
 
 /** Every path inside `value` whose string contains `needle` outside a secret marker. */
