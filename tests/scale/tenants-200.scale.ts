@@ -38,8 +38,11 @@ function withTenants(n: number): Record<string, any> {
             },
         });
     }
-    // 180 (shipped) + 200 × 5 + auth_query logins + superuser reserve + headroom.
-    if (n > 0) s["platform:postgres"].maxConnections = 1500;
+    // Room for n tenants of 5 connections and their auth_query pools of 5, above the shipped budget.
+    if (n > 0) {
+        s["platform:postgres"].maxConnections =
+            (s["platform:postgres"].maxConnections as number) + 10 * n + 100;
+    }
     return s;
 }
 
@@ -90,9 +93,12 @@ describe(`the shipped infra config with ${TENANTS} more tenants`, function () {
         assert.match(md, /too many to read: one node per kind of component/);
         assert.match(g, /Tenant × 203<br\/>gitlab … t200<br\/>create 2000"\]:::create/);
         assert.match(md, /connection budget: adds 200 roles \(connectionLimit 1000 in all\)/);
-        assert.match(
-            md,
-            /connection budget: Cluster `shared-postgres` `spec.postgresql.parameters.max_connections` "250" → "1500"/,
+        const before = withTenants(0)["platform:postgres"].maxConnections as number;
+        const after = withTenants(TENANTS)["platform:postgres"].maxConnections as number;
+        assert.ok(
+            md.includes(
+                `connection budget: Cluster \`shared-postgres\` \`spec.postgresql.parameters.max_connections\` "${before}" → "${after}"`,
+            ),
         );
         assert.ok(md.length < 60000, `${md.length} characters`);
     });
