@@ -8,7 +8,7 @@
  * below and report in the same format.
  */
 import { z } from "zod";
-import { dnsLabel, int, quantity, resourcesSchema } from "./schema";
+import { cidr, dnsLabel, EVERY_ADDRESS, int, issueText, quantity, resourcesSchema } from "./schema";
 import { connectionBudgetProblems } from "./postgres/budget";
 import { cronProblem } from "./postgres/cron";
 import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
@@ -50,7 +50,8 @@ export function formatProblem(p: Problem): string {
             : SECRET_KEYS.has(top)
               ? " = [secret]"
               : ` = ${truncate(JSON.stringify(p.value))}`;
-    return `${NAMESPACE}:${p.key}${shown}: ${p.message}`;
+    // A key with its namespace (a foreign or misspelt one) is printed as given.
+    return `${p.key.includes(":") ? p.key : `${NAMESPACE}:${p.key}`}${shown}: ${p.message}`;
 }
 
 function truncate(s: string): string {
@@ -78,12 +79,6 @@ const volume = z.strictObject({
     size: quantity,
     storageClass: z.string().min(1).optional(),
 });
-
-const cidr = z
-    .string()
-    .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/, {
-        error: 'must be a CIDR such as "10.25.11.0/24"',
-    });
 
 // ---------------------------------------------------------------------------------------------
 // PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
@@ -332,7 +327,13 @@ const tenantSchema = z.strictObject({
         .array(
             z.strictObject({
                 name: pgIdent,
-                extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default([]),
+                extensions: z
+                    .array(
+                        z.string().regex(/^[a-z0-9_-]+$/, {
+                            error: 'must be an extension name: lowercase letters, digits, "_" and "-", such as "pg_trgm"',
+                        }),
+                    )
+                    .default([]),
             }),
         )
         .min(1, { error: "must list at least one database" }),
@@ -520,11 +521,14 @@ function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
                 ? `must be ${article(issue.expected)}`
                 : issue.message;
         case "invalid_value":
+            if (value === undefined) {
+                return `is required: one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+            }
             return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         case "unrecognized_keys":
             return `unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (check the spelling against Pulumi.yaml)`;
         default:
-            return issue.message;
+            return issueText(issue);
     }
 }
 
@@ -637,6 +641,16 @@ function validatePostgres(pg: PostgresConfig): Problem[] {
                 "must list the CIDRs allowed to reach PostgreSQL when adminService.enabled is true (a LoadBalancer open to every address is refused)",
         });
     }
+    pg.adminService.sourceRanges.forEach((range, i) => {
+        if (EVERY_ADDRESS.includes(range)) {
+            problems.push({
+                key: `postgres.adminService.sourceRanges[${i}]`,
+                value: range,
+                message:
+                    "matches every address, which opens the superuser endpoint to everyone; list the networks that need it",
+            });
+        }
+    });
     return problems;
 }
 

@@ -64,7 +64,7 @@ describe("config", () => {
         const none = infraWith((s) => (hp(s).apiWaitSeconds = 0));
         assert.equal(parseConfig(none).harborProjects?.apiWaitSeconds, 0);
         assert.deepEqual(problemsOf(infraWith((s) => (hp(s).apiWaitSeconds = -1))), [
-            "platform:harborProjects.apiWaitSeconds = -1: Too small: expected number to be >=0",
+            "platform:harborProjects.apiWaitSeconds = -1: must be a number of at least 0",
         ]);
     });
 
@@ -77,9 +77,7 @@ describe("config", () => {
         assert.equal(kubernetesClusterIdentifier(parseConfig(staging)), "staging");
         assert.deepEqual(
             problemsOf(infraWith((s) => (s["platform:kubernetes"] = { clusterIdentifier: "" }))),
-            [
-                'platform:kubernetes.clusterIdentifier = "": Too small: expected string to have >=1 characters',
-            ],
+            ['platform:kubernetes.clusterIdentifier = "": must not be empty'],
         );
     });
 
@@ -146,7 +144,7 @@ describe("config", () => {
         [
             "missing role",
             (s) => delete s["platform:role"],
-            ['platform:role: must be one of: "infra", "apps"'],
+            ['platform:role: is required: one of "infra", "apps"'],
         ],
         [
             "unknown role",
@@ -261,7 +259,7 @@ describe("config", () => {
             "bad CIDR",
             (s) => ((pg(s).adminService as Settings).sourceRanges = ["10.25.11.0"]),
             [
-                'platform:postgres.adminService.sourceRanges[0] = "10.25.11.0": must be a CIDR such as "10.25.11.0/24"',
+                'platform:postgres.adminService.sourceRanges[0] = "10.25.11.0": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
             ],
         ],
         [
