@@ -8,9 +8,11 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError } from "../components/config";
-import { parseStackConfig, StackFileError } from "../components/stack-file";
+import { checkAgainstInfra, parseInfraOutputs } from "../components/apps/infra";
+import { engineIsSecret, parseStackConfig, StackFileError } from "../components/stack-file";
 import { loadStackConfig } from "../scripts/render";
 
 type Settings = Record<string, unknown>;
@@ -25,6 +27,8 @@ const fixture = (stack: Stack): Settings =>
             config: Settings;
         }
     ).config;
+
+const FIXTURE_FILE = (stack: Stack) => path.join(FIXTURES, `${stack}.yaml`);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-config-errors-"));
 const FILE = path.join(tmp, "Pulumi.test.yaml");
@@ -761,12 +765,104 @@ const ROWS: Row[] = [
     ],
 ];
 
+/** Infra outputs matching the apps fixture (what `pulumi up` on the infra fixture exports). */
+const INFRA_OUTPUTS = {
+    tenants: {
+        gitlab: {
+            host: "gitlab-pooler.cnpg-system.svc",
+            port: 5432,
+            role: "gitlab_app",
+            databases: ["gitlabhq_production"],
+            password: "pw",
+            global: true,
+            service: "gitlab-pooler",
+            namespace: "cnpg-system",
+            sslmode: "require",
+        },
+    },
+    harborProjects: {
+        projects: ["alpha", "beta"],
+        robotItems: { "alpha/alpha-puller": "harbor-robot-alpha" },
+    },
+};
+
+/** The apps fixture checked against infra outputs, as the apps stack does once it has read them. */
+type InfraRow = [title: string, edit: (apps: Settings, infra: Obj) => void, error: string];
+
+const INFRA_ROWS: InfraRow[] = [
+    [
+        "an app on a Harbor project the infra stack does not manage",
+        (s) => (app(s, 1).harborProject = "gamma"),
+        one(
+            'platform:applications[1].harborProject = "gamma": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: alpha, beta (add it to platform:harborProjects on infra)',
+        ),
+    ],
+    [
+        "an app on a Harbor project for which the infra outputs list no robot item",
+        (s) => (app(s, 1).harborProject = "beta"),
+        one(
+            'platform:applications[1].harborProject = "beta": has no robot item in the outputs of the infra stack "organization/platform/infra", so nothing can pull its images; give the project a robot with "pull" in platform:harborProjects on infra and run pulumi up there first',
+        ),
+    ],
+    [
+        "a tenant without a global pooler",
+        (_, infra) => (at(infra, "tenants", "gitlab").global = false),
+        one(
+            'platform:applications[0].tenant = "gitlab": has no ClusterMesh global pooler in the infra stack "organization/platform/infra"; set pooler.enabled and pooler.global: true for tenant "gitlab" in its platform:tenants and run pulumi up on infra first',
+        ),
+    ],
+];
+
 describe("config errors (one clear message per mistake)", () => {
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     for (const stack of ["infra", "apps"] as const) {
         it(`accepts the spec's own ${stack} fixture`, () => {
             assert.equal(errorFor(edited(stack, () => undefined)), "");
+        });
+    }
+
+    // The program (index.ts) runs the same checks on pulumi.runtime.allConfig(), asking the engine
+    // which keys are secret: runtime/config.js isConfigSecret of @pulumi/pulumi 3.270.0 reads the
+    // secret keys the engine passes with the config.
+    it("the program asks the engine which config keys are secret", () => {
+        const kubeconfig = "apiVersion: v1\nclusters: []\n";
+        const config = { ...loadStackConfig(PROJECT_FILE, FIXTURE_FILE("infra")).config };
+        config["platform:kubeconfig"] = kubeconfig;
+        const saved = pulumi.runtime.allConfig();
+        try {
+            pulumi.runtime.setAllConfig(config, ["platform:kubeconfig"]);
+            assert.equal(engineIsSecret("platform:kubeconfig"), true);
+            parseStackConfig(pulumi.runtime.allConfig(), engineIsSecret);
+            pulumi.runtime.setAllConfig(config, []);
+            assert.equal(engineIsSecret("platform:kubeconfig"), false);
+            assert.throws(
+                () => parseStackConfig(pulumi.runtime.allConfig(), engineIsSecret),
+                /platform:kubeconfig: holds a kubeconfig .* pulumi config set --secret platform:kubeconfig/,
+            );
+        } finally {
+            pulumi.runtime.setAllConfig(saved, []);
+        }
+    });
+
+    it("accepts the apps fixture against the infra outputs", () => {
+        const { config } = loadStackConfig(PROJECT_FILE, FIXTURE_FILE("apps"));
+        const cfg = parseStackConfig(config, () => false);
+        assert.doesNotThrow(() => checkAgainstInfra(cfg, parseInfraOutputs(INFRA_OUTPUTS)));
+    });
+
+    for (const [title, edit, error] of INFRA_ROWS) {
+        it(`apps against the infra outputs: ${title}`, () => {
+            const settings = structuredClone(fixture("apps"));
+            const infra = structuredClone(INFRA_OUTPUTS) as Obj;
+            edit(settings, infra);
+            fs.writeFileSync(FILE, YAML.stringify({ config: settings }));
+            const { config } = loadStackConfig(PROJECT_FILE, FILE);
+            const cfg = parseStackConfig(config, () => false);
+            assert.throws(
+                () => checkAgainstInfra(cfg, parseInfraOutputs(infra)),
+                (e: unknown) => e instanceof ConfigError && e.message === error,
+            );
         });
     }
 
