@@ -8,7 +8,16 @@
  * below and report in the same format.
  */
 import { z } from "zod";
-import { cidr, dnsLabel, EVERY_ADDRESS, int, issueText, quantity, resourcesSchema } from "./schema";
+import {
+    cidr,
+    dnsLabel,
+    EVERY_ADDRESS,
+    expectedText,
+    int,
+    issueText,
+    quantity,
+    resourcesSchema,
+} from "./schema";
 import { connectionBudgetProblems } from "./postgres/budget";
 import { cronProblem } from "./postgres/cron";
 import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
@@ -518,7 +527,7 @@ function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
         case "invalid_type":
             if (value === undefined) return "is required";
             return issue.message.startsWith("Invalid input")
-                ? `must be ${article(issue.expected)}`
+                ? `must be ${expectedText(issue.expected, value) ?? article(issue.expected)}`
                 : issue.message;
         case "invalid_value":
             if (value === undefined) {

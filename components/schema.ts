@@ -120,6 +120,23 @@ export function issueText(issue: z.core.$ZodIssue): string {
     }
 }
 
+/** What YAML shape a map or a list is, said against what was given; undefined for other types. */
+export function expectedText(expected: string, value: unknown): string | undefined {
+    const given = Array.isArray(value)
+        ? "a list"
+        : value === null
+          ? "empty"
+          : typeof value === "object"
+            ? "a map"
+            : `a ${typeof value}`;
+    if (expected === "object") return `a map of settings (key: value), not ${given}`;
+    if (expected === "array") return `a list (one "- " entry per item), not ${given}`;
+    if (expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
+        return `a string, not ${given} (quote it in YAML: "${String(value)}")`;
+    }
+    return undefined;
+}
+
 /** Config resources → Kubernetes ResourceRequirements, without empty sections. */
 export function k8sResources(r: Resources): {
     requests?: Record<string, string>;

@@ -726,6 +726,38 @@ const ROWS: Row[] = [
         (s) => delete s["platform:dragonfly"],
         one("platform:dragonfly: is required when platform:harbor is set (Harbor's Redis)"),
     ],
+    [
+        "a list where the postgres map belongs",
+        "infra",
+        (s) => (s["platform:postgres"] = [{ instances: 3 }]),
+        one(
+            'platform:postgres = [{"instances":3}]: must be a map of settings (key: value), not a list',
+        ),
+    ],
+    [
+        "a map where the tenants list belongs",
+        "infra",
+        (s) => (s["platform:tenants"] = { name: "gitlab" }),
+        one(
+            'platform:tenants = {"name":"gitlab"}: must be a list (one "- " entry per item), not a map',
+        ),
+    ],
+    [
+        "a string where the resources map belongs",
+        "infra",
+        (s) => (pg(s).resources = "2Gi"),
+        one(
+            'platform:postgres.resources = "2Gi": must be a map of settings (key: value), not a string',
+        ),
+    ],
+    [
+        "a YAML number where a name belongs",
+        "infra",
+        (s) => (tenant(s, 1).name = 42),
+        one(
+            'platform:tenants[1].name = 42: must be a string, not a number (quote it in YAML: "42")',
+        ),
+    ],
     // What stays allowed: each of these must be accepted.
     [
         "a kubeconfig path in plain text is fine",
