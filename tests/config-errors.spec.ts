@@ -758,6 +758,25 @@ const ROWS: Row[] = [
             'platform:tenants[1].name = 42: must be a string, not a number (quote it in YAML: "42")',
         ),
     ],
+    [
+        "200 tenants over maxConnections: one readable line",
+        "infra",
+        (s) => {
+            const list = s["platform:tenants"] as Obj[];
+            for (let i = 0; i < 200; i++) {
+                list.push({
+                    name: `t${i}`,
+                    role: `r${i}`,
+                    connectionLimit: 10,
+                    databases: [{ name: `d${i}` }],
+                    pooler: { enabled: false },
+                });
+            }
+        },
+        one(
+            "platform:postgres.maxConnections = 400: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab_app + 10 r0 + 10 r1 + 1980 for the other 198 roles) = 2150, + 100 auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database), + 3 superuser_reserved_connections + 10 system headroom = 2263. Raise maxConnections to at least 2263 or lower the tenants' connectionLimit",
+        ),
+    ],
     // What stays allowed: each of these must be accepted.
     [
         "a kubeconfig path in plain text is fine",
