@@ -485,7 +485,8 @@ export function rawToObject(raw: Record<string, string>): Record<string, unknown
     for (const [fullKey, value] of Object.entries(raw)) {
         if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
         const key = fullKey.slice(NAMESPACE.length + 1);
-        const decoded = decodeValue(value);
+        // A kubeconfig may be JSON; it is passed on as the text it is.
+        const decoded = key === "kubeconfig" ? value : decodeValue(value);
         if (OPTIONAL_KEYS.includes(key) && isEmpty(decoded)) continue;
         out[key] = decoded;
     }

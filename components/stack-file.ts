@@ -122,7 +122,8 @@ function distance(a: string, b: string): number {
 
 /** A kubeconfig's contents (rather than a path to one): these carry the cluster's credentials. */
 function isKubeconfigContents(value: string): boolean {
-    return value.includes("\n") || /\b(clusters|users|client-key-data|token)\b/.test(value);
+    const text = value.trim();
+    return text.includes("\n") || text.startsWith("{") || /\bapiVersion\s*:/.test(text);
 }
 
 /**

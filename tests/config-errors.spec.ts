@@ -777,11 +777,19 @@ const ROWS: Row[] = [
             "platform:postgres.maxConnections = 400: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab_app + 10 r0 + 10 r1 + 1980 for the other 198 roles) = 2150, + 100 auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database), + 3 superuser_reserved_connections + 10 system headroom = 2263. Raise maxConnections to at least 2263 or lower the tenants' connectionLimit",
         ),
     ],
+    [
+        "a kubeconfig as one line of JSON in plain text",
+        "infra",
+        (s) => (s["platform:kubeconfig"] = '{"apiVersion":"v1","clusters":[],"users":[]}'),
+        one(
+            'platform:kubeconfig: holds a kubeconfig with the cluster\'s credentials in plain text; remove it from the stack file and run: pulumi config set --secret platform:kubeconfig "$(cat <kubeconfig file>)"',
+        ),
+    ],
     // What stays allowed: each of these must be accepted.
     [
         "a kubeconfig path in plain text is fine",
         "infra",
-        (s) => (s["platform:kubeconfig"] = "/home/ops/.kube/infra"),
+        (s) => (s["platform:kubeconfig"] = "/home/users/ops/.kube/infra"),
         "",
     ],
     [
