@@ -186,16 +186,17 @@ export function parseStackConfig(
     isSecret: (key: string) => boolean,
 ): PlatformConfig {
     const keyProblems = configKeyProblems(raw, isSecret, NAMESPACE);
+    let cfg: PlatformConfig;
     try {
-        const cfg = parseConfig(raw);
-        if (keyProblems.length > 0) throw new ConfigError(keyProblems);
-        return cfg;
+        cfg = parseConfig(raw);
     } catch (e) {
-        if (e instanceof ConfigError && keyProblems.length > 0 && e.problems !== keyProblems) {
+        if (e instanceof ConfigError && keyProblems.length > 0) {
             throw new ConfigError([...keyProblems, ...e.problems]);
         }
         throw e;
     }
+    if (keyProblems.length > 0) throw new ConfigError(keyProblems);
+    return cfg;
 }
 
 /**
