@@ -4,10 +4,11 @@
  * the stack's outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig } from "./components/config";
+import { engineIsSecret, parseStackConfig } from "./components/stack-file";
 import { buildStack } from "./components/stacks";
 import { installCheapPromiseStacks } from "./components/promise-stacks";
 
 installCheapPromiseStacks();
 
-export = (): Record<string, unknown> => buildStack(parseConfig(pulumi.runtime.allConfig()));
+export = (): Record<string, unknown> =>
+    buildStack(parseStackConfig(pulumi.runtime.allConfig(), engineIsSecret));

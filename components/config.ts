@@ -8,7 +8,16 @@
  * below and report in the same format.
  */
 import { z } from "zod";
-import { dnsLabel, int, quantity, resourcesSchema } from "./schema";
+import {
+    cidr,
+    dnsLabel,
+    EVERY_ADDRESS,
+    expectedText,
+    int,
+    issueText,
+    quantity,
+    resourcesSchema,
+} from "./schema";
 import { connectionBudgetProblems } from "./postgres/budget";
 import { cronProblem } from "./postgres/cron";
 import { dragonflyProblems, dragonflySchema } from "./dragonfly/config";
@@ -59,7 +68,8 @@ export function formatProblem(p: Problem): string {
             : SECRET_KEYS.has(top)
               ? " = [secret]"
               : ` = ${truncate(JSON.stringify(p.value))}`;
-    return `${NAMESPACE}:${p.key}${shown}: ${p.message}`;
+    // A key with its namespace (a foreign or misspelt one) is printed as given.
+    return `${p.key.includes(":") ? p.key : `${NAMESPACE}:${p.key}`}${shown}: ${p.message}`;
 }
 
 function truncate(s: string): string {
@@ -87,12 +97,6 @@ const volume = z.strictObject({
     size: quantity,
     storageClass: z.string().min(1).optional(),
 });
-
-const cidr = z
-    .string()
-    .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/, {
-        error: 'must be a CIDR such as "10.25.11.0/24"',
-    });
 
 // ---------------------------------------------------------------------------------------------
 // PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
@@ -354,7 +358,13 @@ const tenantSchema = z.strictObject({
         .array(
             z.strictObject({
                 name: pgIdent,
-                extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default([]),
+                extensions: z
+                    .array(
+                        z.string().regex(/^[a-z0-9_-]+$/, {
+                            error: 'must be an extension name: lowercase letters, digits, "_" and "-", such as "pg_trgm"',
+                        }),
+                    )
+                    .default([]),
             }),
         )
         .min(1, { error: "must list at least one database" }),
@@ -520,7 +530,8 @@ export function rawToObject(raw: Record<string, string>): Record<string, unknown
     for (const [fullKey, value] of Object.entries(raw)) {
         if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
         const key = fullKey.slice(NAMESPACE.length + 1);
-        const decoded = decodeValue(value);
+        // A kubeconfig may be JSON; it is passed on as the text it is.
+        const decoded = key === "kubeconfig" ? value : decodeValue(value);
         if (OPTIONAL_KEYS.includes(key) && isEmpty(decoded)) continue;
         out[key] = decoded;
     }
@@ -562,14 +573,17 @@ function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
         case "invalid_type":
             if (value === undefined) return "is required";
             return issue.message.startsWith("Invalid input")
-                ? `must be ${article(issue.expected)}`
+                ? `must be ${expectedText(issue.expected, value) ?? article(issue.expected)}`
                 : issue.message;
         case "invalid_value":
+            if (value === undefined) {
+                return `is required: one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+            }
             return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         case "unrecognized_keys":
             return `unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (check the spelling against Pulumi.yaml)`;
         default:
-            return issue.message;
+            return issueText(issue);
     }
 }
 
@@ -687,6 +701,16 @@ function validatePostgres(pg: PostgresConfig): Problem[] {
                 "must list the CIDRs allowed to reach PostgreSQL when adminService.enabled is true (a LoadBalancer open to every address is refused)",
         });
     }
+    pg.adminService.sourceRanges.forEach((range, i) => {
+        if (EVERY_ADDRESS.includes(range)) {
+            problems.push({
+                key: `postgres.adminService.sourceRanges[${i}]`,
+                value: range,
+                message:
+                    "matches every address, which opens the superuser endpoint to everyone; list the networks that need it",
+            });
+        }
+    });
     return problems;
 }
 

@@ -3,12 +3,17 @@
  * Dragonfly), kept apart from components/config.ts so that those modules can import them without
  * an import cycle.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 import { isQuantity, parseQuantity } from "./quantity";
 
-export const quantity = z.string().refine(isQuantity, {
-    error: 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
-});
+const QUANTITY_FORMAT = 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"';
+
+/** A Kubernetes quantity greater than zero (a size, request or limit of 0 is always a mistake). */
+export const quantity = z
+    .string({ error: QUANTITY_FORMAT })
+    .refine(isQuantity, { error: QUANTITY_FORMAT, abort: true })
+    .refine((q) => parseQuantity(q) > 0, { error: "must be greater than zero" });
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -43,7 +48,10 @@ export const resourcesSchema = z
         for (const kind of ["cpu", "memory"] as const) {
             const req = r.requests[kind];
             const lim = r.limits[kind];
-            if (req && lim && parseQuantity(req) > parseQuantity(lim)) {
+            // A malformed quantity already has its format message; compare only well-formed ones.
+            if (!req || !lim || !isQuantity(req) || !isQuantity(lim)) continue;
+            // A zero limit has its own message too.
+            if (parseQuantity(lim) > 0 && parseQuantity(req) > parseQuantity(lim)) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["requests", kind],
@@ -54,6 +62,80 @@ export const resourcesSchema = z
         }
     });
 export type Resources = z.infer<typeof resourcesSchema>;
+
+/**
+ * A CIDR: an IPv4 address (octets 0-255) or IPv6 address, "/" and a prefix length (0-32 or 0-128).
+ */
+export const cidr = z.string().refine(isCidr, {
+    error: 'must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
+});
+
+export function isCidr(value: string): boolean {
+    const match = /^([^/]+)\/([0-9]{1,3})$/.exec(value);
+    if (!match?.[1] || !match[2]) return false;
+    const prefix = Number(match[2]);
+    if (isIPv4(match[1])) return prefix <= 32;
+    return isIPv6(match[1]) && prefix <= 128;
+}
+
+/** CIDRs that match every address. */
+export const EVERY_ADDRESS = ["0.0.0.0/0", "::/0"];
+
+/**
+ * What a library's generic issue message says in this project's words: what is allowed, not
+ * what zod expected. Issues that carry a message of their own (set where the schema is built)
+ * keep it.
+ */
+export function issueText(issue: z.core.$ZodIssue): string {
+    const generic = /^(Invalid|Too (small|big))/.test(issue.message);
+    if (!generic) return issue.message;
+    switch (issue.code) {
+        case "too_small":
+            if (issue.origin === "string") {
+                return Number(issue.minimum) <= 1
+                    ? "must not be empty"
+                    : `must be at least ${String(issue.minimum)} characters`;
+            }
+            if (issue.origin === "array" || issue.origin === "set") {
+                return `must list at least ${String(issue.minimum)} item${Number(issue.minimum) === 1 ? "" : "s"}`;
+            }
+            return `must be a number ${issue.inclusive ? "of at least" : "greater than"} ${String(issue.minimum)}`;
+        case "too_big":
+            if (issue.origin === "string")
+                return `must be at most ${String(issue.maximum)} characters`;
+            if (issue.origin === "array" || issue.origin === "set") {
+                return `must list at most ${String(issue.maximum)} items`;
+            }
+            return `must be a number ${issue.inclusive ? "of at most" : "less than"} ${String(issue.maximum)}`;
+        case "invalid_format":
+            if (issue.format === "url") return 'must be a URL such as "https://example.com"';
+            if (issue.format === "regex" && "pattern" in issue) {
+                return `must match the pattern ${String(issue.pattern)}`;
+            }
+            return `must be a valid ${issue.format}`;
+        case "not_multiple_of":
+            return "must be a whole number";
+        default:
+            return issue.message;
+    }
+}
+
+/** What YAML shape a map or a list is, said against what was given; undefined for other types. */
+export function expectedText(expected: string, value: unknown): string | undefined {
+    const given = Array.isArray(value)
+        ? "a list"
+        : value === null
+          ? "empty"
+          : typeof value === "object"
+            ? "a map"
+            : `a ${typeof value}`;
+    if (expected === "object") return `a map of settings (key: value), not ${given}`;
+    if (expected === "array") return `a list (one "- " entry per item), not ${given}`;
+    if (expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
+        return `a string, not ${given} (quote it in YAML: "${String(value)}")`;
+    }
+    return undefined;
+}
 
 /** Config resources → Kubernetes ResourceRequirements, without empty sections. */
 export function k8sResources(r: Resources): {

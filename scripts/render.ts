@@ -11,8 +11,14 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { createHash } from "node:crypto";
-import { ConfigError, parseConfig } from "../components/config";
+import { ConfigError } from "../components/config";
 import { PLAIN_KEYS_ANNOTATION } from "../components/credentials";
+import {
+    parseStackConfig,
+    parseYamlFile,
+    readStackSettings,
+    StackFileError,
+} from "../components/stack-file";
 import {
     isSecretMarker,
     ProgramError,
@@ -49,13 +55,11 @@ export function loadStackConfig(
     projectFile: string,
     stackFile: string,
 ): { config: Record<string, string>; secretKeys: string[] } {
-    const project = YAML.parse(fs.readFileSync(projectFile, "utf8")) as {
+    const project = parseYamlFile(projectFile, fs.readFileSync(projectFile, "utf8")) as {
         name: string;
         config?: Record<string, unknown>;
     };
-    const stack = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as {
-        config?: Record<string, unknown>;
-    };
+    const stack = { config: readStackSettings(stackFile, fs.readFileSync(stackFile, "utf8")) };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
@@ -64,7 +68,7 @@ export function loadStackConfig(
             config[qualify(key)] = encode(decl.default);
         }
     }
-    for (const [key, value] of Object.entries(stack.config ?? {})) {
+    for (const [key, value] of Object.entries(stack.config)) {
         const full = qualify(key);
         if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
             config[full] = `${SECRET_PREFIX}config-${full}`;
@@ -357,7 +361,7 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
     const stackFile = opts.configFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
     const { config, secretKeys } = loadStackConfig(path.join(projectDir, "Pulumi.yaml"), stackFile);
     // Validate first, so that a bad config fails with its message and nothing else.
-    const cfg = parseConfig(config);
+    const cfg = parseStackConfig(config, (key) => secretKeys.includes(key));
     // The program reads the infra stack's outputs through a StackReference named in its config.
     const stackOutputs: Record<string, Record<string, unknown>> = {};
     const infraRef = (cfg as { infraStack?: string }).infraStack;
@@ -435,7 +439,8 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (err: unknown) => {
-            if (err instanceof ConfigError) console.error(err.message);
+            if (err instanceof ConfigError || err instanceof StackFileError)
+                console.error(err.message);
             else if (err instanceof ProgramError)
                 console.error(`render: the program failed:\n${err.message}`);
             else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -394,6 +394,10 @@ describe("apps checks against the infra stack's outputs", () => {
         ]);
     });
 
+    const ROBOT_ITEMS = {
+        "synergyflow/synergyflow-puller": "harbor-robot-synergyflow",
+        "kubekloud/kubekloud-puller": "harbor-robot-kubekloud",
+    };
     const withProjects = (projects: string[], robotItems: Record<string, string> = {}) =>
         parseInfraOutputs({ ...INFRA, harborProjects: { projects, robotItems } });
     const misspelt = () => {
@@ -406,7 +410,7 @@ describe("apps checks against the infra stack's outputs", () => {
     };
 
     it("names a Harbor project the infra stack does not manage, listing its projects", () => {
-        const infraWith = withProjects(["synergyflow", "kubekloud"]);
+        const infraWith = withProjects(["synergyflow", "kubekloud"], ROBOT_ITEMS);
         assert.deepEqual(infraProblems(cfg, infraWith), []);
         assert.deepEqual(infraProblems(misspelt(), infraWith).map(formatProblem), [
             'platform:applications[1].harborProject = "synergyflw": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: synergyflow, kubekloud (add it to platform:harborProjects on infra)',
@@ -414,6 +418,15 @@ describe("apps checks against the infra stack's outputs", () => {
         assert.deepEqual(infraProblems(cfg, withProjects([])).map(formatProblem), [
             'platform:applications[1].harborProject = "synergyflow": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: none (add it to platform:harborProjects on infra)',
             'platform:applications[2].harborProject = "kubekloud": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: none (add it to platform:harborProjects on infra)',
+        ]);
+    });
+
+    it("rejects an app on a project for which the infra outputs list no robot item", () => {
+        const infraWith = withProjects(["synergyflow", "kubekloud"], {
+            "kubekloud/kubekloud-puller": "harbor-robot-kubekloud",
+        });
+        assert.deepEqual(infraProblems(cfg, infraWith).map(formatProblem), [
+            'platform:applications[1].harborProject = "synergyflow": has no robot item in the outputs of the infra stack "organization/platform/infra", so nothing can pull its images; give the project a robot with "pull" in platform:harborProjects on infra and run pulumi up there first',
         ]);
     });
 

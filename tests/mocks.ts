@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { readStackSettings } from "../components/stack-file";
 import { loadStackConfig, render, type RenderedFiles } from "../scripts/render";
 import {
     runProgram,
@@ -31,12 +32,8 @@ export function stackConfig(stack: string): Record<string, string> {
 
 /** The committed stack settings file as an object (`config:` block), for tests that modify one key. */
 export function stackSettings(stack: string): Record<string, unknown> {
-    const doc = YAML.parse(
-        fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"),
-    ) as {
-        config: Record<string, unknown>;
-    };
-    return doc.config;
+    const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+    return readStackSettings(file, fs.readFileSync(file, "utf8"));
 }
 
 /** Flat config map from a settings object (`platform:key` → value), applying Pulumi.yaml defaults. */

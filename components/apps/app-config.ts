@@ -42,14 +42,19 @@ const level = z.enum(["restricted", "baseline", "privileged"]);
  * `restricted`) or `{enforce, warn, audit}` [restricted each].
  */
 export const podSecuritySchema = z
-    .union([
-        z.enum(["restricted", "baseline"]),
-        z.strictObject({
-            enforce: z.enum(["restricted", "baseline"]).default("restricted"),
-            warn: level.default("restricted"),
-            audit: level.default("restricted"),
-        }),
-    ])
+    .union(
+        [
+            z.enum(["restricted", "baseline"]),
+            z.strictObject({
+                enforce: z.enum(["restricted", "baseline"]).default("restricted"),
+                warn: level.default("restricted"),
+                audit: level.default("restricted"),
+            }),
+        ],
+        {
+            error: 'must be "restricted" or "baseline" (the enforced level), or {enforce, warn, audit}; enforcing "privileged" is refused',
+        },
+    )
     .default("restricted")
     .transform((v) =>
         typeof v === "string"

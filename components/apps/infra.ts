@@ -239,6 +239,18 @@ export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] 
                 value: app.harborProject,
                 message: `is not a Harbor project of the infra stack "${stack}"; its projects: ${projects.join(", ") || "none"} (add it to platform:harborProjects on infra)`,
             });
+        } else if (
+            app.harborProject &&
+            projects &&
+            !Object.keys(infra.harborProjects?.robotItems ?? {}).some((k) =>
+                k.startsWith(`${app.harborProject ?? ""}/`),
+            )
+        ) {
+            problems.push({
+                key: `${at}.harborProject`,
+                value: app.harborProject,
+                message: `has no robot item in the outputs of the infra stack "${stack}", so nothing can pull its images; give the project a robot with "pull" in platform:harborProjects on infra and run pulumi up there first`,
+            });
         }
         const hp = infra.harborProjects;
         if (app.harborProject && hp) {

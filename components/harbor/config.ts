@@ -133,9 +133,18 @@ const harborObjectSchema = z.strictObject({
             protocol: /^https$/,
             error: 'must be an https:// URL such as "https://harbor.monosense.io"',
         })
-        .refine((u) => /^https:\/\/[^/?#]+\/?$/.test(u), {
+        // Each rule only on a value the one before accepts, so one mistake gives one message.
+        .refine((u) => !u.startsWith("https://") || /^https:\/\/[^/?#]+\/?$/.test(u), {
             error: 'must be scheme and host only, such as "https://harbor.monosense.io" (no path)',
         })
+        .refine(
+            (u) =>
+                !/^https:\/\/[^/?#]+\/?$/.test(u) ||
+                /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/.test(u),
+            {
+                error: 'must have a hostname of letters, digits, "." and "-" only, such as "https://harbor.monosense.io"',
+            },
+        )
         .default("https://harbor.monosense.io"),
     /** Gateway API Gateway the HTTPRoute attaches to (seed: Envoy Gateway, TLS terminated there). */
     gateway: z.strictObject({

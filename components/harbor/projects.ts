@@ -9,7 +9,9 @@ import type { Problem } from "../config";
 import { harborCronProblem, validateHarborProjects } from "../harbor-api";
 
 const robotSchema = z.strictObject({
-    name: z.string().min(1),
+    name: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, {
+        error: "must be a Harbor name: lowercase letters and digits, with single '.', '_' or '-' between them",
+    }),
     permissions: z
         .array(z.enum(["pull", "push"]))
         .min(1, { error: "must grant at least one permission" }),
@@ -19,10 +21,23 @@ const robotSchema = z.strictObject({
     description: z.string().optional(),
 });
 
+const HARBOR_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+const harborName = z
+    .string()
+    .regex(HARBOR_NAME, {
+        error: "must be a Harbor name: lowercase letters and digits, with single '.', '_' or '-' between them",
+    })
+    .max(255, { error: "must be at most 255 characters" });
+
 const projectSchema = z.strictObject({
-    name: z.string().min(1),
+    name: harborName,
     public: z.boolean().default(false),
-    storageQuotaGiB: z.number().int().positive().optional(),
+    storageQuotaGiB: z
+        .number({ error: "must be a whole number of GiB greater than 0 (omit it for unlimited)" })
+        .int({ error: "must be a whole number of GiB greater than 0 (omit it for unlimited)" })
+        .positive({ error: "must be a whole number of GiB greater than 0 (omit it for unlimited)" })
+        .optional(),
     autoScan: z.boolean().default(true),
     preventVulnerable: z
         .strictObject({ severity: z.enum(["low", "medium", "high", "critical"]) })
@@ -36,7 +51,20 @@ const projectSchema = z.strictObject({
 
 export const harborProjectsSchema = z.strictObject({
     /** Harbor API base URL [<harbor.externalURL>/api/v2.0]. */
-    apiUrl: z.url().optional(),
+    apiUrl: z
+        .url({
+            protocol: /^https?$/,
+            error: 'must be an http(s) URL ending in /api/v2.0, such as "https://harbor.monosense.io/api/v2.0"',
+        })
+        .refine(
+            (u) =>
+                !/^https?:\/\//.test(u) ||
+                /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/api\/v2\.0\/?$/.test(u),
+            {
+                error: 'must be Harbor\'s API base: scheme, host and /api/v2.0, such as "https://harbor.monosense.io/api/v2.0"',
+            },
+        )
+        .optional(),
     /**
      * How long `pulumi up` waits for Harbor to answer at apiUrl before the first API call (a fresh
      * install's route, DNS and certificate take minutes); 0 = do not wait.
@@ -70,6 +98,38 @@ export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
     const cron = harborCronProblem(cfg.gc.schedule);
     if (cron) return [{ key: "harborProjects.gc.schedule", value: cfg.gc.schedule, message: cron }];
     const problems: Problem[] = [];
+    const firstIndex = new Map<string, number>();
+    cfg.projects.forEach((p, i) => {
+        const first = firstIndex.get(p.name);
+        if (first === undefined) firstIndex.set(p.name, i);
+        else {
+            problems.push({
+                key: `harborProjects.projects[${i}].name`,
+                value: p.name,
+                message: `is already used by harborProjects.projects[${first}]; each project is declared once`,
+            });
+        }
+        if (!p.public && p.robots.length === 0) {
+            problems.push({
+                key: `harborProjects.projects[${i}].robots`,
+                value: [],
+                message:
+                    'must list at least one robot for a private project (public: false), or nothing can pull from it; add e.g. { name: "pull", permissions: ["pull"] }',
+            });
+        }
+        const robotIndex = new Map<string, number>();
+        p.robots.forEach((r, j) => {
+            const firstRobot = robotIndex.get(r.name);
+            if (firstRobot === undefined) robotIndex.set(r.name, j);
+            else {
+                problems.push({
+                    key: `harborProjects.projects[${i}].robots[${j}].name`,
+                    value: r.name,
+                    message: `is already used by robots[${firstRobot}] of this project`,
+                });
+            }
+        });
+    });
     const projects = new Set(cfg.projects.map((p) => p.name));
     const robots = new Set(cfg.projects.flatMap((p) => p.robots.map((r) => `${p.name}/${r.name}`)));
     const declared = (kind: string, known: Set<string>) =>

@@ -122,6 +122,24 @@ function describeTenant(b: TenantBudget): string {
     );
 }
 
+/** Roles listed in the maxConnections message before the rest are summed up. */
+const LISTED_ROLES = 5;
+
+/**
+ * "90 harbor_app + 60 gitlab_app + 30 keycloak"; beyond LISTED_ROLES the largest limits and the
+ * sum of the rest, so that a cluster of 200 tenants still gets a message one can read.
+ */
+function roleList(tenants: readonly TenantBudget[]): string {
+    const term = (b: TenantBudget) => `${b.connectionLimit} ${b.role}`;
+    if (tenants.length <= LISTED_ROLES) return tenants.map(term).join(" + ");
+    const largest = [...tenants]
+        .sort((a, b) => b.connectionLimit - a.connectionLimit)
+        .slice(0, LISTED_ROLES - 1);
+    const rest = tenants.filter((b) => !largest.includes(b));
+    const restSum = rest.reduce((sum, b) => sum + b.connectionLimit, 0);
+    return `${largest.map(term).join(" + ")} + ${restSum} for the other ${rest.length} roles`;
+}
+
 export function connectionBudgetProblems(pg: PostgresConfig, tenants: TenantConfig[]): Problem[] {
     const problems: Problem[] = [];
     const budget = clusterBudget(pg, tenants);
@@ -138,7 +156,7 @@ export function connectionBudgetProblems(pg: PostgresConfig, tenants: TenantConf
         }
     });
     if (budget.required > budget.maxConnections) {
-        const perRole = budget.tenants.map((b) => `${b.connectionLimit} ${b.role}`).join(" + ");
+        const perRole = roleList(budget.tenants);
         problems.push({
             key: "postgres.maxConnections",
             value: budget.maxConnections,
