@@ -381,15 +381,18 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
                     }
                 } catch (err) {
                     // Refused for the right reason: no CONNECT (42501, also as PgBouncer passes the
-                    // server's refusal on) or no pg_hba rule (28000). Anything else (too many
-                    // clients, a timeout) proves nothing.
+                    // server's refusal on), no pg_hba rule (28000), or the pooler's own hba
+                    // `reject` line (PgBouncer 1.24.1 src/client.c: "login rejected", sent as a
+                    // pooler error, src/proto.c). Anything else (too many clients, a timeout)
+                    // proves nothing.
                     const e = err as { code?: string; message?: string };
                     const why = e.code ?? "";
                     refusals.set(why, (refusals.get(why) ?? 0) + 1);
                     if (!(
                         why === "42501" ||
                         why === "28000" ||
-                        /permission denied for database/.test(e.message ?? "")
+                        /permission denied for database/.test(e.message ?? "") ||
+                        (via !== undefined && /^login rejected(;|$)/.test(e.message ?? ""))
                     )) {
                         fail(
                             t.name,
