@@ -124,13 +124,20 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
         if (pg.backup) {
             const interval = scheduleMaxIntervalSeconds(pg.backup.schedule);
             const maxAge = interval + a.backupGraceMinutes * 60;
+            // On the Barman Cloud plugin, CNPG 1.26 never sets status.lastSuccessfulBackup, so the
+            // gauge stays 0 (pg_collector.go setTimestampMetric: an empty timestamp reports 0) and
+            // `time() - 0` (and any failure after "0") would fire for ever: there both alerts need a
+            // real timestamp, and say nothing until the operator reports one (README "PostgresBackupTooOld").
+            const known = cfg.cnpg.barmanCloudPlugin.enabled
+                ? ` and max by (namespace) (cnpg_collector_last_available_backup_timestamp${s}) > 0`
+                : "";
             groups.push({
                 name: `${pg.name}-backups`,
                 rules: [
                     rule(
                         a,
                         "PostgresBackupTooOld",
-                        `time() - max by (namespace) (cnpg_collector_last_available_backup_timestamp${s}) > ${maxAge}`,
+                        `time() - max by (namespace) (cnpg_collector_last_available_backup_timestamp${s}) > ${maxAge}${known}`,
                         "10m",
                         "critical",
                         `Last successful backup of ${cluster} is older than its schedule allows`,
@@ -139,7 +146,7 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
                     rule(
                         a,
                         "PostgresLastBackupFailed",
-                        `max by (namespace) (cnpg_collector_last_failed_backup_timestamp${s}) > max by (namespace) (cnpg_collector_last_available_backup_timestamp${s})`,
+                        `max by (namespace) (cnpg_collector_last_failed_backup_timestamp${s}) > max by (namespace) (cnpg_collector_last_available_backup_timestamp${s})${known}`,
                         "5m",
                         "critical",
                         `The last backup of ${cluster} failed (condition LastBackupSucceeded is False)`,

@@ -59,23 +59,36 @@ export const CASES: AlertCase[] = [
         alert: "PostgresBackupTooOld",
         evalTime: "28h",
         series: [
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700"),
+            // a backup at 1970-01-01T00:00:01 on the primary; the replicas export 0
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1x1700"),
             s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x1700"),
         ],
         expect: [{ severity: "critical", namespace: "cnpg-system" }],
     },
     {
+        // The shipped cluster backs up through the Barman Cloud plugin, for which CNPG 1.26.1
+        // never sets status.lastSuccessfulBackup: the gauge stays 0 and must not page for ever.
+        name: "no backup time reported (0 on every instance) stays silent",
+        alert: "PostgresBackupTooOld",
+        evalTime: "28h",
+        series: [
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700"),
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x1700"),
+        ],
+        expect: [],
+    },
+    {
         name: "older than 97200 s for 10 minutes fires (1621 m + 10 m)",
         alert: "PostgresBackupTooOld",
         evalTime: "1631m",
-        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700")],
+        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1x1700")],
         expect: [{ severity: "critical", namespace: "cnpg-system" }],
     },
     {
         name: "older than 97200 s for 9 minutes stays silent",
         alert: "PostgresBackupTooOld",
         evalTime: "1630m",
-        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700")],
+        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1x1700")],
         expect: [],
     },
     {
@@ -104,6 +117,17 @@ export const CASES: AlertCase[] = [
             s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(2)}}`, "0x15"),
         ],
         expect: [{ severity: "critical", namespace: "cnpg-system" }],
+    },
+    {
+        // The plugin on CNPG 1.26.1: a failure is recorded, a success never is (see above).
+        name: "a failure with no backup time reported stays silent",
+        alert: "PostgresLastBackupFailed",
+        evalTime: "10m",
+        series: [
+            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x15"),
+            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(1)}}`, "2000x15"),
+        ],
+        expect: [],
     },
     {
         name: "a success after the last failure stays silent",
