@@ -19,7 +19,7 @@ import {
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { cnpgClusterResources, objectStoreResource } from "../postgres/resources";
-import { backupCredentialsSecret } from "../postgres/backup";
+import { backupCredentialsSecret, recoverySourceResources } from "../postgres/backup";
 import { buildObjectStoreSpec } from "../postgres/barman";
 import { recoveryInstructions } from "../postgres/recovery";
 import { scheduledBackupSpecFor } from "../postgres/spec";
@@ -150,41 +150,19 @@ export class ColocatedCluster extends pulumi.ComponentResource {
         const plan = colocatedRecoveryPlan(app);
         if (pg.recovery && pg.backup && plan) {
             const restoredDeps: pulumi.Resource[] = [...dependsOn];
-            if (plan.separateSource) {
-                const creds = plan.separateSource.credentialsItem;
-                const sourceSecret = creds
-                    ? backupCredentialsSecret(
-                          {
-                              name: plan.source.credentialsSecret,
-                              namespace: names.namespace,
-                              credentials: creds,
-                              onepassword: args.onepassword,
-                              vaultUuid: args.vaultUuid,
-                              opProvider: args.opProvider,
-                          },
-                          { ...k8sOpts, dependsOn: [args.namespace] },
-                      )
-                    : undefined;
-                if (sourceSecret) restoredDeps.push(sourceSecret);
-                if (args.barmanPlugin) {
-                    restoredDeps.push(
-                        objectStoreResource(
-                            {
-                                name: plan.sourceObjectStore,
-                                namespace: names.namespace,
-                                spec: buildObjectStoreSpec(plan.source, undefined),
-                            },
-                            {
-                                ...k8sOpts,
-                                dependsOn: [
-                                    args.barmanPlugin,
-                                    ...(sourceSecret ? [sourceSecret] : []),
-                                ],
-                            },
-                        ),
-                    );
-                }
-            }
+            restoredDeps.push(
+                ...recoverySourceResources(
+                    {
+                        plan,
+                        namespace: names.namespace,
+                        onepassword: args.onepassword,
+                        vaultUuid: args.vaultUuid,
+                        opProvider: args.opProvider,
+                        barmanPlugin: args.barmanPlugin,
+                    },
+                    { objects: k8sOpts, secret: { ...k8sOpts, dependsOn: [args.namespace] } },
+                ),
+            );
             const restored = cnpgClusterResources(
                 {
                     name: plan.name,

@@ -8,7 +8,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../config";
 import { MANAGED_BY } from "../namespace";
 import { readItemFields } from "../onepassword";
-import { BACKUP_SECRET_KEYS } from "./barman";
+import { BACKUP_SECRET_KEYS, buildObjectStoreSpec } from "./barman";
+import { objectStoreResource } from "./resources";
+import type { RecoveryPlan } from "./spec";
 
 export interface BackupCredentialsArgs {
     /** Secret name and namespace (the cluster's). */
@@ -44,4 +46,49 @@ export function backupCredentialsSecret(
         },
         opts,
     );
+}
+
+/**
+ * What a recovery from another bucket reads through, besides the cluster's own objects: the
+ * source's credentials Secret (when it has its own item) and, on the plugin, a read-only
+ * `ObjectStore` for it (no retention, which would delete the source's backups). Returns the
+ * resources the restored cluster waits for.
+ */
+export function recoverySourceResources(
+    args: Omit<BackupCredentialsArgs, "name" | "credentials"> & {
+        plan: RecoveryPlan;
+        barmanPlugin?: pulumi.Resource;
+    },
+    opts: { objects: pulumi.CustomResourceOptions; secret: pulumi.CustomResourceOptions },
+): pulumi.Resource[] {
+    const { plan } = args;
+    if (!plan.separateSource) return [];
+    const creds = plan.separateSource.credentialsItem;
+    const sourceSecret = creds
+        ? backupCredentialsSecret(
+              {
+                  name: plan.source.credentialsSecret,
+                  namespace: args.namespace,
+                  credentials: creds,
+                  onepassword: args.onepassword,
+                  vaultUuid: args.vaultUuid,
+                  opProvider: args.opProvider,
+              },
+              opts.secret,
+          )
+        : undefined;
+    const deps: pulumi.Resource[] = sourceSecret ? [sourceSecret] : [];
+    if (args.barmanPlugin) {
+        deps.push(
+            objectStoreResource(
+                {
+                    name: plan.sourceObjectStore,
+                    namespace: args.namespace,
+                    spec: buildObjectStoreSpec(plan.source, undefined),
+                },
+                { ...opts.objects, dependsOn: [args.barmanPlugin, ...deps] },
+            ),
+        );
+    }
+    return deps;
 }

@@ -18,7 +18,7 @@ import {
 import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
-import { backupCredentialsSecret } from "./backup";
+import { backupCredentialsSecret, recoverySourceResources } from "./backup";
 import { buildObjectStoreSpec } from "./barman";
 import { recoveryInstructions } from "./recovery";
 import { cnpgClusterResources, objectStoreResource } from "./resources";
@@ -184,42 +184,19 @@ export class PostgresCluster extends pulumi.ComponentResource {
             // managed Service that left a cluster's spec and refuses to reconcile one another
             // cluster owns, so the restored cluster takes it over once the old one let it go.
             const restoredDeps: pulumi.Resource[] = [...dependsOn, this.current];
-            if (plan.separateSource) {
-                const creds = plan.separateSource.credentialsItem;
-                const sourceSecret = creds
-                    ? backupCredentialsSecret(
-                          {
-                              name: plan.source.credentialsSecret,
-                              namespace: pg.namespace,
-                              credentials: creds,
-                              onepassword: args.onepassword,
-                              vaultUuid: args.vaultUuid,
-                              opProvider: args.opProvider,
-                          },
-                          inNamespace,
-                      )
-                    : undefined;
-                if (sourceSecret) restoredDeps.push(sourceSecret);
-                if (args.barmanPlugin) {
-                    restoredDeps.push(
-                        objectStoreResource(
-                            {
-                                name: plan.sourceObjectStore,
-                                namespace: pg.namespace,
-                                // Read only: no retention, which would delete the source's backups.
-                                spec: buildObjectStoreSpec(plan.source, undefined),
-                            },
-                            {
-                                ...k8sOpts,
-                                dependsOn: [
-                                    args.barmanPlugin,
-                                    ...(sourceSecret ? [sourceSecret] : []),
-                                ],
-                            },
-                        ),
-                    );
-                }
-            }
+            restoredDeps.push(
+                ...recoverySourceResources(
+                    {
+                        plan,
+                        namespace: pg.namespace,
+                        onepassword: args.onepassword,
+                        vaultUuid: args.vaultUuid,
+                        opProvider: args.opProvider,
+                        barmanPlugin: args.barmanPlugin,
+                    },
+                    { objects: k8sOpts, secret: inNamespace },
+                ),
+            );
             const restored = cnpgClusterResources(
                 {
                     name: plan.name,
