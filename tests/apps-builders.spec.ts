@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import type * as onepassword from "@1password/pulumi-onepassword";
 import {
-    ConfigError,
+    formatProblem,
     parseConfig,
     type ApplicationConfig,
     type PlatformConfig,
@@ -26,8 +26,8 @@ import {
     stubServiceSpec,
 } from "../components/apps/spec";
 import { buildPoolerSpec } from "../components/postgres/spec";
-import { formatProblem } from "../components/config";
-import { stackSettings, toConfigMap } from "./mocks";
+
+import { configProblems, stackSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, unknown>;
 
@@ -38,15 +38,7 @@ function appsWith(edit: (s: Settings) => void): Record<string, string> {
 }
 const apps = (s: Settings) => s["platform:applications"] as Record<string, unknown>[];
 
-function problemsOf(config: Record<string, string>): string[] {
-    try {
-        parseConfig(config);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.problems.map(formatProblem);
-    }
-    return [];
-}
+const problemsOf = configProblems;
 
 const appsConfig = (): PlatformConfig => parseConfig(toConfigMap(stackSettings("apps")));
 const appNamed = (cfg: PlatformConfig, name: string): ApplicationConfig => {

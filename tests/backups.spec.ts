@@ -17,7 +17,7 @@
  *   configured"), config/crd/bases/postgresql.cnpg.io_clusters.yaml (spec.plugins[] fields).
  */
 import { strict as assert } from "node:assert";
-import { ConfigError, parseConfig, type PlatformConfig } from "../components/config";
+import { parseConfig, type PlatformConfig } from "../components/config";
 import { barmanPluginValues } from "../components/cnpg/barman-plugin";
 import { buildObjectStoreSpec } from "../components/postgres/barman";
 import {
@@ -29,6 +29,7 @@ import { infraProblems, parseInfraOutputs } from "../components/apps/infra";
 import { checkManifests, closeSchema } from "../scripts/check-crds";
 import {
     committedInfraRun,
+    configProblems,
     runStack,
     stackConfig,
     stackSettings,
@@ -53,19 +54,8 @@ function infraWith(edit: (s: Settings) => void): Record<string, string> {
     return toConfigMap(s);
 }
 
-function problemsOf(raw: Record<string, string>): string[] {
-    try {
-        parseConfig(raw);
-        return [];
-    } catch (e) {
-        if (e instanceof ConfigError)
-            return e.message
-                .split("\n")
-                .slice(1)
-                .map((l) => l.trim());
-        throw e;
-    }
-}
+const problemsOf = (raw: Record<string, string>): string[] =>
+    configProblems(raw).map((p) => `- ${p}`);
 
 /**
  * ObjectStore spec fields of plugin-barman-cloud v0.13.0

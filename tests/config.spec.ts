@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS, ConfigError, itemTitle, parseConfig } from "../components/config";
+import { CONFIG_KEYS, itemTitle, parseConfig } from "../components/config";
 import { kubernetesClusterIdentifier } from "../components/providers";
-import { PROJECT_DIR, stackConfig, stackSettings, toConfigMap } from "./mocks";
+import { configProblems, PROJECT_DIR, stackConfig, stackSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, unknown>;
 
@@ -20,18 +20,7 @@ const tenants = (s: Settings) => s["platform:tenants"] as Record<string, unknown
 const tenant = (s: Settings, i: number) => tenants(s)[i] as Record<string, unknown>;
 const pooler = (s: Settings, i: number) => tenant(s, i).pooler as Record<string, unknown>;
 
-function problemsOf(config: Record<string, string>): string[] {
-    try {
-        parseConfig(config);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        return e.message
-            .split("\n")
-            .slice(1)
-            .map((l) => l.replace(/^ {2}- /, ""));
-    }
-    return [];
-}
+const problemsOf = configProblems;
 
 describe("1Password item titles (one rule)", () => {
     const prod = { vault: "Infra", itemPrefix: "kubernetes/infra" };

@@ -3,28 +3,26 @@
  * secrets and ServiceAccounts, Pod Security levels.
  */
 import { strict as assert } from "node:assert";
-import { ConfigError, parseConfig } from "../components/config";
+import { parseConfig } from "../components/config";
 import { podSecurityLabels } from "../components/namespace";
 import { pushRobots } from "../components/harbor/projects";
 import { buildColocatedClusterSpec } from "../components/apps/spec";
 import { onePasswordTransportWarning } from "../components/providers";
-import { committedInfraRun, runStack, stackConfig, stackSettings, toConfigMap } from "./mocks";
+import {
+    committedInfraRun,
+    configProblems,
+    runStack,
+    stackConfig,
+    stackSettings,
+    toConfigMap,
+} from "./mocks";
 
 type Settings = Record<string, any>;
 
 function problems(stack: string, edit: (s: Settings) => void): string[] {
     const s = structuredClone(stackSettings(stack)) as Settings;
     edit(s);
-    try {
-        parseConfig(toConfigMap(s));
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, String(e));
-        return e.message
-            .split("\n")
-            .slice(1)
-            .map((l) => l.replace(/^ {2}- /, ""));
-    }
-    return [];
+    return configProblems(toConfigMap(s));
 }
 
 const apps = (s: Settings) => s["platform:applications"] as Settings[];

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { ConfigError, formatProblem, parseConfig } from "../components/config";
 import { readStackSettings } from "../components/stack-file";
 import { loadStackConfig, render, type RenderedFiles } from "../scripts/render";
 import {
@@ -127,6 +128,20 @@ export function plainOccurrences(value: unknown, needle: string, at = ""): strin
         return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
             plainOccurrences(v, needle, at ? `${at}.${k}` : k),
         );
+    }
+    return [];
+}
+
+/**
+ * The problems `parseConfig` reports for `config`, each as the error lists it (without the
+ * leading "  - "), or [] when it is valid. Anything other than a ConfigError is rethrown.
+ */
+export function configProblems(config: Record<string, string>): string[] {
+    try {
+        parseConfig(config);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems.map(formatProblem);
+        throw e;
     }
     return [];
 }

@@ -22,14 +22,21 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ConfigError, parseConfig, type PlatformConfig } from "../components/config";
+import { parseConfig, type PlatformConfig } from "../components/config";
 import {
     buildColocatedRecoveredClusterSpec,
     colocatedServingCluster,
 } from "../components/apps/spec";
 import { buildClusterSpec, buildRecoveredClusterSpec } from "../components/postgres/spec";
 import { findLeaks, loadStackConfig, render, type RenderedFiles } from "../scripts/render";
-import { PROJECT_DIR, runStack, stackSettings, toConfigMap, type Run } from "./mocks";
+import {
+    configProblems,
+    PROJECT_DIR,
+    runStack,
+    stackSettings,
+    toConfigMap,
+    type Run,
+} from "./mocks";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 const SCHEDULED = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
@@ -70,19 +77,8 @@ function infraWithRecovery(recovery: Settings, edit?: (s: Settings) => void): Se
     return s;
 }
 
-function problemsOf(raw: Record<string, string>): string[] {
-    try {
-        parseConfig(raw);
-        return [];
-    } catch (e) {
-        if (e instanceof ConfigError)
-            return e.message
-                .split("\n")
-                .slice(1)
-                .map((l) => l.trim());
-        throw e;
-    }
-}
+const problemsOf = (raw: Record<string, string>): string[] =>
+    configProblems(raw).map((p) => `- ${p}`);
 
 const cfgOf = (s: Settings): PlatformConfig => parseConfig(toConfigMap(s));
 
