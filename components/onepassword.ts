@@ -1,10 +1,46 @@
 /**
- * 1Password helpers: the vault is resolved to its UUID once (passing the vault's name makes the
+ * 1Password: the stack's settings (`platform:onepassword`) and the naming rule of item titles,
+ * and the helpers: the vault is resolved to its UUID once (passing the vault's name makes the
  * provider replace items on every run), items are written with every value marked secret, and
  * existing items are read field by field with a clear error when a field is missing.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as onepassword from "@1password/pulumi-onepassword";
+import { z } from "zod";
+
+/** `platform:onepassword`: the vault and the prefix of the item titles this stack writes and reads. */
+export const onepasswordSchema = z.strictObject({
+    vault: z.string().min(1).default("Infra"),
+    /** Prefix of the item titles this stack writes and reads, e.g. `kubernetes/infra`. */
+    itemPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, {
+            error: 'must be a slash-separated path such as "kubernetes/infra"',
+        })
+        .default("kubernetes/infra"),
+});
+
+export type OnePasswordConfig = z.infer<typeof onepasswordSchema>;
+
+/** The item prefix of the production infra stack (the seed's): see itemTitle. */
+export const SEED_ITEM_PREFIX = "kubernetes/infra";
+
+/**
+ * The one naming rule for the titles of 1Password items this program writes (and of its own
+ * items it reads back):
+ * - `"/x"` is absolute: `x` (an item outside this stack's prefix, e.g. the infra stack's MinIO
+ *   item read by the apps stack);
+ * - `atRoot` names are those the seed kept at the vault root (`harbor-core`, `harbor-registry`,
+ *   `harbor-robot-<project>`): the name itself on the stack whose prefix is the seed's
+ *   `kubernetes/infra`, so production keeps the seed titles, and `<itemPrefix>/<name>` on any
+ *   other, so a second stack (e.g. prefix `kubernetes/infra-staging`) never writes production's;
+ * - any other name: `<itemPrefix>/<name>`.
+ */
+export function itemTitle(op: OnePasswordConfig, name: string, atRoot = false): string {
+    if (name.startsWith("/")) return name.slice(1);
+    if (atRoot && op.itemPrefix === SEED_ITEM_PREFIX) return name;
+    return `${op.itemPrefix}/${name}`;
+}
 
 /** Resolves a vault name to its UUID through the given provider. */
 export function vaultUuid(name: string, provider: onepassword.Provider): pulumi.Output<string> {

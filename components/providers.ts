@@ -5,8 +5,31 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
-import type { PlatformConfig } from "./config";
-import { isEmptyTakeover } from "./takeover/config";
+import { z } from "zod";
+import type { StackRole } from "./schema";
+import { isEmptyTakeover, type TakeoverConfig } from "./takeover/config";
+
+/** `platform:kubernetes`: which cluster the Kubernetes provider talks to. */
+export const kubernetesSchema = z.strictObject({
+    /** kubeconfig context to use; the kubeconfig itself comes from `platform:kubeconfig` (secret) or KUBECONFIG. */
+    context: z.string().min(1).optional(),
+    /**
+     * The Kubernetes provider's `clusterIdentifier` (see kubernetesClusterIdentifier): the provider,
+     * and so every object under it, is replaced only when this changes. Default: the stack's
+     * cluster (its role).
+     */
+    clusterIdentifier: z.string().min(1).optional(),
+});
+
+export type KubernetesConfig = z.infer<typeof kubernetesSchema>;
+
+/** The settings the providers are built from (the stack's config has them). */
+export interface ProviderSettings {
+    role: StackRole;
+    kubeconfig?: string;
+    kubernetes: KubernetesConfig;
+    takeover?: TakeoverConfig;
+}
 
 export interface Providers {
     k8s: k8s.Provider;
@@ -21,7 +44,7 @@ export interface Providers {
  * certificate or a switch between KUBECONFIG and `platform:kubeconfig` would replace the provider
  * and every object under it. Adding or removing the identifier itself never replaces.
  */
-export function kubernetesClusterIdentifier(cfg: PlatformConfig): string {
+export function kubernetesClusterIdentifier(cfg: ProviderSettings): string {
     return cfg.kubernetes.clusterIdentifier ?? cfg.role;
 }
 
@@ -41,7 +64,7 @@ export function onePasswordTransportWarning(url: string | undefined): string | u
     return `1Password Connect is reached over plain HTTP (${url}): its token can read and write the whole vault and every secret pushed crosses the network unencrypted; use https:// (TLS in front of Connect) or onepassword:serviceAccountToken / OP_SERVICE_ACCOUNT_TOKEN`;
 }
 
-export function createProviders(cfg: PlatformConfig): Providers {
+export function createProviders(cfg: ProviderSettings): Providers {
     const kubernetes = new k8s.Provider(cfg.role, {
         kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
         context: cfg.kubernetes.context,

@@ -1,7 +1,7 @@
 /**
- * Schema building blocks shared by the root config model and the section modules (Harbor,
- * Dragonfly), kept apart from components/config.ts so that those modules can import them without
- * an import cycle.
+ * Schema building blocks shared by the areas' config modules (quantities, resources, volumes,
+ * identifiers, CIDRs) and the zod issue → message helpers. This module imports no area, so every
+ * area's schema can use it without an import cycle.
  */
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
@@ -25,6 +25,26 @@ export const dnsLabel = (max = 63) =>
         .regex(DNS_LABEL, {
             error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
         });
+
+const PG_IDENT = /^[a-z_][a-z0-9_]*$/;
+
+/** A PostgreSQL identifier (role, database) as this project writes them: lowercase, unquoted. */
+export const pgIdent = z
+    .string()
+    .max(63, { error: "must be at most 63 characters" })
+    .regex(PG_IDENT, {
+        error: "must be a lowercase PostgreSQL identifier: letters, digits and '_', not starting with a digit",
+    });
+
+/** A map of string settings (parameters, annotations). */
+export const stringMap = z.record(
+    z.string(),
+    z.string({ error: 'must be a string (quote numbers in YAML: "25")' }),
+);
+
+/** Which cluster a stack builds. */
+export const stackRole = z.enum(["infra", "apps"]);
+export type StackRole = z.infer<typeof stackRole>;
 
 /** A whole number in [min, max], with one message for every way of missing it. */
 export const int = (min: number, max: number) =>
@@ -62,6 +82,12 @@ export const resourcesSchema = z
         }
     });
 export type Resources = z.infer<typeof resourcesSchema>;
+
+/** A persistent volume: its size and, optionally, its StorageClass. */
+export const volume = z.strictObject({
+    size: quantity,
+    storageClass: z.string().min(1).optional(),
+});
 
 /**
  * A CIDR: an IPv4 address (octets 0-255) or IPv6 address, "/" and a prefix length (0-32 or 0-128).
@@ -135,6 +161,40 @@ export function expectedText(expected: string, value: unknown): string | undefin
         return `a string, not ${given} (quote it in YAML: "${String(value)}")`;
     }
     return undefined;
+}
+
+/** The value at a zod issue's path in the parsed input (undefined when the path leaves it). */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = root;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[seg];
+    }
+    return cur;
+}
+
+/** A zod issue in this project's words, given the value found at its path. */
+export function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
+    switch (issue.code) {
+        case "invalid_type":
+            if (value === undefined) return "is required";
+            return issue.message.startsWith("Invalid input")
+                ? `must be ${expectedText(issue.expected, value) ?? article(issue.expected)}`
+                : issue.message;
+        case "invalid_value":
+            if (value === undefined) {
+                return `is required: one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+            }
+            return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        case "unrecognized_keys":
+            return `unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (check the spelling against Pulumi.yaml)`;
+        default:
+            return issueText(issue);
+    }
+}
+
+function article(type: string): string {
+    return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 /** Config resources → Kubernetes ResourceRequirements, without empty sections. */

@@ -19,7 +19,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import { appNamespace, type ApplicationConfig, type OnePasswordConfig } from "../config";
+import type { OnePasswordConfig } from "../onepassword";
+import { appNamespace, type ApplicationConfig } from "./config";
 import { PLAIN_KEYS_ANNOTATION } from "../credentials";
 import { MANAGED_BY, namespace } from "../namespace";
 import { ColocatedCluster } from "./colocated";

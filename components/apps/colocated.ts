@@ -10,12 +10,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    colocatedBackupItem,
-    itemTitle,
-    type ApplicationConfig,
-    type OnePasswordConfig,
-} from "../config";
+import { itemTitle, type OnePasswordConfig } from "../onepassword";
+import { colocatedBackupItem, type ApplicationConfig } from "./config";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { cnpgClusterResources, objectStoreResource } from "../postgres/resources";

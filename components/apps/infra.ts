@@ -13,14 +13,9 @@
  *                                                        (optional; older infra stacks lack it)
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-    appNamespace,
-    colocatedBackupItem,
-    ConfigError,
-    itemTitle,
-    type PlatformConfig,
-    type Problem,
-} from "../config";
+import { itemTitle } from "../onepassword";
+import { ConfigError, type Problem } from "../problems";
+import { appNamespace, colocatedBackupItem, type AppsStackConfig } from "./config";
 import type { GlobalService } from "./spec";
 import { robotItemTitle, serviceFqdn } from "./spec";
 
@@ -208,7 +203,7 @@ export function tenantConnection(t: InfraTenant, database: string): TenantConnec
  * infra stack does not manage (only when it exports `harborProjects`; an older stack's missing
  * project shows as the 1Password lookup error at run time).
  */
-export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] {
+export function infraProblems(cfg: AppsStackConfig, infra: InfraView): Problem[] {
     const problems: Problem[] = [];
     const stack = cfg.infraStack ?? "(unset)";
     const known = Object.keys(infra.tenants).sort();
@@ -308,7 +303,7 @@ export function infraProblems(cfg: PlatformConfig, infra: InfraView): Problem[] 
 }
 
 /** Throws the ConfigError for infraProblems, if any. */
-export function checkAgainstInfra(cfg: PlatformConfig, infra: InfraView): void {
+export function checkAgainstInfra(cfg: AppsStackConfig, infra: InfraView): void {
     const problems = infraProblems(cfg, infra);
     if (problems.length > 0) throw new ConfigError(problems);
 }

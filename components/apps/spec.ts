@@ -3,7 +3,7 @@
  * database connection values, the ClusterMesh stub Services, and a co-located CloudNativePG
  * `Cluster` (field names of the CNPG 1.26.1 Cluster CRD). Tested without mocks.
  */
-import { appNamespace, type ApplicationConfig, type ColocatedPostgresConfig } from "../config";
+import { appNamespace, type ApplicationConfig, type ColocatedPostgresConfig } from "./config";
 import type { BarmanDestination } from "../postgres/barman";
 import {
     applyBackupWiring,

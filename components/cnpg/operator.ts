@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { CnpgConfig } from "../config";
+import type { CnpgConfig } from "./config";
 import { namespace } from "../namespace";
 
 export const CNPG_RELEASE_NAME = "cloudnative-pg";

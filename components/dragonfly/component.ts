@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import { itemTitle, type OnePasswordConfig } from "../config";
+import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { MANAGED_BY, namespace } from "../namespace";
 import { generatedPassword } from "../credentials";
 import { ciliumPolicy } from "../network/component";

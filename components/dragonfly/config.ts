@@ -14,7 +14,7 @@
  * The default image is the one operator v1.6.1 itself defaults to (internal/resources/version.go).
  */
 import { z } from "zod";
-import type { Problem } from "../config";
+import type { Problem } from "../problems";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
 import { parseQuantity } from "../quantity";
 

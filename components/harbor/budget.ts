@@ -21,7 +21,8 @@
  *    session-level pg_advisory_lock, and pgx v4 prepares named statements; transaction pooling
  *    hands the unlock and the prepared statements to other server connections.
  */
-import type { Problem, TenantConfig } from "../config";
+import type { Problem } from "../problems";
+import type { TenantConfig } from "../postgres/config";
 import { PGBOUNCER_DEFAULTS } from "../postgres/budget";
 import type { HarborConfig } from "./config";
 

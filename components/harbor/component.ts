@@ -18,7 +18,7 @@ import { generatedPassword, randomPassword } from "../credentials";
 import { ciliumPolicy } from "../network/component";
 import type { CiliumPolicy } from "../network/policies";
 import { credentialItem } from "../onepassword";
-import { itemTitle, type OnePasswordConfig } from "../config";
+import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import type { HarborConfig } from "./config";
 import {
     HARBOR_REGISTRY_USERNAME,

@@ -13,9 +13,15 @@
  *   would start the new pod while the old one holds the volume), RollingUpdate otherwise.
  */
 import { z } from "zod";
-import type { Problem } from "../config";
+import type { Problem } from "../problems";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
+import type { DragonflyConfig } from "../dragonfly/config";
+import type { TenantConfig } from "../postgres/config";
+import { harborProjectsProblems, type HarborProjectsConfig } from "./projects";
 import { harborTimeoutsProblems, harborTimeoutsSchema } from "./route";
+
+/** The tenant whose database, role and pooler Harbor uses. */
+export const HARBOR_TENANT = "harbor";
 
 export const HARBOR_CHART = {
     name: "harbor",
@@ -379,4 +385,46 @@ export function harborProblems(h: HarborConfig): Problem[] {
         ...harborDatabaseProblems(h),
         ...harborTimeoutsProblems(h.timeouts),
     ];
+}
+
+/** The settings the registry's rules read (the stack's config has them). */
+export interface RegistryStackConfig {
+    harbor?: HarborConfig;
+    harborProjects?: HarborProjectsConfig;
+    tenants: readonly Pick<TenantConfig, "name">[];
+    dragonfly?: DragonflyConfig;
+}
+
+/**
+ * Harbor's rules and what it needs from the rest of the stack (its tenant, Dragonfly as its
+ * Redis), then the projects' rules and their need of Harbor. The connection budget is checked
+ * last, by the caller, on an otherwise sound config (./budget).
+ */
+export function registryProblems(cfg: RegistryStackConfig): Problem[] {
+    const problems: Problem[] = [];
+    if (cfg.harbor) {
+        problems.push(...harborProblems(cfg.harbor));
+        if (!cfg.tenants.some((t) => t.name === HARBOR_TENANT)) {
+            problems.push({
+                key: "tenants",
+                message: `need a tenant named "${HARBOR_TENANT}" when platform:harbor is set (Harbor's database, role and pooler)`,
+            });
+        }
+        if (!cfg.dragonfly) {
+            problems.push({
+                key: "dragonfly",
+                message: "is required when platform:harbor is set (Harbor's Redis)",
+            });
+        }
+    }
+    if (cfg.harborProjects) {
+        if (!cfg.harbor) {
+            problems.push({
+                key: "harborProjects",
+                message: "need platform:harbor (the registry they live in)",
+            });
+        }
+        problems.push(...harborProjectsProblems(cfg.harborProjects));
+    }
+    return problems;
 }

@@ -5,7 +5,7 @@
  * (fields username, password), which the apps stack reads for image pull secrets.
  */
 import { z } from "zod";
-import type { Problem } from "../config";
+import type { Problem } from "../problems";
 import { harborCronProblem, validateHarborProjects } from "../harbor-api";
 
 const robotSchema = z.strictObject({

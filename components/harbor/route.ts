@@ -15,7 +15,7 @@
  * `request` as the route timeout when it is set and the rule has no retry.
  */
 import { z } from "zod";
-import type { Problem } from "../config";
+import type { Problem } from "../problems";
 
 /** A Gateway API Duration (GEP-2257; apis/v1/shared_types.go v1.2.0 `Duration` pattern). */
 export const GATEWAY_DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;

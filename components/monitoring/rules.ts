@@ -40,8 +40,12 @@
  * and `pod` target labels; instance pods are `<cluster>-<n>`, pooler pods
  * `<pooler>-<replicaset hash>-<pod hash>`; this also holds after VictoriaMetrics' conversion.
  */
-import type { PlatformConfig } from "../config";
-import { HARBOR_TENANT } from "../config";
+import type { StackRole } from "../schema";
+import type { ApplicationConfig } from "../apps/config";
+import type { CnpgConfig } from "../cnpg/config";
+import type { DragonflyConfig } from "../dragonfly/config";
+import { HARBOR_TENANT, type HarborConfig } from "../harbor/config";
+import type { PostgresConfig, TenantConfig } from "../postgres/config";
 import { clusterBudget, tenantBudget } from "../postgres/budget";
 import { poolerName } from "../postgres/spec";
 import { maxMemoryBytes } from "../dragonfly/config";
@@ -49,6 +53,18 @@ import type { MonitoringConfig } from "./config";
 import { scheduleMaxIntervalSeconds } from "./interval";
 
 export const PROMETHEUS_RULE_API_VERSION = "monitoring.coreos.com/v1";
+
+/** The settings the alerts are built from (the stack's config has them). */
+export interface AlertsStackConfig {
+    role: StackRole;
+    cnpg: CnpgConfig;
+    postgres?: PostgresConfig;
+    tenants: TenantConfig[];
+    dragonfly?: DragonflyConfig;
+    harbor?: HarborConfig;
+    applications: ApplicationConfig[];
+    monitoring: MonitoringConfig;
+}
 
 export interface AlertRule {
     alert: string;
@@ -113,7 +129,7 @@ function re(name: string): string {
 }
 
 /** The alert groups of the shared cluster, its tenants' poolers, Dragonfly and Harbor. */
-export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
+export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
     const a = cfg.monitoring.alerts;
     const groups: RuleGroup[] = [];
     const pg = cfg.postgres;
@@ -340,7 +356,7 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
 }
 
 /** The PrometheusRule objects of the infra stack (empty when alerts are off). */
-export function buildPrometheusRules(cfg: PlatformConfig): PrometheusRuleObject[] {
+export function buildPrometheusRules(cfg: AlertsStackConfig): PrometheusRuleObject[] {
     const a = cfg.monitoring.alerts;
     if (!a.enabled || cfg.role !== "infra") return [];
     const groups = buildAlertGroups(cfg);

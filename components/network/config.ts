@@ -4,8 +4,9 @@
  * tenant's pooler).
  */
 import { z } from "zod";
-import type { PlatformConfig, Problem } from "../config";
-import { dnsLabel, int } from "../schema";
+import type { Problem } from "../problems";
+import { dnsLabel, int, type StackRole } from "../schema";
+import type { DragonflyConfig } from "../dragonfly/config";
 
 const cidr = z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, {
     error: 'must be an IPv4 CIDR such as "10.25.11.3/32"',
@@ -72,8 +73,24 @@ export function objectStoreTarget(
     return port === undefined || cidrs.length === 0 ? undefined : { cidrs, port };
 }
 
-/** Cross-field rules of the network policies, in the format of components/config.ts. */
-export function networkProblems(cfg: PlatformConfig): Problem[] {
+/**
+ * The settings the network rules read (the stack's config has them). A tenant is described by
+ * the fields read here: the tenant schema (../postgres/config) embeds `clients` from this module.
+ */
+export interface NetworkStackConfig {
+    role: StackRole;
+    network: NetworkConfig;
+    tenants: readonly {
+        name: string;
+        pooler: { enabled: boolean; global?: boolean };
+        clients?: TenantClients;
+    }[];
+    dragonfly?: DragonflyConfig;
+    postgres?: { backup?: { endpointURL: string } };
+}
+
+/** Cross-field rules of the network policies, in the format of components/problems.ts. */
+export function networkProblems(cfg: NetworkStackConfig): Problem[] {
     const problems: Problem[] = [];
     cfg.tenants.forEach((t, i) => {
         const apps = t.clients?.appsNamespaces ?? [];

@@ -26,8 +26,11 @@
  * and /metrics on 6379; its admin port 9999 stays with the operator's own NetworkPolicy
  * (dragonfly-operator v1.6.1).
  */
-import type { PlatformConfig } from "../config";
-import { HARBOR_TENANT } from "../config";
+import type { StackRole } from "../schema";
+import type { CnpgConfig } from "../cnpg/config";
+import type { DragonflyConfig } from "../dragonfly/config";
+import { HARBOR_TENANT, type HarborConfig } from "../harbor/config";
+import type { PostgresConfig, TenantConfig } from "../postgres/config";
 import { buildClusterSpec, poolerName } from "../postgres/spec";
 import { DRAGONFLY_PORT } from "../dragonfly/config";
 import { dragonflyPodLabels } from "../dragonfly/spec";
@@ -51,6 +54,17 @@ export const PORTS = {
 } as const;
 
 export const CNPG_OPERATOR_LABELS = { "app.kubernetes.io/name": "cloudnative-pg" };
+
+/** The settings the policies are built from (the stack's config has them). */
+export interface PolicyStackConfig {
+    role: StackRole;
+    cnpg: CnpgConfig;
+    postgres?: PostgresConfig;
+    tenants: TenantConfig[];
+    dragonfly?: DragonflyConfig;
+    harbor?: HarborConfig;
+    network: NetworkConfig;
+}
 
 export interface PortProtocol {
     port: string;
@@ -100,10 +114,7 @@ const dnsEgress = (net: NetworkConfig): CiliumRule => ({
 });
 
 /** Whether the rendered admin Service has externalTrafficPolicy Local (client address kept). */
-export function adminServicePreservesClient(
-    pg: NonNullable<PlatformConfig["postgres"]>,
-    cfg: PlatformConfig,
-): boolean {
+export function adminServicePreservesClient(pg: PostgresConfig, cfg: PolicyStackConfig): boolean {
     const spec = buildClusterSpec(pg, cfg.tenants) as {
         managed?: {
             services?: { additional?: { serviceTemplate?: { spec?: Record<string, unknown> } }[] };
@@ -114,14 +125,14 @@ export function adminServicePreservesClient(
 }
 
 /** Local namespaces that reach a tenant's pooler: configured ones, plus Harbor's for its tenant. */
-export function poolerClientNamespaces(cfg: PlatformConfig, tenantName: string): string[] {
+export function poolerClientNamespaces(cfg: PolicyStackConfig, tenantName: string): string[] {
     const t = cfg.tenants.find((x) => x.name === tenantName);
     const out = new Set(t?.clients?.namespaces ?? []);
     if (tenantName === HARBOR_TENANT && cfg.harbor) out.add(cfg.harbor.namespace);
     return [...out].sort();
 }
 
-export function buildNetworkPolicies(cfg: PlatformConfig): CiliumPolicy[] {
+export function buildNetworkPolicies(cfg: PolicyStackConfig): CiliumPolicy[] {
     const net = cfg.network;
     const pg = cfg.postgres;
     if (!net.enabled || cfg.role !== "infra" || !pg) return [];

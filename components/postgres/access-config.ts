@@ -3,7 +3,8 @@
  * TLS the server and poolers require (./hba.ts). Reported in the config module's format.
  */
 import { BlockList, isIP, isIPv6 } from "node:net";
-import type { PostgresConfig, Problem, TenantConfig } from "../config";
+import type { Problem } from "../problems";
+import type { PostgresConfig, TenantConfig } from "./config";
 
 function block(cidr: string): { list: BlockList; addr: string; family: "ipv4" | "ipv6" } {
     const [addr = "", prefix = "0"] = cidr.split("/");

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import type * as pulumi from "@pulumi/pulumi";
-import { itemTitle, type OnePasswordConfig } from "../config";
+import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { MANAGED_BY } from "../namespace";
 import { readItemFields } from "../onepassword";
 import { BACKUP_SECRET_KEYS, buildObjectStoreSpec } from "./barman";

@@ -11,7 +11,7 @@
  * plugin-barman-cloud v0.13.0 barmancloud.cnpg.io_objectstores.yaml; the plugin's parameters
  * (`barmanObjectName`, `serverName`) follow its web/docs/usage.md and parameters.md.
  */
-import type { BackupConfig } from "../config";
+import type { BackupConfig } from "./config";
 import { BARMAN_PLUGIN_NAME, type RecoveryConfig } from "./backup-config";
 
 export const OBJECT_STORE_API_VERSION = "barmancloud.cnpg.io/v1";

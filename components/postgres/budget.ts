@@ -24,7 +24,8 @@
  *   Σ connectionLimit + Σ auth total + superuser reserve + system headroom ≤ max_connections
  * WAL senders for replicas are limited by max_wal_senders, not max_connections (PostgreSQL ≥ 12).
  */
-import type { PostgresConfig, Problem, TenantConfig } from "../config";
+import type { Problem } from "../problems";
+import type { PostgresConfig, TenantConfig } from "./config";
 
 /** PgBouncer 1.24 defaults (doc/config.md). */
 export const PGBOUNCER_DEFAULTS = { default_pool_size: 20, reserve_pool_size: 0 } as const;

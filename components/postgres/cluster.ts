@@ -9,12 +9,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    itemTitle,
-    type OnePasswordConfig,
-    type PostgresConfig,
-    type TenantConfig,
-} from "../config";
+import { itemTitle, type OnePasswordConfig } from "../onepassword";
+import type { PostgresConfig, TenantConfig } from "./config";
 import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";

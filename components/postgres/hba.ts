@@ -30,7 +30,7 @@
  * role, the superuser included. Each pooler admits its tenant's role to its tenant's databases over
  * TLS and rejects everything else before CNPG's catch-all lines.
  */
-import type { TenantConfig } from "../config";
+import type { TenantConfig } from "./config";
 
 /** Where `kubectl port-forward` connections arrive inside the pod. */
 export const LOOPBACK_RANGES = ["127.0.0.1/32", "::1/128"];

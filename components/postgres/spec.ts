@@ -2,7 +2,7 @@
  * Pure builders for the CloudNativePG custom resources of the shared cluster: the `Cluster`, its
  * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
  */
-import type { BackupConfig, PostgresConfig, TenantConfig } from "../config";
+import type { BackupConfig, PostgresConfig, TenantConfig } from "./config";
 import {
     backupMethod,
     inTreeBackup,
