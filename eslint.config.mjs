@@ -40,4 +40,40 @@ export default tseslint.config(
         files: ["scripts/**/*.ts"],
         rules: { "no-console": "off" },
     },
+    {
+        // Each area owns its config (components/<area>/config.ts): an area never imports the
+        // assembly in components/config.ts, whose imports of the areas would close a cycle.
+        files: ["components/*/**/*.ts"],
+        rules: {
+            "no-restricted-imports": [
+                "error",
+                {
+                    paths: [
+                        {
+                            name: "../config",
+                            message:
+                                "components/config.ts assembles the areas; import the area's own config module, ../problems or ../schema instead",
+                        },
+                    ],
+                },
+            ],
+        },
+    },
+    {
+        // The shared building blocks sit at the bottom: they import no area.
+        files: ["components/problems.ts", "components/schema.ts", "components/quantity.ts"],
+        rules: {
+            "no-restricted-imports": [
+                "error",
+                {
+                    patterns: [
+                        {
+                            group: ["./*/**", "./config", "./providers", "./onepassword"],
+                            message: "the config building blocks import no area",
+                        },
+                    ],
+                },
+            ],
+        },
+    },
 );
