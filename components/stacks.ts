@@ -15,6 +15,8 @@ import { enableTakeover } from "./takeover/adopt";
 import { buildRegistry } from "./registry";
 import { Alerts } from "./monitoring/component";
 import { buildPrometheusRules } from "./monitoring/rules";
+import { buildExporter, exporterPlan } from "./monitoring/exporter";
+import { BackupExporter } from "./monitoring/exporter-component";
 import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
 import { Application } from "./apps/application";
@@ -111,6 +113,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             k8sProvider: providers.k8s,
         });
     }
+    backupExporter(cfg, { [pg.namespace]: shared.namespaceResource }, providers.k8s);
 
     return {
         ...registry,
@@ -153,6 +156,24 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             }),
         ),
     };
+}
+
+/** The backup-metrics exporter, when this stack has one (monitoring.alerts.backupExporter). */
+function backupExporter(
+    cfg: PlatformConfig,
+    namespaces: Record<string, pulumi.Resource>,
+    k8sProvider: ReturnType<typeof createProviders>["k8s"],
+): void {
+    const plan = exporterPlan(cfg);
+    if (!plan) return;
+    new BackupExporter("backup-metrics", {
+        objects: buildExporter(plan),
+        namespace: plan.namespace,
+        namespaceResource: namespaces[plan.namespace],
+        watchNamespaces: Object.fromEntries(plan.watchNamespaces.map((ns) => [ns, namespaces[ns]])),
+        serviceMonitorLabels: plan.config.labels,
+        k8sProvider,
+    });
 }
 
 /**

@@ -5,7 +5,36 @@
  * converts PrometheusRules into VMRules itself.
  */
 import { z } from "zod";
-import { dnsLabel, int } from "../schema";
+import { dnsLabel, int, resourcesSchema } from "../schema";
+
+/** kube-state-metrics v2.19.1 (registry.k8s.io, the release's examples/standard/deployment.yaml). */
+export const BACKUP_EXPORTER_IMAGE =
+    "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.19.1";
+
+/**
+ * `alerts.backupExporter`: a kube-state-metrics in custom-resource-state-only mode that turns the
+ * Barman Cloud plugin's ObjectStore status and the Clusters' LastBackupSucceeded condition into
+ * metrics (components/monitoring/exporter.ts), because CNPG 1.26 exports neither for plugin
+ * backups. Deployed only where a cluster backs up through the plugin and alerts are on.
+ */
+const backupExporterSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    image: z
+        .string()
+        .regex(/^[^\s@]+:[A-Za-z0-9_][A-Za-z0-9._-]*(@sha256:[a-f0-9]{64})?$/, {
+            error: 'must be an image reference with a tag, such as "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.19.1"',
+        })
+        .default(BACKUP_EXPORTER_IMAGE),
+    /** Namespace of the exporter; default the PrometheusRule's. */
+    namespace: dnsLabel().optional(),
+    resources: resourcesSchema.prefault({
+        requests: { cpu: "10m", memory: "32Mi" },
+        limits: { cpu: "100m", memory: "64Mi" },
+    }),
+    /** Labels on the ServiceMonitor (what the scraper's serviceMonitorSelector matches). */
+    labels: z.record(z.string(), z.string()).default({}),
+    scrapeIntervalSeconds: int(10, 600).default(60),
+});
 
 const ratio = z
     .number({ error: "must be a number between 0.5 and 1" })
@@ -34,8 +63,10 @@ export const monitoringSchema = z.strictObject({
             replicationLagSeconds: int(1, 86400).default(60),
             /** Minutes Harbor's job queue may grow without pause before it alerts. */
             jobQueueGrowthMinutes: int(5, 1440).default(30),
+            backupExporter: backupExporterSchema.prefault({}),
         })
         .prefault({}),
 });
 
 export type MonitoringConfig = z.infer<typeof monitoringSchema>;
+export type BackupExporterConfig = MonitoringConfig["alerts"]["backupExporter"];
