@@ -19,6 +19,7 @@ import { buildExporter, exporterPlan } from "./monitoring/exporter";
 import { BackupExporter } from "./monitoring/exporter-component";
 import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
+import { buildSystemPolicies } from "./network/system-policies";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { colocatedServingCluster, connectionSecretName } from "./apps/spec";
@@ -101,6 +102,19 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         new NetworkPolicies("platform-network", {
             policies,
             namespace: shared.namespaceResource,
+            k8sProvider: providers.k8s,
+        });
+    }
+
+    // The operator's, the plugin's and the backup-metrics exporter's.
+    const system = buildSystemPolicies(cfg);
+    if (system.length > 0) {
+        new NetworkPolicies("platform-network-system", {
+            policies: system,
+            namespaces: {
+                [cfg.cnpg.namespace]: operator.namespace,
+                [pg.namespace]: shared.namespaceResource,
+            },
             k8sProvider: providers.k8s,
         });
     }
