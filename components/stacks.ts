@@ -270,12 +270,23 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                         : undefined,
                     operator: operator.release,
                     barmanPlugin,
+                    podMonitor: cfg.monitoring.alerts.enabled,
                     k8sProvider: providers.k8s,
                     opProvider: providers.onepassword,
                 },
                 {},
             );
         });
+        // The co-located clusters' alerts and, on the plugin, their backup-metrics exporter.
+        const namespaces: Record<string, pulumi.Resource> = {
+            [operator.namespaceName]: operator.namespace,
+            ...Object.fromEntries(apps.map((a) => [a.namespaceName, a.namespace])),
+        };
+        const rules = buildPrometheusRules(cfg);
+        if (rules.length > 0) {
+            new Alerts("platform-alerts", { rules, namespaces, k8sProvider: providers.k8s });
+        }
+        backupExporter(cfg, namespaces, providers.k8s);
         return {
             harborHostname: harborHost,
             clusterMeshStubs: stubs.map((s) => `${s.namespace}/${s.name}`),

@@ -1,6 +1,6 @@
 /**
  * Config fragment `platform:monitoring`: the PrometheusRule alerts built from the platform's own
- * numbers (components/monitoring/rules.ts). `alerts.enabled: false` for a cluster without the
+ * numbers (components/monitoring/rules.ts; the co-located clusters' in colocated-rules.ts). `alerts.enabled: false` for a cluster without the
  * Prometheus Operator CRDs (monitoring.coreos.com/v1 PrometheusRule); VictoriaMetrics' operator
  * converts PrometheusRules into VMRules itself.
  */
@@ -45,7 +45,7 @@ export const monitoringSchema = z.strictObject({
     alerts: z
         .strictObject({
             enabled: z.boolean().default(true),
-            /** Namespace of the PrometheusRule objects; default the shared cluster's. */
+            /** Namespace of the PrometheusRule objects; default the shared cluster's (infra), the operator's (apps). */
             namespace: dnsLabel().optional(),
             /** Labels on every PrometheusRule (what the Prometheus' ruleSelector matches). */
             labels: z.record(z.string(), z.string()).default({}),

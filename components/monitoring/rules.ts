@@ -44,6 +44,8 @@ import { clusterBudget, tenantBudget } from "../postgres/budget";
 import { clusterNames, poolerName } from "../postgres/spec";
 import { maxMemoryBytes } from "../dragonfly/config";
 import { backupRules } from "./backup-rules";
+import { buildColocatedAlertGroups } from "./colocated-rules";
+import { connectionsNearMaxRule, instanceSelector, replicationRules } from "./cluster-rules";
 import { rule, re, sel, type AlertRule, type PrometheusRuleObject, type RuleGroup } from "./promql";
 
 export {
@@ -60,9 +62,7 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
     const groups: RuleGroup[] = [];
     const pg = cfg.postgres;
     if (pg) {
-        const inst = { namespace: pg.namespace, pod: `~${re(pg.name)}-[0-9]+` };
-        const s = sel(inst);
-        const cluster = `${pg.namespace}/${pg.name}`;
+        const inst = instanceSelector(pg.namespace, pg.name);
         if (pg.backup) {
             groups.push({
                 name: `${pg.name}-backups`,
@@ -75,55 +75,17 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
                 }),
             });
         }
-        const replication: AlertRule[] = [
-            rule(
-                a,
-                "PostgresInstancesNotReady",
-                `(count(cnpg_collector_up${s} == 1) or vector(0)) < ${pg.instances}`,
-                "5m",
-                pg.instances > 1 ? "warning" : "critical",
-                `Fewer than ${pg.instances} instances of ${cluster} are up`,
-                `${pg.instances} instances are configured (postgres.instances); {{ $value }} report PostgreSQL up.`,
-            ),
-        ];
-        if (pg.instances > 1) {
-            replication.push(
-                rule(
-                    a,
-                    "PostgresReplicaLagging",
-                    `cnpg_pg_replication_lag${s} > ${a.replicationLagSeconds}`,
-                    "5m",
-                    "warning",
-                    `Replica {{ $labels.pod }} of ${cluster} lags the primary`,
-                    `Replay lag {{ $value }}s, more than ${a.replicationLagSeconds}s (monitoring.alerts.replicationLagSeconds).`,
-                ),
-                rule(
-                    a,
-                    "PostgresReplicaMissing",
-                    `max by (namespace) (cnpg_pg_replication_streaming_replicas${s} and on (namespace, pod) cnpg_pg_replication_in_recovery${s} == 0) < ${pg.instances - 1}`,
-                    "5m",
-                    "warning",
-                    `The primary of ${cluster} streams to fewer than ${pg.instances - 1} replicas`,
-                    `${pg.instances} instances are configured, so the primary should stream to ${pg.instances - 1}; it streams to {{ $value }}.`,
-                ),
-            );
-        }
-        groups.push({ name: `${pg.name}-replication`, rules: replication });
-
         const budget = clusterBudget(pg, cfg.tenants);
-        const usable = budget.maxConnections - budget.superuserReserved;
-        const totalThreshold = Math.floor(a.connectionRatio * usable);
-        const connections: AlertRule[] = [
-            rule(
-                a,
-                "PostgresConnectionsNearMax",
-                `sum by (namespace, pod) (cnpg_backends_total${s}) >= ${totalThreshold}`,
-                "5m",
-                "warning",
-                `{{ $labels.pod }} of ${cluster} is near max_connections`,
-                `{{ $value }} backends; max_connections ${budget.maxConnections} − ${budget.superuserReserved} superuser_reserved_connections = ${usable} for everyone else, alert at ${a.connectionRatio} × ${usable} = ${totalThreshold}.`,
-            ),
-        ];
+        const target = {
+            cluster: pg.name,
+            namespace: pg.namespace,
+            instances: pg.instances,
+            instancesKey: "postgres.instances",
+            maxConnections: budget.maxConnections,
+            superuserReserved: budget.superuserReserved,
+        };
+        groups.push({ name: `${pg.name}-replication`, rules: replicationRules(a, target) });
+        const connections: AlertRule[] = [connectionsNearMaxRule(a, target)];
         for (const t of cfg.tenants) {
             const b = tenantBudget(t);
             const threshold = Math.max(1, Math.floor(a.connectionRatio * b.connectionLimit));
@@ -250,16 +212,20 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
     return groups;
 }
 
-/** The PrometheusRule objects of the infra stack (empty when alerts are off). */
+/**
+ * The PrometheusRule objects of the stack (empty when alerts are off): on infra the shared
+ * cluster's, its tenants', Dragonfly's and Harbor's; on apps the co-located clusters'.
+ */
 export function buildPrometheusRules(cfg: PlatformConfig): PrometheusRuleObject[] {
     const a = cfg.monitoring.alerts;
-    if (!a.enabled || cfg.role !== "infra") return [];
-    const groups = buildAlertGroups(cfg);
+    if (!a.enabled) return [];
+    const groups = cfg.role === "infra" ? buildAlertGroups(cfg) : buildColocatedAlertGroups(cfg);
     if (groups.length === 0) return [];
+    const home = cfg.role === "infra" ? cfg.postgres?.namespace : cfg.cnpg.namespace;
     return [
         {
             name: "platform-alerts",
-            namespace: a.namespace ?? cfg.postgres?.namespace ?? "default",
+            namespace: a.namespace ?? home ?? "default",
             labels: a.labels,
             spec: { groups },
         },

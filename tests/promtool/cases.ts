@@ -7,6 +7,7 @@
  * superuser_reserved → 357, the harbor pooler's 30 + 0 slots, maxMemory 1536Mi → 90 %), so a change
  * to the arithmetic or to the config shows up here as a failing case.
  */
+import { APPS_CASES } from "./apps-cases";
 import { BACKUP_CASES } from "./backup-cases";
 
 import type { AlertCase, Series } from "./types";
@@ -378,4 +379,8 @@ const OTHER_CASES: AlertCase[] = [
     },
 ];
 
-export const CASES: AlertCase[] = [...BACKUP_CASES, ...OTHER_CASES];
+export const CASES: AlertCase[] = [
+    ...BACKUP_CASES,
+    ...OTHER_CASES,
+    ...APPS_CASES.map((c) => ({ ...c, suite: "apps" as const })),
+];
