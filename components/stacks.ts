@@ -127,7 +127,12 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             k8sProvider: providers.k8s,
         });
     }
-    backupExporter(cfg, { [pg.namespace]: shared.namespaceResource }, providers.k8s);
+    backupExporter(
+        cfg,
+        { [cfg.cnpg.namespace]: operator.namespace, [pg.namespace]: shared.namespaceResource },
+        [operator.release, barmanPlugin],
+        providers.k8s,
+    );
 
     return {
         ...registry,
@@ -176,6 +181,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
 function backupExporter(
     cfg: PlatformConfig,
     namespaces: Record<string, pulumi.Resource>,
+    after: (pulumi.Resource | undefined)[],
     k8sProvider: ReturnType<typeof createProviders>["k8s"],
 ): void {
     const plan = exporterPlan(cfg);
@@ -185,6 +191,7 @@ function backupExporter(
         namespace: plan.namespace,
         namespaceResource: namespaces[plan.namespace],
         watchNamespaces: Object.fromEntries(plan.watchNamespaces.map((ns) => [ns, namespaces[ns]])),
+        after: after.filter((r): r is pulumi.Resource => r !== undefined),
         serviceMonitorLabels: plan.config.labels,
         k8sProvider,
     });
@@ -286,7 +293,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         if (rules.length > 0) {
             new Alerts("platform-alerts", { rules, namespaces, k8sProvider: providers.k8s });
         }
-        backupExporter(cfg, namespaces, providers.k8s);
+        backupExporter(cfg, namespaces, [operator.release, barmanPlugin], providers.k8s);
         return {
             harborHostname: harborHost,
             clusterMeshStubs: stubs.map((s) => `${s.namespace}/${s.name}`),

@@ -283,6 +283,9 @@ describe("backup-metrics exporter: when it exists", () => {
             `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::${name}`,
             `kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding::${EXPORTER_NAME}`,
             "kubernetes:core/v1:Namespace::cnpg-system",
+            // the releases that install the CRDs it serves
+            "kubernetes:helm.sh/v3:Release::cloudnative-pg",
+            "kubernetes:helm.sh/v3:Release::plugin-barman-cloud",
         ]) {
             assert.ok(deployment.dependencies.includes(dep), `Deployment waits for ${dep}`);
         }

@@ -14,8 +14,9 @@
  *   `..._last_failed_backup_timestamp` (plugin-barman-cloud v0.13.0
  *   internal/cnpgi/instance/metrics.go: the metric domain is the plugin name with "." and "-" as
  *   "_"; every instance reports the ObjectStore's values, 0 when it has none), which CNPG
- *   collects from 1.27.0 on (internal/cnpi/plugin/client/metrics.go) and exports on the
- *   instances' metrics port: the rules keep working, unchanged, after an operator upgrade; the
+ *   collects from 1.27.0 on (internal/cnpi/plugin/client/metrics.go, under the plugin's own
+ *   names, prometheus.NewDesc(FqName)) and exports on the instances' metrics port
+ *   (pkg/management/postgres/webserver/metricserver/pg_collector.go pluginCollector): the rules keep working, unchanged, after an operator upgrade; the
  *   newest of the two wins. The Cluster's condition LastBackupSucceeded False with reason
  *   LastBackupFailed (CNPG 1.26.1 pkg/resources/status/backup.go FlagBackupAsFailed, for plugin
  *   backups too) is the failure signal that also covers a backup that never reached the plugin.

@@ -21,6 +21,8 @@ export interface BackupExporterArgs {
     namespaceResource?: pulumi.Resource;
     /** Watched namespaces, with the resource that creates each when this stack does. */
     watchNamespaces: Record<string, pulumi.Resource | undefined>;
+    /** What the Deployment waits for: the releases that install the CRDs it serves. */
+    after?: pulumi.Resource[];
     /** Labels of the ServiceMonitor. */
     serviceMonitorLabels: Record<string, string>;
     k8sProvider: k8s.Provider;
@@ -101,7 +103,10 @@ export class BackupExporter extends pulumi.ComponentResource {
         this.deployment = new k8s.apps.v1.Deployment(
             `${ns}/${EXPORTER_NAME}`,
             { metadata: meta, spec: o.deployment },
-            { ...inNs, dependsOn: [...inNs.dependsOn, sa, config, ...grants] },
+            {
+                ...inNs,
+                dependsOn: [...inNs.dependsOn, sa, config, ...grants, ...(args.after ?? [])],
+            },
         );
         new k8s.core.v1.Service(
             `${ns}/${EXPORTER_NAME}`,
