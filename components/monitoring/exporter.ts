@@ -24,8 +24,9 @@
  * timestamp without valueFrom is that timestamp (registry_factory_test.go "timestamp"). It discovers the CRDs
  * it serves (internal/discovery/discovery.go), hence list/watch on customresourcedefinitions
  * (docs/metrics/extend/customresourcestate-metrics.md "RBAC-enabled Clusters"), and lists each
- * resource per `--namespaces` entry (custom_resource_metrics.go ListWatch), so Roles in the
- * watched namespaces suffice for the rest.
+ * resource per `--namespaces` entry (internal/store/builder.go buildCustomResourceStores, one
+ * custom_resource_metrics.go ListWatch per namespace), so Roles in the watched namespaces suffice
+ * for the rest.
  */
 import { createHash } from "node:crypto";
 import type { types } from "@pulumi/kubernetes";
