@@ -215,6 +215,36 @@ describe("alerts follow config changes", () => {
         assert.ok(!rules(cfg).some((r) => r.alert === "PostgresBackupMetricsMissing"));
     });
 
+    it("follow the restored cluster after a recovery's cut-over, not during a drill", () => {
+        const recover = (cutOver: boolean) =>
+            infra((s) => {
+                s["platform:postgres"].recovery = {
+                    name: "shared-postgres-restore",
+                    instances: 2,
+                    serverName: "shared-postgres-restore-1",
+                    cutOver,
+                };
+            });
+        const over = recover(true);
+        const tooOld = one(over, "PostgresBackupTooOld").expr;
+        assert.match(
+            tooOld,
+            /objectstore="shared-postgres-backups", server="shared-postgres-restore-1"\}/,
+        );
+        assert.match(tooOld, /pod=~"shared-postgres-restore-\[0-9\]\+"/);
+        assert.match(
+            one(over, "PostgresInstancesNotReady").expr,
+            /pod=~"shared-postgres-restore-\[0-9\]\+"\} == 1\) or vector\(0\)\) < 2$/,
+        );
+        assert.match(
+            one(over, "PostgresRoleConnectionsNearLimit", "harbor").expr,
+            /pod=~"shared-postgres-restore-\[0-9\]\+", usename="harbor_app"/,
+        );
+        const drill = recover(false);
+        assert.match(one(drill, "PostgresBackupTooOld").expr, /server="shared-postgres"\}/);
+        assert.match(one(drill, "PostgresInstancesNotReady").expr, / < 3$/);
+    });
+
     it("drop Harbor's rules when its metrics are off", () => {
         const cfg = infra((s) => {
             s["platform:harbor"].metrics = { enabled: false };

@@ -93,6 +93,17 @@ describe("alerts of the co-located clusters (apps)", () => {
         );
     });
 
+    it("follow the restored cluster after a recovery's cut-over", () => {
+        const cfg = apps((s) => {
+            kubekloud(s).postgres.recovery = { name: "kubekloud-api-restore", cutOver: true };
+        });
+        assert.match(one(cfg, "PostgresBackupTooOld").expr, /server="kubekloud-api-restore"\}/);
+        assert.match(
+            one(cfg, "PostgresInstancesNotReady").expr,
+            /pod=~"kubekloud-api-restore-\[0-9\]\+"/,
+        );
+    });
+
     it("are not built when switched off, nor without co-located clusters", () => {
         assert.deepEqual(
             buildPrometheusRules(

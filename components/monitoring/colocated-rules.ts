@@ -4,12 +4,13 @@
  * `application`. Thresholds from the same config the cluster is built from: `instances`,
  * `backup.schedule`, and `max_connections` / `superuser_reserved_connections` from its
  * parameters over the tuned defaults (components/apps/spec.ts COLOCATED_DEFAULT_PARAMETERS;
- * PostgreSQL's default of 3 reserved). Pure.
+ * PostgreSQL's default of 3 reserved). After a recovery's cut-over they watch the restored
+ * cluster and its server name. Pure.
  */
 import type { PlatformConfig } from "../config";
 import { COLOCATED_DEFAULT_PARAMETERS, colocatedNames } from "../apps/spec";
 import { backupRules } from "./backup-rules";
-import { connectionsNearMaxRule, replicationRules } from "./cluster-rules";
+import { connectionsNearMaxRule, replicationRules, servedCluster } from "./cluster-rules";
 import type { RuleGroup } from "./promql";
 
 /** PostgreSQL's superuser_reserved_connections default. */
@@ -24,11 +25,12 @@ export function buildColocatedAlertGroups(cfg: PlatformConfig): RuleGroup[] {
         const names = colocatedNames(app);
         const labels = { application: app.name };
         const parameters = { ...COLOCATED_DEFAULT_PARAMETERS, ...pg.parameters };
+        const served = servedCluster(names.cluster, pg.instances, pg.recovery);
         const target = {
-            cluster: names.cluster,
+            cluster: served.cluster,
             namespace: names.namespace,
-            instances: pg.instances,
-            instancesKey: `applications[${i}].postgres.instances`,
+            instances: served.instances,
+            instancesKey: `applications[${i}].postgres.${pg.recovery?.cutOver ? "recovery." : ""}instances`,
             maxConnections: Number(parameters.max_connections),
             superuserReserved: Number(
                 parameters.superuser_reserved_connections ?? SUPERUSER_RESERVED_DEFAULT,
@@ -39,7 +41,8 @@ export function buildColocatedAlertGroups(cfg: PlatformConfig): RuleGroup[] {
         if (pg.backup) {
             rules.unshift(
                 ...backupRules(a, {
-                    cluster: names.cluster,
+                    cluster: served.cluster,
+                    serverName: served.serverName,
                     namespace: names.namespace,
                     schedule: pg.backup.schedule,
                     plugin: cfg.cnpg.barmanCloudPlugin.enabled,

@@ -45,7 +45,12 @@ import { clusterNames, poolerName } from "../postgres/spec";
 import { maxMemoryBytes } from "../dragonfly/config";
 import { backupRules } from "./backup-rules";
 import { buildColocatedAlertGroups } from "./colocated-rules";
-import { connectionsNearMaxRule, instanceSelector, replicationRules } from "./cluster-rules";
+import {
+    connectionsNearMaxRule,
+    instanceSelector,
+    replicationRules,
+    servedCluster,
+} from "./cluster-rules";
 import { rule, re, sel, type AlertRule, type PrometheusRuleObject, type RuleGroup } from "./promql";
 
 export {
@@ -62,12 +67,14 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
     const groups: RuleGroup[] = [];
     const pg = cfg.postgres;
     if (pg) {
-        const inst = instanceSelector(pg.namespace, pg.name);
+        const served = servedCluster(pg.name, pg.instances, pg.recovery);
+        const inst = instanceSelector(pg.namespace, served.cluster);
         if (pg.backup) {
             groups.push({
                 name: `${pg.name}-backups`,
                 rules: backupRules(a, {
-                    cluster: pg.name,
+                    cluster: served.cluster,
+                    serverName: served.serverName,
                     namespace: pg.namespace,
                     schedule: pg.backup.schedule,
                     plugin: cfg.cnpg.barmanCloudPlugin.enabled,
@@ -77,10 +84,12 @@ export function buildAlertGroups(cfg: PlatformConfig): RuleGroup[] {
         }
         const budget = clusterBudget(pg, cfg.tenants);
         const target = {
-            cluster: pg.name,
+            cluster: served.cluster,
             namespace: pg.namespace,
-            instances: pg.instances,
-            instancesKey: "postgres.instances",
+            instances: served.instances,
+            instancesKey: pg.recovery?.cutOver
+                ? "postgres.recovery.instances"
+                : "postgres.instances",
             maxConnections: budget.maxConnections,
             superuserReserved: budget.superuserReserved,
         };
