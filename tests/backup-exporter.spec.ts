@@ -113,6 +113,13 @@ describe("backup-metrics exporter: what it exports", () => {
             labelsFromPath: { type: ["type"], reason: ["reason"] },
             valueFrom: ["status"],
         });
+        assert.deepEqual(
+            cluster?.metrics.map((m) => [m.name, m.each.gauge.path.join(".")]),
+            [
+                ["cnpg_cluster_condition", "status.conditions"],
+                ["cnpg_cluster_created", "metadata.creationTimestamp"],
+            ],
+        );
         // Without the plugin there is no ObjectStore CRD to watch.
         assert.deepEqual(
             resources(false).map((r) => r.groupVersionKind.kind),

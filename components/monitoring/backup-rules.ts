@@ -82,8 +82,16 @@ export function backupRules(a: Alerts, t: BackupAlertTarget): AlertRule[] {
         tooOld = `(time() - ${ok} > ${maxAge})`;
         failed = `(${bad} > ${ok})`;
         if (exporter) {
-            // No successful backup at all, maxAge after the ObjectStore appeared.
-            tooOld += ` or (time() - ${max(`${KSM.objectStoreCreated}${storeObject}`)} > ${maxAge} unless on (namespace) ${ok})`;
+            // No successful backup at all, maxAge after the later of the ObjectStore and the
+            // Cluster appeared (a restored cluster archives to a new server name in an old store).
+            const cluster = sel({
+                [KSM_LABELS.namespace]: t.namespace,
+                [KSM_LABELS.cluster]: t.cluster,
+            });
+            const since = max(
+                `${KSM.objectStoreCreated}${storeObject} or ${KSM.clusterCreated}${cluster}`,
+            );
+            tooOld += ` or (time() - ${since} > ${maxAge} unless on (namespace) ${ok})`;
             const condition = sel({
                 [KSM_LABELS.namespace]: t.namespace,
                 [KSM_LABELS.cluster]: t.cluster,

@@ -49,6 +49,7 @@ const NAMES = {
     firstRecoverabilityPoint: "barmancloud_objectstore_first_recoverability_point",
     objectStoreCreated: "barmancloud_objectstore_created",
     clusterCondition: "cnpg_cluster_condition",
+    clusterCreated: "cnpg_cluster_created",
 } as const;
 
 /** Full metric names as kube-state-metrics exports them. */
@@ -134,6 +135,11 @@ export function exporterMetricsConfig(plugin: boolean): Record<string, unknown> 
                         valueFrom: ["status"],
                     },
                 },
+            },
+            {
+                name: NAMES.clusterCreated,
+                help: "Unix creation time of the Cluster.",
+                each: { type: "Gauge", gauge: { path: ["metadata", "creationTimestamp"] } },
             },
         ],
     };

@@ -98,6 +98,19 @@ export const BACKUP_CASES: AlertCase[] = [
         expect: [CRITICAL],
     },
     {
+        name: "a Cluster created 4 h ago (a restore) beside an older ObjectStore, no backup yet, stays silent",
+        alert: "PostgresBackupTooOld",
+        evalTime: "28h",
+        series: [
+            created("1x1700"),
+            s(
+                `kube_customresource_cnpg_cluster_created{${NS}, cnpg_cluster="shared-postgres", ${GVK("Cluster", "postgresql.cnpg.io")}}`,
+                "86400x1700",
+            ),
+        ],
+        expect: [],
+    },
+    {
         name: "no backup yet 4 h after the ObjectStore appeared stays silent",
         alert: "PostgresBackupTooOld",
         evalTime: "28h",
