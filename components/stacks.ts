@@ -15,8 +15,11 @@ import { enableTakeover } from "./takeover/adopt";
 import { buildRegistry } from "./registry";
 import { Alerts } from "./monitoring/component";
 import { buildPrometheusRules } from "./monitoring/rules";
+import { buildExporter, exporterPlan } from "./monitoring/exporter";
+import { BackupExporter } from "./monitoring/exporter-component";
 import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
+import { buildSystemPolicies } from "./network/system-policies";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { colocatedServingCluster, connectionSecretName } from "./apps/spec";
@@ -103,6 +106,19 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         });
     }
 
+    // The operator's, the plugin's and the backup-metrics exporter's.
+    const system = buildSystemPolicies(cfg);
+    if (system.length > 0) {
+        new NetworkPolicies("platform-network-system", {
+            policies: system,
+            namespaces: {
+                [cfg.cnpg.namespace]: operator.namespace,
+                [pg.namespace]: shared.namespaceResource,
+            },
+            k8sProvider: providers.k8s,
+        });
+    }
+
     const rules = buildPrometheusRules(cfg);
     if (rules.length > 0) {
         new Alerts("platform-alerts", {
@@ -111,6 +127,12 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             k8sProvider: providers.k8s,
         });
     }
+    backupExporter(
+        cfg,
+        { [cfg.cnpg.namespace]: operator.namespace, [pg.namespace]: shared.namespaceResource },
+        [operator.release, barmanPlugin],
+        providers.k8s,
+    );
 
     return {
         ...registry,
@@ -153,6 +175,26 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             }),
         ),
     };
+}
+
+/** The backup-metrics exporter, when this stack has one (monitoring.alerts.backupExporter). */
+function backupExporter(
+    cfg: PlatformConfig,
+    namespaces: Record<string, pulumi.Resource>,
+    after: (pulumi.Resource | undefined)[],
+    k8sProvider: ReturnType<typeof createProviders>["k8s"],
+): void {
+    const plan = exporterPlan(cfg);
+    if (!plan) return;
+    new BackupExporter("backup-metrics", {
+        objects: buildExporter(plan),
+        namespace: plan.namespace,
+        namespaceResource: namespaces[plan.namespace],
+        watchNamespaces: Object.fromEntries(plan.watchNamespaces.map((ns) => [ns, namespaces[ns]])),
+        after: after.filter((r): r is pulumi.Resource => r !== undefined),
+        serviceMonitorLabels: plan.config.labels,
+        k8sProvider,
+    });
 }
 
 /**
@@ -235,12 +277,23 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                         : undefined,
                     operator: operator.release,
                     barmanPlugin,
+                    podMonitor: cfg.monitoring.alerts.enabled,
                     k8sProvider: providers.k8s,
                     opProvider: providers.onepassword,
                 },
                 {},
             );
         });
+        // The co-located clusters' alerts and, on the plugin, their backup-metrics exporter.
+        const namespaces: Record<string, pulumi.Resource> = {
+            [operator.namespaceName]: operator.namespace,
+            ...Object.fromEntries(apps.map((a) => [a.namespaceName, a.namespace])),
+        };
+        const rules = buildPrometheusRules(cfg);
+        if (rules.length > 0) {
+            new Alerts("platform-alerts", { rules, namespaces, k8sProvider: providers.k8s });
+        }
+        backupExporter(cfg, namespaces, [operator.release, barmanPlugin], providers.k8s);
         return {
             harborHostname: harborHost,
             clusterMeshStubs: stubs.map((s) => `${s.namespace}/${s.name}`),

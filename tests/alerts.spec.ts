@@ -79,17 +79,28 @@ describe("alerts from the committed infra config", () => {
     });
 
     it("derives each threshold from the config and its budget", () => {
-        // daily schedule 86400 s + 180 min grace
-        // On the Barman Cloud plugin (shipped) only while CNPG reports a backup time: CNPG 1.26.1
-        // pg_collector.go reports 0 for the empty status.lastSuccessfulBackup that plugin backups
-        // leave (only pkg/management/postgres/backup.go, the in-tree path, calls UpdateBackupTimes).
+        // daily schedule 86400 s + 180 min grace. On the Barman Cloud plugin (shipped) from the
+        // ObjectStore through the backup-metrics exporter or the plugin's own gauge, never from
+        // CNPG 1.26.1's collector gauge, which stays 0 for plugin backups (only the in-tree
+        // pkg/management/postgres/backup.go calls UpdateBackupTimes).
+        const tooOld = one(cfg, "PostgresBackupTooOld").expr;
+        assert.equal(tooOld.match(/ > 97200\b/g)?.length, 2);
         assert.match(
-            one(cfg, "PostgresBackupTooOld").expr,
-            / > 97200 and max by \(namespace\) \(cnpg_collector_last_available_backup_timestamp\{[^}]*\}\) > 0$/,
+            tooOld,
+            /kube_customresource_barmancloud_objectstore_last_successful_backup_time\{namespace="cnpg-system", objectstore="shared-postgres-backups", server="shared-postgres"\} or \(barman_cloud_cloudnative_pg_io_last_available_backup_timestamp\{[^}]*\} > 0\)/,
+        );
+        assert.doesNotMatch(tooOld, /cnpg_collector/);
+        assert.match(
+            one(cfg, "PostgresLastBackupFailed").expr,
+            /^max by \(namespace\) \(kube_customresource_cnpg_cluster_condition\{namespace="cnpg-system", cnpg_cluster="shared-postgres", type="LastBackupSucceeded", reason="LastBackupFailed"\} == 0\) or /,
         );
         const inTree = infra((s) => (s["platform:cnpg"].barmanCloudPlugin = { enabled: false }));
-        assert.match(one(inTree, "PostgresBackupTooOld").expr, /\) > 97200$/);
+        assert.match(
+            one(inTree, "PostgresBackupTooOld").expr,
+            /^time\(\) - max by \(namespace\) \(cnpg_collector_last_available_backup_timestamp\{[^}]*\}\) > 97200$/,
+        );
         assert.match(one(inTree, "PostgresLastBackupFailed").expr, /timestamp\{[^}]*\}\)$/);
+        assert.ok(!rules(inTree).some((r) => r.alert === "PostgresBackupMetricsMissing"));
         // connectionLimit 90 / 60 / 30 × 0.9
         assert.match(
             one(cfg, "PostgresRoleConnectionsNearLimit", "harbor").expr,
@@ -172,7 +183,7 @@ describe("alerts follow config changes", () => {
             s["platform:postgres"].backup.schedule = "0 0 */6 * * *";
             s["platform:monitoring"] = { alerts: { backupGraceMinutes: 60, connectionRatio: 0.8 } };
         });
-        assert.match(one(cfg, "PostgresBackupTooOld").expr, / > 25200 and /);
+        assert.match(one(cfg, "PostgresBackupTooOld").expr, / > 25200\) or /);
         assert.match(one(cfg, "PostgresRoleConnectionsNearLimit", "harbor").expr, / >= 72$/);
     });
 
@@ -190,6 +201,48 @@ describe("alerts follow config changes", () => {
             assert.ok(!names.includes(gone), gone);
         }
         assert.equal(one(cfg, "PostgresInstancesNotReady").labels.severity, "critical");
+    });
+
+    it("read only the plugin's own gauges (CNPG ≥ 1.27) with the backup exporter off", () => {
+        const cfg = infra((s) => {
+            s["platform:monitoring"] = { alerts: { backupExporter: { enabled: false } } };
+        });
+        assert.equal(
+            one(cfg, "PostgresBackupTooOld").expr,
+            '(time() - max by (namespace) ((barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{namespace="cnpg-system", pod=~"shared-postgres-[0-9]+"} > 0)) > 97200)',
+        );
+        assert.doesNotMatch(one(cfg, "PostgresLastBackupFailed").expr, /kube_customresource/);
+        assert.ok(!rules(cfg).some((r) => r.alert === "PostgresBackupMetricsMissing"));
+    });
+
+    it("follow the restored cluster after a recovery's cut-over, not during a drill", () => {
+        const recover = (cutOver: boolean) =>
+            infra((s) => {
+                s["platform:postgres"].recovery = {
+                    name: "shared-postgres-restore",
+                    instances: 2,
+                    serverName: "shared-postgres-restore-1",
+                    cutOver,
+                };
+            });
+        const over = recover(true);
+        const tooOld = one(over, "PostgresBackupTooOld").expr;
+        assert.match(
+            tooOld,
+            /objectstore="shared-postgres-backups", server="shared-postgres-restore-1"\}/,
+        );
+        assert.match(tooOld, /pod=~"shared-postgres-restore-\[0-9\]\+"/);
+        assert.match(
+            one(over, "PostgresInstancesNotReady").expr,
+            /pod=~"shared-postgres-restore-\[0-9\]\+"\} == 1\) or vector\(0\)\) < 2$/,
+        );
+        assert.match(
+            one(over, "PostgresRoleConnectionsNearLimit", "harbor").expr,
+            /pod=~"shared-postgres-restore-\[0-9\]\+", usename="harbor_app"/,
+        );
+        const drill = recover(false);
+        assert.match(one(drill, "PostgresBackupTooOld").expr, /server="shared-postgres"\}/);
+        assert.match(one(drill, "PostgresInstancesNotReady").expr, / < 3$/);
     });
 
     it("drop Harbor's rules when its metrics are off", () => {
@@ -238,6 +291,18 @@ describe("CRD check of the PrometheusRule", () => {
             "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r, namespace: n}\nspec: {groups: []}\n";
         assert.deepEqual(checkManifests(manifest, new Map()).errors, [
             "PrometheusRule n/r: no CRD schema for monitoring.coreos.com/v1|PrometheusRule loaded",
+        ]);
+    });
+
+    it("lists a ServiceMonitor as unchecked without its CRD, and fails another unknown kind of the group", () => {
+        const doc = (kind: string) =>
+            `apiVersion: monitoring.coreos.com/v1\nkind: ${kind}\nmetadata: {name: x, namespace: n}\nspec: {}\n`;
+        const rule = { type: "object", properties: { spec: { type: "object" } } };
+        const schemas = new Map([["monitoring.coreos.com/v1|PrometheusRule", rule]]);
+        const result = checkManifests(`${doc("ServiceMonitor")}---\n${doc("PodMonitor")}`, schemas);
+        assert.deepEqual(result.unchecked, ["ServiceMonitor n/x"]);
+        assert.deepEqual(result.errors, [
+            "PodMonitor n/x: no CRD for monitoring.coreos.com/v1 PodMonitor",
         ]);
     });
 });

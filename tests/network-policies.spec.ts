@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { parseConfig, type PlatformConfig } from "../components/config";
 import { stubServiceSpec } from "../components/apps/spec";
 import { buildNetworkPolicies } from "../components/network/policies";
+import { buildSystemPolicies } from "../components/network/system-policies";
 import { buildDragonflyClientNetworkPolicy } from "../components/dragonfly/spec";
 import type { ManagedDragonflyConfig } from "../components/dragonfly/config";
 import { allowed, type Peer, type Policy } from "./policy-eval";
@@ -55,6 +56,19 @@ const dragonfly = pod(INFRA, "dragonfly", {
     "app.kubernetes.io/name": "dragonfly",
 });
 const harborCore = pod(INFRA, "harbor", { app: "harbor", component: "core" });
+const apiServer: Peer = { kind: "entity", entity: "kube-apiserver" };
+const kubelet: Peer = { kind: "entity", entity: "host" };
+const otherNode: Peer = { kind: "entity", entity: "remote-node" };
+// Chart plugin-barman-cloud 0.7.0 _helpers.tpl selectorLabels (release plugin-barman-cloud).
+const plugin = pod(INFRA, "cnpg-system", {
+    "app.kubernetes.io/name": "plugin-barman-cloud",
+    "app.kubernetes.io/instance": "plugin-barman-cloud",
+});
+const exporter = pod(INFRA, "cnpg-system", {
+    "app.kubernetes.io/name": "kube-state-metrics",
+    "app.kubernetes.io/instance": "platform-backup-metrics",
+    "app.kubernetes.io/component": "backup-metrics",
+});
 
 type Row = [string, Peer, Peer, number, "allow" | "deny", string?];
 
@@ -202,6 +216,46 @@ const ROWS: Row[] = [
         8080,
         "deny",
     ],
+    // The CNPG operator (chart cloudnative-pg 0.25.0): its webhook 9443 from the API server (every
+    // Cluster, Pooler, Backup apply) and the kubelet (probes on /readyz 9443); metrics 8080.
+    ["API server → operator webhook 9443", apiServer, operator(INFRA), 9443, "allow"],
+    ["kubelet → operator webhook 9443 (probes)", kubelet, operator(INFRA), 9443, "allow"],
+    ["another node → operator webhook 9443", otherNode, operator(INFRA), 9443, "deny"],
+    ["default namespace → operator webhook", pod(INFRA, "default"), operator(INFRA), 9443, "deny"],
+    ["instance → operator webhook", instance(1), operator(INFRA), 9443, "deny"],
+    ["apps operator → infra operator 9443", operator(APPS), operator(INFRA), 9443, "deny"],
+    ["API server → operator 8080", apiServer, operator(INFRA), 8080, "deny"],
+    [
+        "monitoring → operator metrics 8080",
+        pod(INFRA, "monitoring"),
+        operator(INFRA),
+        8080,
+        "allow",
+    ],
+    ["default namespace → operator 8080", pod(INFRA, "default"), operator(INFRA), 8080, "deny"],
+    [
+        "operator → instance manager 8000 (its egress open)",
+        operator(INFRA),
+        instance(1),
+        8000,
+        "allow",
+    ],
+    ["operator → API server (its egress open)", operator(INFRA), apiServer, 443, "allow"],
+    // The Barman Cloud plugin (chart 0.7.0): gRPC 9090 from the operator and the kubelet only.
+    ["operator → plugin gRPC 9090", operator(INFRA), plugin, 9090, "allow"],
+    ["kubelet → plugin 9090 (readiness)", kubelet, plugin, 9090, "allow"],
+    ["apps operator → infra plugin 9090", operator(APPS), plugin, 9090, "deny"],
+    ["instance → plugin 9090", instance(1), plugin, 9090, "deny"],
+    ["default namespace → plugin 9090", pod(INFRA, "default"), plugin, 9090, "deny"],
+    // The backup-metrics exporter: scraped from monitoring, talks to the API server only.
+    ["monitoring → exporter 8080", pod(INFRA, "monitoring"), exporter, 8080, "allow"],
+    ["kubelet → exporter telemetry 8081 (readiness)", kubelet, exporter, 8081, "allow"],
+    ["monitoring → exporter telemetry 8081", pod(INFRA, "monitoring"), exporter, 8081, "deny"],
+    ["default namespace → exporter 8080", pod(INFRA, "default"), exporter, 8080, "deny"],
+    ["apps monitoring → exporter 8080", pod(APPS, "monitoring"), exporter, 8080, "deny"],
+    ["exporter → API server", exporter, apiServer, 443, "allow"],
+    ["exporter → instance 5432", exporter, instance(1), 5432, "deny"],
+    ["exporter → the internet", exporter, ip("1.1.1.1"), 443, "deny"],
 ];
 
 function settingsWith(change: (s: Record<string, any>) => void): PlatformConfig {
@@ -211,7 +265,7 @@ function settingsWith(change: (s: Record<string, any>) => void): PlatformConfig 
 }
 
 function asPolicies(cfg: PlatformConfig): Policy[] {
-    return buildNetworkPolicies(cfg).map((p) => ({
+    return [...buildNetworkPolicies(cfg), ...buildSystemPolicies(cfg)].map((p) => ({
         apiVersion: "cilium.io/v2",
         kind: "CiliumNetworkPolicy",
         metadata: { name: p.name, namespace: p.namespace },
@@ -228,13 +282,16 @@ describe("network policies of the committed infra config", () => {
             .map((r) => unwrap(r.inputs) as Policy);
     });
 
-    it("renders one CiliumNetworkPolicy per instance set, pooler, Dragonfly and Harbor, and no NetworkPolicy", () => {
+    it("renders one CiliumNetworkPolicy per instance set, pooler, Dragonfly, Harbor, the operator, the plugin and the exporter, and no NetworkPolicy", () => {
         assert.deepEqual(
             policies.map((p) => `${p.kind} ${p.metadata.namespace}/${p.metadata.name}`).sort(),
             [
+                "CiliumNetworkPolicy cnpg-system/barman-cloud-plugin",
+                "CiliumNetworkPolicy cnpg-system/cnpg-operator",
                 "CiliumNetworkPolicy cnpg-system/gitlab-pooler",
                 "CiliumNetworkPolicy cnpg-system/harbor-pooler",
                 "CiliumNetworkPolicy cnpg-system/keycloak-pooler",
+                "CiliumNetworkPolicy cnpg-system/platform-backup-metrics",
                 "CiliumNetworkPolicy cnpg-system/shared-postgres-instances",
                 "CiliumNetworkPolicy dragonfly/dragonfly-clients",
                 "CiliumNetworkPolicy harbor/harbor",
@@ -355,6 +412,29 @@ describe("network policies follow the config", () => {
     it("renders none when switched off (the Dragonfly NetworkPolicy comes back)", () => {
         const cfg = settingsWith((s) => (s["platform:network"] = { enabled: false }));
         assert.deepEqual(buildNetworkPolicies(cfg), []);
+        assert.deepEqual(buildSystemPolicies(cfg), []);
+    });
+
+    it("keeps the operator's webhook policy without the plugin and the exporter", () => {
+        const cfg = settingsWith(
+            (s) => (s["platform:cnpg"].barmanCloudPlugin = { enabled: false }),
+        );
+        assert.deepEqual(
+            buildSystemPolicies(cfg).map((p) => p.name),
+            ["cnpg-operator"],
+        );
+        assert.ok(allowed(asPolicies(cfg), apiServer, operator(INFRA), 9443, o));
+    });
+
+    it("moves the exporter's policy with its namespace", () => {
+        const cfg = settingsWith(
+            (s) => (s["platform:monitoring"] = { alerts: { namespace: "monitoring" } }),
+        );
+        const moved = pod(INFRA, "monitoring", exporter.kind === "pod" ? exporter.labels : {});
+        const policies = asPolicies(cfg);
+        assert.ok(allowed(policies, pod(INFRA, "monitoring"), moved, 8080, o));
+        assert.ok(!allowed(policies, moved, ip("1.1.1.1"), 443, o));
+        assert.ok(allowed(policies, moved, apiServer, 443, o));
     });
 
     it("shows why NetworkPolicy is not enough: Dragonfly's NetworkPolicy admits the apps cluster's harbor namespace up to Cilium 1.18", () => {

@@ -104,6 +104,8 @@ export interface ApplicationArgs {
     operator: pulumi.Resource;
     /** The Barman Cloud plugin release when co-located clusters back up through it. */
     barmanPlugin?: pulumi.Resource;
+    /** CNPG's PodMonitor for a co-located cluster (the stack's alerts are on). */
+    podMonitor?: boolean;
     k8sProvider: k8s.Provider;
     opProvider: onepassword.Provider;
     /** Default: the 1Password provider's getItem. */
@@ -205,6 +207,7 @@ export class Application extends pulumi.ComponentResource {
                     vaultUuid: args.vaultUuid,
                     operator: args.operator,
                     barmanPlugin: args.barmanPlugin,
+                    podMonitor: args.podMonitor,
                     namespace: this.namespace,
                     k8sProvider: args.k8sProvider,
                     opProvider: args.opProvider,

@@ -43,6 +43,8 @@ export interface ColocatedClusterArgs {
     barmanPlugin?: pulumi.Resource;
     /** The application's namespace. */
     namespace: pulumi.Resource;
+    /** CNPG's PodMonitor for the instances (the stack's alerts are on). */
+    podMonitor?: boolean;
     k8sProvider: k8s.Provider;
     opProvider: onepassword.Provider;
 }
@@ -132,7 +134,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                 name: names.cluster,
                 namespace: names.namespace,
                 labels: { "platform.monosense.io/application": app.name },
-                spec: buildColocatedClusterSpec(app, { plugin }),
+                spec: buildColocatedClusterSpec(app, { plugin, podMonitor: args.podMonitor }),
                 readyTimeoutSeconds: pg.readyTimeoutSeconds,
                 scheduledBackup: scheduled
                     ? { name: names.scheduledBackup, spec: scheduled }

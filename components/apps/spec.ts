@@ -259,7 +259,8 @@ export function colocatedEnablePDB(pg: ColocatedPostgresConfig): boolean {
 /** The `Cluster` spec of an application's co-located cluster. */
 export function buildColocatedClusterSpec(
     app: ApplicationConfig,
-    wiring: BackupWiring = { plugin: false },
+    /** `podMonitor`: CNPG's PodMonitor for the instances (the stack's alerts read it). */
+    wiring: BackupWiring & { podMonitor?: boolean } = { plugin: false },
 ): Record<string, unknown> {
     const pg = app.postgres;
     if (!pg) throw new Error(`application ${app.name} has no postgres settings`);
@@ -291,6 +292,7 @@ export function buildColocatedClusterSpec(
     if (pg.backup && destination) {
         applyBackupWiring(spec, destination, pg.backup, names.objectStore, wiring);
     }
+    if (wiring.podMonitor) spec.monitoring = { enablePodMonitor: true };
     return spec;
 }
 

@@ -19,11 +19,9 @@
  *   FlagBackupAsFailed together with the condition LastBackupSucceeded=False, and
  *   lastSuccessfulBackup by api/v1/cluster_funcs.go UpdateBackupTimes after a Barman Cloud backup
  *   (pkg/management/postgres/backup.go), so "last failure newer than last success" is that
- *   condition being false. CNPG 1.26.1 does not collect plugin metrics (the CNPG-I metrics
- *   client arrives in 1.27.0) and plugin backups do not call UpdateBackupTimes: on the Barman
- *   Cloud plugin these two alerts need CNPG ≥ 1.27 and the plugin's
- *   `barman_cloud_cloudnative_pg_io_last_available_backup_timestamp`
- *   (plugin-barman-cloud v0.13.0 internal/cnpgi/instance/metrics.go).
+ *   condition being false. On the Barman Cloud plugin CNPG 1.26.1 fills neither, and the
+ *   backup rules read the plugin's ObjectStore through the backup-metrics exporter and the
+ *   plugin's own gauges instead (components/monitoring/backup-rules.ts, exporter.ts).
  * - CloudNativePG 1.26.1, pkg/management/pgbouncer/metricsserver/pools.go and
  *   pgbouncer_collector.go: `cnpg_pgbouncer_up`, `cnpg_pgbouncer_pools_cl_waiting`,
  *   `cnpg_pgbouncer_pools_sv_{active,idle,used,tested,login}{database,user}`.
@@ -40,93 +38,28 @@
  * and `pod` target labels; instance pods are `<cluster>-<n>`, pooler pods
  * `<pooler>-<replicaset hash>-<pod hash>`; this also holds after VictoriaMetrics' conversion.
  */
-import type { StackRole } from "../schema";
-import type { ApplicationConfig } from "../apps/config";
-import type { CnpgConfig } from "../cnpg/config";
-import type { DragonflyConfig } from "../dragonfly/config";
-import { HARBOR_TENANT, type HarborConfig } from "../harbor/config";
-import type { PostgresConfig, TenantConfig } from "../postgres/config";
+import { HARBOR_TENANT } from "../harbor/config";
+import type { AlertsStackConfig } from "./config";
 import { clusterBudget, tenantBudget } from "../postgres/budget";
-import { poolerName } from "../postgres/spec";
+import { clusterNames, poolerName } from "../postgres/spec";
 import { maxMemoryBytes } from "../dragonfly/config";
-import type { MonitoringConfig } from "./config";
-import { scheduleMaxIntervalSeconds } from "./interval";
+import { backupRules } from "./backup-rules";
+import { buildColocatedAlertGroups } from "./colocated-rules";
+import {
+    connectionsNearMaxRule,
+    instanceSelector,
+    replicationRules,
+    servedCluster,
+} from "./cluster-rules";
+import { rule, re, sel, type AlertRule, type PrometheusRuleObject, type RuleGroup } from "./promql";
 
-export const PROMETHEUS_RULE_API_VERSION = "monitoring.coreos.com/v1";
-
-/** The settings the alerts are built from (the stack's config has them). */
-export interface AlertsStackConfig {
-    role: StackRole;
-    cnpg: CnpgConfig;
-    postgres?: PostgresConfig;
-    tenants: TenantConfig[];
-    dragonfly?: DragonflyConfig;
-    harbor?: HarborConfig;
-    applications: ApplicationConfig[];
-    monitoring: MonitoringConfig;
-}
-
-export interface AlertRule {
-    alert: string;
-    expr: string;
-    for: string;
-    /** severity, and `tenant` on the rules of one tenant (one rule per tenant shares an alert name). */
-    labels: { severity: "critical" | "warning"; tenant?: string };
-    annotations: { summary: string; description: string; runbook_url: string };
-}
-
-export interface RuleGroup {
-    name: string;
-    rules: AlertRule[];
-}
-
-export interface PrometheusRuleObject {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    spec: { groups: RuleGroup[] };
-}
-
-/** GitHub's anchor of a README heading made of the alert's name. */
-export function runbookAnchor(alert: string): string {
-    return alert.toLowerCase();
-}
-
-type Alerts = MonitoringConfig["alerts"];
-
-function rule(
-    a: Alerts,
-    alert: string,
-    expr: string,
-    forDuration: string,
-    severity: "critical" | "warning",
-    summary: string,
-    description: string,
-    extra: Record<string, string> = {},
-): AlertRule {
-    return {
-        alert,
-        expr,
-        for: forDuration,
-        labels: { severity, ...extra },
-        annotations: {
-            summary,
-            description,
-            runbook_url: `${a.runbookBaseUrl}#${runbookAnchor(alert)}`,
-        },
-    };
-}
-
-function sel(labels: Record<string, string>): string {
-    return `{${Object.entries(labels)
-        .map(([k, v]) => `${k}${v.startsWith("~") ? "=~" : "="}"${v.replace(/^~/, "")}"`)
-        .join(", ")}}`;
-}
-
-/** Regex-escape a Kubernetes name (only '.' can appear besides [a-z0-9-]). */
-function re(name: string): string {
-    return name.replace(/\./g, "\\\\.");
-}
+export {
+    PROMETHEUS_RULE_API_VERSION,
+    runbookAnchor,
+    type AlertRule,
+    type PrometheusRuleObject,
+    type RuleGroup,
+} from "./promql";
 
 /** The alert groups of the shared cluster, its tenants' poolers, Dragonfly and Harbor. */
 export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
@@ -134,101 +67,34 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
     const groups: RuleGroup[] = [];
     const pg = cfg.postgres;
     if (pg) {
-        const inst = { namespace: pg.namespace, pod: `~${re(pg.name)}-[0-9]+` };
-        const s = sel(inst);
-        const cluster = `${pg.namespace}/${pg.name}`;
+        const served = servedCluster(pg.name, pg.instances, pg.recovery);
+        const inst = instanceSelector(pg.namespace, served.cluster);
         if (pg.backup) {
-            const interval = scheduleMaxIntervalSeconds(pg.backup.schedule);
-            const maxAge = interval + a.backupGraceMinutes * 60;
-            // On the Barman Cloud plugin, CNPG 1.26 never sets status.lastSuccessfulBackup, so the
-            // gauge stays 0 (pg_collector.go setTimestampMetric: an empty timestamp reports 0) and
-            // `time() - 0` (and any failure after "0") would fire for ever: there both alerts need a
-            // real timestamp, and say nothing until the operator reports one (README "PostgresBackupTooOld").
-            const known = cfg.cnpg.barmanCloudPlugin.enabled
-                ? ` and max by (namespace) (cnpg_collector_last_available_backup_timestamp${s}) > 0`
-                : "";
             groups.push({
                 name: `${pg.name}-backups`,
-                rules: [
-                    rule(
-                        a,
-                        "PostgresBackupTooOld",
-                        `time() - max by (namespace) (cnpg_collector_last_available_backup_timestamp${s}) > ${maxAge}${known}`,
-                        "10m",
-                        "critical",
-                        `Last successful backup of ${cluster} is older than its schedule allows`,
-                        `Schedule "${pg.backup.schedule}" runs at least every ${interval}s; with ${a.backupGraceMinutes} min grace a backup older than ${maxAge}s means a run failed or never started. Age now: {{ $value | humanizeDuration }}.`,
-                    ),
-                    rule(
-                        a,
-                        "PostgresLastBackupFailed",
-                        `max by (namespace) (cnpg_collector_last_failed_backup_timestamp${s}) > max by (namespace) (cnpg_collector_last_available_backup_timestamp${s})${known}`,
-                        "5m",
-                        "critical",
-                        `The last backup of ${cluster} failed (condition LastBackupSucceeded is False)`,
-                        `A backup failed after the last successful one; kubectl -n ${pg.namespace} get backups shows the error.`,
-                    ),
-                    rule(
-                        a,
-                        "PostgresWALArchivingFailing",
-                        `cnpg_pg_stat_archiver_last_failed_time${s} > cnpg_pg_stat_archiver_last_archived_time${s}`,
-                        "5m",
-                        "critical",
-                        `WAL archiving of ${cluster} is failing on {{ $labels.pod }}`,
-                        `The last archive attempt failed after the last success: point-in-time recovery stops at the last archived segment and pg_wal fills up.`,
-                    ),
-                ],
+                rules: backupRules(a, {
+                    cluster: served.cluster,
+                    serverName: served.serverName,
+                    namespace: pg.namespace,
+                    schedule: pg.backup.schedule,
+                    plugin: cfg.cnpg.barmanCloudPlugin.enabled,
+                    objectStore: clusterNames(pg).objectStore,
+                }),
             });
         }
-        const replication: AlertRule[] = [
-            rule(
-                a,
-                "PostgresInstancesNotReady",
-                `(count(cnpg_collector_up${s} == 1) or vector(0)) < ${pg.instances}`,
-                "5m",
-                pg.instances > 1 ? "warning" : "critical",
-                `Fewer than ${pg.instances} instances of ${cluster} are up`,
-                `${pg.instances} instances are configured (postgres.instances); {{ $value }} report PostgreSQL up.`,
-            ),
-        ];
-        if (pg.instances > 1) {
-            replication.push(
-                rule(
-                    a,
-                    "PostgresReplicaLagging",
-                    `cnpg_pg_replication_lag${s} > ${a.replicationLagSeconds}`,
-                    "5m",
-                    "warning",
-                    `Replica {{ $labels.pod }} of ${cluster} lags the primary`,
-                    `Replay lag {{ $value }}s, more than ${a.replicationLagSeconds}s (monitoring.alerts.replicationLagSeconds).`,
-                ),
-                rule(
-                    a,
-                    "PostgresReplicaMissing",
-                    `max by (namespace) (cnpg_pg_replication_streaming_replicas${s} and on (namespace, pod) cnpg_pg_replication_in_recovery${s} == 0) < ${pg.instances - 1}`,
-                    "5m",
-                    "warning",
-                    `The primary of ${cluster} streams to fewer than ${pg.instances - 1} replicas`,
-                    `${pg.instances} instances are configured, so the primary should stream to ${pg.instances - 1}; it streams to {{ $value }}.`,
-                ),
-            );
-        }
-        groups.push({ name: `${pg.name}-replication`, rules: replication });
-
         const budget = clusterBudget(pg, cfg.tenants);
-        const usable = budget.maxConnections - budget.superuserReserved;
-        const totalThreshold = Math.floor(a.connectionRatio * usable);
-        const connections: AlertRule[] = [
-            rule(
-                a,
-                "PostgresConnectionsNearMax",
-                `sum by (namespace, pod) (cnpg_backends_total${s}) >= ${totalThreshold}`,
-                "5m",
-                "warning",
-                `{{ $labels.pod }} of ${cluster} is near max_connections`,
-                `{{ $value }} backends; max_connections ${budget.maxConnections} − ${budget.superuserReserved} superuser_reserved_connections = ${usable} for everyone else, alert at ${a.connectionRatio} × ${usable} = ${totalThreshold}.`,
-            ),
-        ];
+        const target = {
+            cluster: served.cluster,
+            namespace: pg.namespace,
+            instances: served.instances,
+            instancesKey: pg.recovery?.cutOver
+                ? "postgres.recovery.instances"
+                : "postgres.instances",
+            maxConnections: budget.maxConnections,
+            superuserReserved: budget.superuserReserved,
+        };
+        groups.push({ name: `${pg.name}-replication`, rules: replicationRules(a, target) });
+        const connections: AlertRule[] = [connectionsNearMaxRule(a, target)];
         for (const t of cfg.tenants) {
             const b = tenantBudget(t);
             const threshold = Math.max(1, Math.floor(a.connectionRatio * b.connectionLimit));
@@ -355,16 +221,20 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
     return groups;
 }
 
-/** The PrometheusRule objects of the infra stack (empty when alerts are off). */
+/**
+ * The PrometheusRule objects of the stack (empty when alerts are off): on infra the shared
+ * cluster's, its tenants', Dragonfly's and Harbor's; on apps the co-located clusters'.
+ */
 export function buildPrometheusRules(cfg: AlertsStackConfig): PrometheusRuleObject[] {
     const a = cfg.monitoring.alerts;
-    if (!a.enabled || cfg.role !== "infra") return [];
-    const groups = buildAlertGroups(cfg);
+    if (!a.enabled) return [];
+    const groups = cfg.role === "infra" ? buildAlertGroups(cfg) : buildColocatedAlertGroups(cfg);
     if (groups.length === 0) return [];
+    const home = cfg.role === "infra" ? cfg.postgres?.namespace : cfg.cnpg.namespace;
     return [
         {
             name: "platform-alerts",
-            namespace: a.namespace ?? cfg.postgres?.namespace ?? "default",
+            namespace: a.namespace ?? home ?? "default",
             labels: a.labels,
             spec: { groups },
         },

@@ -28,6 +28,8 @@ export interface NetworkPoliciesArgs {
     policies: CiliumPolicy[];
     /** The namespace they live in, when this stack creates it. */
     namespace?: pulumi.Resource;
+    /** Or, for policies in several namespaces: each namespace this stack creates, by name. */
+    namespaces?: Record<string, pulumi.Resource>;
     k8sProvider: k8s.Provider;
 }
 
@@ -44,7 +46,9 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             ciliumPolicy(p, {
                 parent: this,
                 provider: args.k8sProvider,
-                dependsOn: args.namespace ? [args.namespace] : [],
+                dependsOn: [args.namespace, args.namespaces?.[p.namespace]].filter(
+                    (r): r is pulumi.Resource => r !== undefined,
+                ),
             }),
         );
         this.registerOutputs({ policies: args.policies.map((p) => `${p.namespace}/${p.name}`) });

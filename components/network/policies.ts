@@ -92,12 +92,12 @@ export interface CiliumPolicy {
     };
 }
 
-function tcp(...ports: number[]): { ports: PortProtocol[] }[] {
+export function tcp(...ports: number[]): { ports: PortProtocol[] }[] {
     return [{ ports: ports.map((p) => ({ port: String(p), protocol: "TCP" as const })) }];
 }
 
 /** Pods of namespace `ns` in cluster `cluster`, optionally with labels. */
-function peer(cluster: string, ns: string, labels: Record<string, string> = {}) {
+export function peer(cluster: string, ns: string, labels: Record<string, string> = {}) {
     return { matchLabels: { [NAMESPACE_LABEL]: ns, [CLUSTER_LABEL]: cluster, ...labels } };
 }
 

@@ -7,21 +7,12 @@
  * superuser_reserved → 357, the harbor pooler's 30 + 0 slots, maxMemory 1536Mi → 90 %), so a change
  * to the arithmetic or to the config shows up here as a failing case.
  */
+import { APPS_CASES } from "./apps-cases";
+import { BACKUP_CASES } from "./backup-cases";
 
-export interface Series {
-    series: string;
-    values: string;
-}
+import type { AlertCase, Series } from "./types";
 
-export interface AlertCase {
-    name: string;
-    alert: string;
-    interval?: string;
-    evalTime: string;
-    series: Series[];
-    /** Labels of each expected alert (without alertname); [] = must stay silent. */
-    expect: Record<string, string>[];
-}
+export type { AlertCase, Series, Suite } from "./types";
 
 const NS = 'namespace="cnpg-system"';
 const pod = (n: number) => `pod="shared-postgres-${n}"`;
@@ -52,93 +43,7 @@ const poolersUp = (harborUp: number): Series[] => [
 const DF = 'namespace="dragonfly"';
 const HB = 'namespace="harbor"';
 
-export const CASES: AlertCase[] = [
-    // Backups: daily at 02:00 ("0 0 2 * * *") + 180 min grace = 97200 s.
-    {
-        name: "backup older than one day + grace fires",
-        alert: "PostgresBackupTooOld",
-        evalTime: "28h",
-        series: [
-            // a backup at 1970-01-01T00:00:01 on the primary; the replicas export 0
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1x1700"),
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x1700"),
-        ],
-        expect: [{ severity: "critical", namespace: "cnpg-system" }],
-    },
-    {
-        // The shipped cluster backs up through the Barman Cloud plugin, for which CNPG 1.26.1
-        // never sets status.lastSuccessfulBackup: the gauge stays 0 and must not page for ever.
-        name: "no backup time reported (0 on every instance) stays silent",
-        alert: "PostgresBackupTooOld",
-        evalTime: "28h",
-        series: [
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x1700"),
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x1700"),
-        ],
-        expect: [],
-    },
-    {
-        name: "older than 97200 s for 10 minutes fires (1621 m + 10 m)",
-        alert: "PostgresBackupTooOld",
-        evalTime: "1631m",
-        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1x1700")],
-        expect: [{ severity: "critical", namespace: "cnpg-system" }],
-    },
-    {
-        name: "older than 97200 s for 9 minutes stays silent",
-        alert: "PostgresBackupTooOld",
-        evalTime: "1630m",
-        series: [s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1x1700")],
-        expect: [],
-    },
-    {
-        name: "a backup each day stays silent although the replicas export 0",
-        alert: "PostgresBackupTooOld",
-        evalTime: "28h",
-        series: [
-            // one sample a minute: the new backup at 24h, the age at 28h is 4h
-            s(
-                `cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`,
-                "0x1439 86400x300",
-            ),
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x1700"),
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(3)}}`, "0x1700"),
-        ],
-        expect: [],
-    },
-    {
-        name: "a failure after the last success fires",
-        alert: "PostgresLastBackupFailed",
-        evalTime: "10m",
-        series: [
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "1000x15"),
-            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(1)}}`, "2000x15"),
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(2)}}`, "0x15"),
-            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(2)}}`, "0x15"),
-        ],
-        expect: [{ severity: "critical", namespace: "cnpg-system" }],
-    },
-    {
-        // The plugin on CNPG 1.26.1: a failure is recorded, a success never is (see above).
-        name: "a failure with no backup time reported stays silent",
-        alert: "PostgresLastBackupFailed",
-        evalTime: "10m",
-        series: [
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "0x15"),
-            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(1)}}`, "2000x15"),
-        ],
-        expect: [],
-    },
-    {
-        name: "a success after the last failure stays silent",
-        alert: "PostgresLastBackupFailed",
-        evalTime: "10m",
-        series: [
-            s(`cnpg_collector_last_available_backup_timestamp{${NS}, ${pod(1)}}`, "3000x15"),
-            s(`cnpg_collector_last_failed_backup_timestamp{${NS}, ${pod(1)}}`, "2000x15"),
-        ],
-        expect: [],
-    },
+const OTHER_CASES: AlertCase[] = [
     {
         name: "archiving failing on the primary fires",
         alert: "PostgresWALArchivingFailing",
@@ -472,4 +377,10 @@ export const CASES: AlertCase[] = [
         series: [s(`harbor_task_queue_size{${HB}, type="REPLICATION"}`, "5x60")],
         expect: [],
     },
+];
+
+export const CASES: AlertCase[] = [
+    ...BACKUP_CASES,
+    ...OTHER_CASES,
+    ...APPS_CASES.map((c) => ({ ...c, suite: "apps" as const })),
 ];

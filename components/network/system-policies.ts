@@ -1,0 +1,118 @@
+/**
+ * CiliumNetworkPolicies of the platform's system pods on the infra cluster: the CloudNativePG
+ * operator, the Barman Cloud plugin and the backup-metrics exporter. Ingress only for the
+ * operator and the plugin (their egress, to the API server, the instances and each other, stays
+ * open); the exporter also talks to nothing but the API server. Pure.
+ *
+ * Ports, read upstream:
+ * - operator, chart cloudnative-pg 0.25.0 (CNPG 1.26.1): the webhook server on
+ *   `webhook.port` 9443 (values.yaml), behind Service cnpg-webhook-service (templates/service.yaml,
+ *   targetPort webhook-server), which the API server calls for every Cluster, Pooler,
+ *   ScheduledBackup, Backup and Database; the kubelet probes /readyz on the same port
+ *   (templates/deployment.yaml liveness, readiness, startup); metrics on 8080 (containerPort
+ *   `metrics`, its PodMonitor with cnpg.monitoring.podMonitor);
+ * - plugin, chart plugin-barman-cloud 0.7.0 (plugin v0.13.0): gRPC on 9090 (templates/
+ *   deployment.yaml `--server-address=:9090`, tcpSocket readiness probe; templates/service.yaml
+ *   Service barman-cloud targetPort 9090, annotation cnpg.io/pluginPort), called by the operator
+ *   (mTLS with the chart's client certificate); pod labels app.kubernetes.io/name
+ *   plugin-barman-cloud and app.kubernetes.io/instance <release> (_helpers.tpl selectorLabels);
+ * - exporter: kube-state-metrics v2.19.1 metrics 8080, telemetry (/readyz) 8081
+ *   (components/monitoring/exporter.ts).
+ *
+ * The API server reaches a webhook from its own address: Cilium gives it the `kube-apiserver`
+ * entity (also when it runs in the host network of a control-plane node, as on Talos); `host`
+ * stands for the kubelet of the pod's node. Other nodes (`remote-node`) are not admitted.
+ */
+import type { AlertsStackConfig } from "../monitoring/config";
+import { BARMAN_PLUGIN_RELEASE_NAME } from "../cnpg/barman-plugin";
+import {
+    EXPORTER_METRICS_PORT,
+    EXPORTER_POD_LABELS,
+    EXPORTER_TELEMETRY_PORT,
+    exporterPlan,
+} from "../monitoring/exporter";
+import {
+    CNPG_OPERATOR_LABELS,
+    peer,
+    tcp,
+    type CiliumPolicy,
+    type PolicyStackConfig,
+} from "./policies";
+
+export const SYSTEM_PORTS = {
+    operatorWebhook: 9443,
+    operatorMetrics: 8080,
+    pluginGrpc: 9090,
+} as const;
+
+export const BARMAN_PLUGIN_POD_LABELS = {
+    "app.kubernetes.io/name": "plugin-barman-cloud",
+    "app.kubernetes.io/instance": BARMAN_PLUGIN_RELEASE_NAME,
+};
+
+export function buildSystemPolicies(cfg: PolicyStackConfig & AlertsStackConfig): CiliumPolicy[] {
+    const net = cfg.network;
+    if (!net.enabled || cfg.role !== "infra") return [];
+    const local = net.clusterName;
+    const ns = cfg.cnpg.namespace;
+    const policies: CiliumPolicy[] = [
+        {
+            name: "cnpg-operator",
+            namespace: ns,
+            spec: {
+                description: `CNPG operator: its webhook (${SYSTEM_PORTS.operatorWebhook}) from the API server and the kubelet, metrics from ${net.monitoringNamespace}, in cluster ${local} only`,
+                endpointSelector: { matchLabels: CNPG_OPERATOR_LABELS },
+                ingress: [
+                    {
+                        fromEntities: ["kube-apiserver", "host"],
+                        toPorts: tcp(SYSTEM_PORTS.operatorWebhook),
+                    },
+                    {
+                        fromEndpoints: [peer(local, net.monitoringNamespace)],
+                        toPorts: tcp(SYSTEM_PORTS.operatorMetrics),
+                    },
+                ],
+            },
+        },
+    ];
+    if (cfg.cnpg.barmanCloudPlugin.enabled) {
+        policies.push({
+            name: "barman-cloud-plugin",
+            namespace: ns,
+            spec: {
+                description: `Barman Cloud plugin: gRPC (${SYSTEM_PORTS.pluginGrpc}) from the CNPG operator of cluster ${local} and the kubelet only`,
+                endpointSelector: { matchLabels: BARMAN_PLUGIN_POD_LABELS },
+                ingress: [
+                    {
+                        fromEndpoints: [peer(local, ns, CNPG_OPERATOR_LABELS)],
+                        toPorts: tcp(SYSTEM_PORTS.pluginGrpc),
+                    },
+                    { fromEntities: ["host"], toPorts: tcp(SYSTEM_PORTS.pluginGrpc) },
+                ],
+            },
+        });
+    }
+    const exporter = exporterPlan(cfg);
+    if (exporter) {
+        policies.push({
+            name: "platform-backup-metrics",
+            namespace: exporter.namespace,
+            spec: {
+                description: `Backup-metrics exporter: metrics from ${net.monitoringNamespace}, probes from the kubelet; talks to the API server only`,
+                endpointSelector: { matchLabels: EXPORTER_POD_LABELS },
+                ingress: [
+                    {
+                        fromEndpoints: [peer(local, net.monitoringNamespace)],
+                        toPorts: tcp(EXPORTER_METRICS_PORT),
+                    },
+                    {
+                        fromEntities: ["host"],
+                        toPorts: tcp(EXPORTER_METRICS_PORT, EXPORTER_TELEMETRY_PORT),
+                    },
+                ],
+                egress: [{ toEntities: ["kube-apiserver"] }],
+            },
+        });
+    }
+    return policies;
+}
