@@ -16,6 +16,7 @@ import {
     type ApplicationConfig,
     type OnePasswordConfig,
 } from "../config";
+import { APPLICATION_LABEL, RESTORED_FROM_LABEL } from "../contract/names";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { cnpgClusterResources, objectStoreResource } from "../postgres/resources";
@@ -135,7 +136,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
             {
                 name: names.cluster,
                 namespace: names.namespace,
-                labels: { "platform.monosense.io/application": app.name },
+                labels: { [APPLICATION_LABEL]: app.name },
                 spec: buildColocatedClusterSpec(app, { plugin }),
                 readyTimeoutSeconds: pg.readyTimeoutSeconds,
                 scheduledBackup: scheduled
@@ -168,8 +169,8 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                     name: plan.name,
                     namespace: names.namespace,
                     labels: {
-                        "platform.monosense.io/application": app.name,
-                        "platform.monosense.io/restored-from": plan.sourceServerName,
+                        [APPLICATION_LABEL]: app.name,
+                        [RESTORED_FROM_LABEL]: plan.sourceServerName,
                     },
                     spec: buildColocatedRecoveredClusterSpec(app, plugin),
                     readyTimeoutSeconds: pg.readyTimeoutSeconds,

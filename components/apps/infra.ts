@@ -22,7 +22,8 @@ import {
     type Problem,
 } from "../config";
 import type { GlobalService } from "./spec";
-import { robotItemTitle, serviceFqdn } from "./spec";
+import { robotItemName } from "../contract/names";
+import { serviceFqdn } from "./spec";
 
 export interface InfraTenant {
     name: string;
@@ -152,7 +153,7 @@ export function pullRobotItem(infra: InfraView, project: string): string {
         .filter(([key]) => key.startsWith(`${project}/`) && !push.has(key))
         .map(([, title]) => title);
     const first = titles.find((t) => titles.every((o) => o.startsWith(t))) ?? titles[0];
-    return first ?? robotItemTitle(project);
+    return first ?? robotItemName(project);
 }
 
 /** Every ClusterMesh global service the infra stack exports, sorted by namespace and name. */

@@ -15,6 +15,7 @@ import {
     type PostgresConfig,
     type TenantConfig,
 } from "../config";
+import { RESTORED_FROM_LABEL } from "../contract/names";
 import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
@@ -201,7 +202,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 {
                     name: plan.name,
                     namespace: pg.namespace,
-                    labels: { "platform.monosense.io/restored-from": plan.sourceServerName },
+                    labels: { [RESTORED_FROM_LABEL]: plan.sourceServerName },
                     spec: buildRecoveredClusterSpec(pg, args.tenants, plugin),
                     readyTimeoutSeconds: pg.readyTimeoutSeconds,
                     scheduledBackup: {

@@ -3,6 +3,7 @@
  * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
  */
 import type { BackupConfig, PostgresConfig, TenantConfig } from "../config";
+import { CILIUM_GLOBAL_ANNOTATION, TENANT_LABEL } from "../contract/names";
 import {
     backupMethod,
     inTreeBackup,
@@ -324,11 +325,6 @@ export function buildScheduledBackupSpec(
     return scheduledBackupSpecFor(pg.name, pg.backup, plugin);
 }
 
-/** Annotation that makes a Service a Cilium ClusterMesh global service. */
-export const CILIUM_GLOBAL_ANNOTATION = "service.cilium.io/global";
-/** `"false"`: a global Service whose local endpoints are not shared with the other clusters. */
-export const CILIUM_SHARED_ANNOTATION = "service.cilium.io/shared";
-
 export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
     const p = tenant.pooler;
     return {
@@ -353,7 +349,7 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
               }
             : {}),
         template: {
-            metadata: { labels: { "platform.monosense.io/tenant": tenant.name } },
+            metadata: { labels: { [TENANT_LABEL]: tenant.name } },
             spec: {
                 containers: [],
                 affinity: {

@@ -17,6 +17,7 @@ import {
     type PostgresConfig,
     type TenantConfig,
 } from "../config";
+import { tenantItemName, TENANT_LABEL } from "../contract/names";
 import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
@@ -139,7 +140,7 @@ export class Tenant extends pulumi.ComponentResource {
                 namespace: pg.namespace,
                 username: t.role,
                 password: this.password,
-                labels: { "platform.monosense.io/tenant": t.name },
+                labels: { [TENANT_LABEL]: t.name },
             },
             { ...k8sOpts, dependsOn: [args.namespace] },
         );
@@ -149,7 +150,7 @@ export class Tenant extends pulumi.ComponentResource {
             `${t.name}-db`,
             {
                 vault: args.vaultUuid,
-                title: itemTitle(args.onepassword, `cloudnative-pg/${t.name}`),
+                title: itemTitle(args.onepassword, tenantItemName(t.name)),
                 username: t.role,
                 password: this.password,
                 section: "connection",
@@ -172,7 +173,7 @@ export class Tenant extends pulumi.ComponentResource {
                     metadata: {
                         name: poolerName(t),
                         namespace: pg.namespace,
-                        labels: { ...MANAGED_BY, "platform.monosense.io/tenant": t.name },
+                        labels: { ...MANAGED_BY, [TENANT_LABEL]: t.name },
                     },
                     spec: buildPoolerSpec(pg, t),
                 },
