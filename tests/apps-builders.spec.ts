@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import type * as onepassword from "@1password/pulumi-onepassword";
+import { InfraOutputsError } from "../components/contract/infra-outputs";
 import {
     formatProblem,
     parseConfig,
@@ -431,8 +432,8 @@ describe("apps checks against the infra stack's outputs", () => {
         const view = parseInfraOutputs({
             ...INFRA,
             harborProjects: {
-                projects: ["synergyflow", "kubekloud", 3],
-                robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud", bad: 1 },
+                projects: ["synergyflow", "kubekloud"],
+                robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud" },
             },
         });
         assert.deepEqual(view.harborProjects, {
@@ -440,6 +441,29 @@ describe("apps checks against the infra stack's outputs", () => {
             robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud" },
             pushRobots: [],
         });
+    });
+
+    it("refuses outputs of the wrong shape, naming each key and the infra stack", () => {
+        assert.throws(
+            () =>
+                parseInfraOutputs(
+                    {
+                        ...INFRA,
+                        role: "apps",
+                        tenants: { gitlab: { ...INFRA.tenants.gitlab, port: "5432" } },
+                        harborProjects: { projects: ["synergyflow", 3], robotItems: { bad: 1 } },
+                    },
+                    "organization/platform/infra",
+                ),
+            (e: unknown) =>
+                e instanceof InfraOutputsError &&
+                e.message ===
+                    'the outputs of the infra stack "organization/platform/infra" do not have the shape this program reads (components/contract/infra-outputs.ts; run pulumi up on infra with this version first):\n' +
+                        '  - role: must be "infra": platform:infraStack names a stack of another role\n' +
+                        "  - tenants.gitlab.port: Invalid input: expected number, received string\n" +
+                        "  - harborProjects.projects[1]: Invalid input: expected string, received number\n" +
+                        "  - harborProjects.robotItems.bad: Invalid input: expected string, received number",
+        );
     });
 
     it("takes the pull robot's item from robotItems: the project's first robot, whatever the key order", () => {

@@ -29,6 +29,7 @@ import {
     buildScheduledBackupSpec,
     clusterNames,
     planRecovery,
+    rwHost,
     scheduledBackupSpecFor,
     servingClusterName,
     sharedDestination,
@@ -88,7 +89,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.k8sProvider };
         this.name = servingClusterName(pg);
         this.namespace = pg.namespace;
-        this.rwHost = `${this.name}-rw.${pg.namespace}.svc`;
+        this.rwHost = rwHost(pg);
         this.namespaceResource =
             args.namespaceResource ?? namespace(pg.namespace, "baseline", true, k8sOpts);
         const inNamespace = { ...k8sOpts, dependsOn: [this.namespaceResource] };

@@ -167,6 +167,16 @@ export function poolerName(tenant: TenantConfig): string {
     return `${tenant.name}-pooler`;
 }
 
+/** The shared cluster's read-write Service host. */
+export function rwHost(pg: PostgresConfig): string {
+    return `${servingClusterName(pg)}-rw.${pg.namespace}.svc`;
+}
+
+/** Host a tenant's clients use: its pooler's Service when it has one, else the -rw Service. */
+export function tenantHost(pg: PostgresConfig, tenant: TenantConfig): string {
+    return tenant.pooler.enabled ? `${poolerName(tenant)}.${pg.namespace}.svc` : rwHost(pg);
+}
+
 /** In-cluster DNS names a client may use for a Service in `namespace`. */
 export function serviceDnsNames(service: string, namespace: string): string[] {
     return [

@@ -22,7 +22,7 @@ import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
-import { buildPoolerSpec, CNPG_API_VERSION, poolerName, servingClusterName } from "./spec";
+import { buildPoolerSpec, CNPG_API_VERSION, poolerName, tenantHost } from "./spec";
 
 export interface TenantArgs {
     tenant: TenantConfig;
@@ -66,9 +66,7 @@ export class Tenant extends pulumi.ComponentResource {
         const pg = args.postgres;
         const sqlOpts = { parent: this, provider: args.sqlProvider };
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        this.host = t.pooler.enabled
-            ? `${poolerName(t)}.${pg.namespace}.svc`
-            : `${servingClusterName(pg)}-rw.${pg.namespace}.svc`;
+        this.host = tenantHost(pg, t);
 
         this.password = generatedPassword(`${t.name}-db-password`, this, {
             rotation: t.passwordRotation,
