@@ -28,12 +28,12 @@ import {
 } from "../components/apps/spec";
 import { buildPoolerSpec } from "../components/postgres/spec";
 
-import { configProblems, stackSettings, toConfigMap } from "./mocks";
+import { configProblems, fixtureSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, unknown>;
 
 function appsWith(edit: (s: Settings) => void): Record<string, string> {
-    const settings = structuredClone(stackSettings("apps"));
+    const settings = structuredClone(fixtureSettings("apps"));
     edit(settings);
     return toConfigMap(settings);
 }
@@ -41,7 +41,7 @@ const apps = (s: Settings) => s["platform:applications"] as Record<string, unkno
 
 const problemsOf = configProblems;
 
-const appsConfig = (): PlatformConfig => parseConfig(toConfigMap(stackSettings("apps")));
+const appsConfig = (): PlatformConfig => parseConfig(toConfigMap(fixtureSettings("apps")));
 const appNamed = (cfg: PlatformConfig, name: string): ApplicationConfig => {
     const app = cfg.applications.find((a) => a.name === name);
     assert.ok(app, `no application ${name}`);
@@ -145,7 +145,7 @@ describe("apps builders", () => {
     });
 
     it("infra poolers with pooler.global get the Cilium global annotation through serviceTemplate", () => {
-        const infra = parseConfig(toConfigMap(stackSettings("infra")));
+        const infra = parseConfig(toConfigMap(fixtureSettings("infra")));
         const pg = infra.postgres;
         assert.ok(pg);
         const gitlab = infra.tenants.find((t) => t.name === "gitlab");
@@ -262,8 +262,8 @@ describe("co-located cluster spec (kubekloud-api, seed 004)", () => {
 });
 
 describe("apps config errors", () => {
-    it("accepts the committed apps settings", () => {
-        assert.deepEqual(problemsOf(toConfigMap(stackSettings("apps"))), []);
+    it("accepts the apps fixture settings", () => {
+        assert.deepEqual(problemsOf(toConfigMap(fixtureSettings("apps"))), []);
     });
 
     it("rejects duplicate application names and namespaces", () => {
@@ -361,7 +361,7 @@ describe("apps checks against the infra stack's outputs", () => {
         ]);
     });
 
-    it("accepts the committed apps against these outputs", () => {
+    it("accepts the apps fixture against these outputs", () => {
         assert.deepEqual(infraProblems(cfg, infra), []);
     });
 
