@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { createHash } from "node:crypto";
-import { ConfigError } from "../components/config";
+import { ConfigError, type PlatformConfig } from "../components/config";
+import { clusterBudget } from "../components/postgres/budget";
 import { buildInfraOutputs } from "../components/contract/infra-outputs-build";
 import { infraOutputsSchema, type InfraOutputs } from "../components/contract/infra-outputs";
 import { PLAIN_KEYS_ANNOTATION } from "../components/credentials";
@@ -51,6 +52,17 @@ export interface RenderedFiles {
     /** Relative path → file content. */
     files: Record<string, string>;
     result: RunResult;
+    /** What the render prints besides the files (the connection budget on infra). */
+    notes?: string[];
+}
+
+/** The shared cluster's connection budget as the program computes it (components/postgres/budget.ts). */
+function budgetNote(cfg: PlatformConfig): string[] {
+    if (cfg.role !== "infra" || !cfg.postgres) return [];
+    const b = clusterBudget(cfg.postgres, cfg.tenants);
+    return [
+        `connection budget: ${b.required} of maxConnections ${b.maxConnections} (role limits ${b.roleLimits} + auth_query pools ${b.authConnections} + superuser ${b.superuserReserved} + system ${b.systemReserved}); headroom ${b.maxConnections - b.required}`,
+    ];
 }
 
 /**
@@ -396,7 +408,7 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
         }
         throw e;
     }
-    return { files: renderFiles(result), result };
+    return { files: renderFiles(result), result, notes: budgetNote(cfg) };
 }
 
 /** The render's files (relative path → content) for a run of the program. */
@@ -441,7 +453,7 @@ async function main(argv: string[]): Promise<number> {
     const infraConfigFile = values["infra-config"]
         ? path.resolve(values["infra-config"])
         : undefined;
-    const { files } = await render({
+    const { files, notes } = await render({
         stack,
         configFile: path.resolve(configFile),
         infraOutputs,
@@ -462,6 +474,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(
         `rendered stack ${stack} to ${path.relative(process.cwd(), out) || "."}: ${Object.keys(files).sort().join(", ")}`,
     );
+    for (const note of notes ?? []) console.log(note);
     return 0;
 }
 

@@ -55,6 +55,12 @@ describe("offline render", () => {
         second = await renderFixture("infra");
     });
 
+    it("prints the connection budget the program computes (what maxConnections must cover)", () => {
+        assert.deepEqual(first.notes, [
+            "connection budget: 373 of maxConnections 400 (role limits 180 + auth_query pools 180 + superuser 3 + system 10); headroom 27",
+        ]);
+    });
+
     it("writes the contract's files", () => {
         for (const f of [
             "manifests.yaml",
