@@ -9,7 +9,7 @@ import { HARBOR_TENANT, itemTitle, type PlatformConfig } from "./config";
 import { Dragonfly } from "./dragonfly/component";
 import { Harbor } from "./harbor/component";
 import { harborRedisIndexes } from "./harbor/config";
-import { pushRobots, robotItemName } from "./harbor/projects";
+import { robotItemName } from "./contract/names";
 import { HarborConfig } from "./harbor-api";
 import { credentialItem } from "./onepassword";
 import type { Tenant } from "./postgres/tenant";
@@ -22,8 +22,7 @@ export interface RegistryContext {
     opProvider: onepassword.Provider;
 }
 
-export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record<string, unknown> {
-    const outputs: Record<string, unknown> = {};
+export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): void {
     const policies = buildNetworkPolicies(cfg);
     const policyIn = (ns: string | undefined) => policies.find((p) => p.namespace === ns);
     let dragonfly: Dragonfly | undefined;
@@ -43,26 +42,8 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                 opProvider: ctx.opProvider,
             },
         );
-        const managed = cfg.dragonfly.mode === "managed" ? cfg.dragonfly : undefined;
-        outputs.dragonfly = {
-            address: dragonfly.address,
-            // What the apps stack needs for its ClusterMesh stub (components/apps/infra.ts).
-            service: managed?.name,
-            namespace: managed?.namespace,
-            global: managed?.global ?? false,
-            port: 6379,
-            // No password: clients read it from the 1Password item below (or the Secret in the
-            // instance's namespace); the apps stack does not need it.
-            freeDatabases: dragonfly.freeDatabases,
-            item: itemTitle(
-                cfg.onepassword,
-                cfg.dragonfly.mode === "managed"
-                    ? cfg.dragonfly.authItem
-                    : cfg.dragonfly.passwordItem,
-            ),
-        };
     }
-    if (!cfg.harbor || !dragonfly) return outputs;
+    if (!cfg.harbor || !dragonfly) return;
 
     const tenantIndex = cfg.tenants.findIndex((t) => t.name === HARBOR_TENANT);
     const tenantCfg = cfg.tenants[tenantIndex];
@@ -89,13 +70,6 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
         k8sProvider: ctx.k8sProvider,
         opProvider: ctx.opProvider,
     });
-    outputs.harbor = {
-        url: harbor.url,
-        hostname: harbor.hostname,
-        // The admin password stays in 1Password (item harbor-core); it is not a stack output.
-        adminItem: itemTitle(cfg.onepassword, "harbor-core", true),
-    };
-
     const hp = cfg.harborProjects;
     if (hp) {
         const configuration = new HarborConfig(
@@ -115,7 +89,6 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
             // Harbor's API is reached at externalURL, through the route.
             { dependsOn: [harbor.release, harbor.route] },
         );
-        const robots: Record<string, string> = {};
         for (const project of hp.projects) {
             project.robots.forEach((robot, i) => {
                 const out = configuration.robots[`${project.name}/${robot.name}`];
@@ -135,14 +108,7 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): Record
                     },
                     { parent: configuration, provider: ctx.opProvider },
                 );
-                robots[`${project.name}/${robot.name}`] = title;
             });
         }
-        outputs.harborProjects = {
-            projects: hp.projects.map((p) => p.name),
-            robotItems: robots,
-            pushRobots: pushRobots(hp),
-        };
     }
-    return outputs;
 }

@@ -3,13 +3,14 @@
  * `infra-staging` works too). Returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { itemTitle, type PlatformConfig } from "./config";
+import type { PlatformConfig } from "./config";
+import { buildInfraOutputs } from "./contract/infra-outputs-build";
+import type { WrittenInfraOutputs } from "./contract/infra-outputs";
 import { CnpgOperator } from "./cnpg/operator";
 import { BarmanCloudPlugin } from "./cnpg/barman-plugin";
 import { vaultUuid } from "./onepassword";
 import { PostgresCluster } from "./postgres/cluster";
 import { Tenant } from "./postgres/tenant";
-import { poolerName, servingClusterName } from "./postgres/spec";
 import { createProviders } from "./providers";
 import { enableTakeover } from "./takeover/adopt";
 import { buildRegistry } from "./registry";
@@ -38,7 +39,7 @@ export function buildStack(cfg: PlatformConfig): StackOutputs {
     return cfg.role === "infra" ? buildInfra(cfg) : buildApps(cfg);
 }
 
-export function buildInfra(cfg: PlatformConfig): StackOutputs {
+export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     const pg = cfg.postgres;
     if (!pg) throw new Error("platform:postgres is required on infra (validated earlier)");
     const providers = createProviders(cfg);
@@ -89,7 +90,7 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
             ),
     );
 
-    const registry = buildRegistry(cfg, {
+    buildRegistry(cfg, {
         vaultUuid: vault,
         tenants,
         k8sProvider: providers.k8s,
@@ -134,47 +135,12 @@ export function buildInfra(cfg: PlatformConfig): StackOutputs {
         providers.k8s,
     );
 
-    return {
-        ...registry,
-        role: cfg.role,
-        postgres: {
-            cluster: servingClusterName(pg),
-            namespace: pg.namespace,
-            rwHost: shared.rwHost,
-            superuserItem: `${cfg.onepassword.itemPrefix}/cloudnative-pg/superuser`,
-            // The apps stack refuses a co-located cluster that names these credentials.
-            backupItem: pg.backup
-                ? itemTitle(cfg.onepassword, pg.backup.credentials.item)
-                : undefined,
-        },
-        tenants: Object.fromEntries(
-            tenants.map((t, i) => {
-                const tc = cfg.tenants[i];
-                return [
-                    tc?.name ?? String(i),
-                    {
-                        host: t.host,
-                        port: t.port,
-                        role: tc?.role,
-                        databases: tc?.databases.map((d) => d.name),
-                        poolMode: tc?.pooler.enabled ? tc.pooler.poolMode : undefined,
-                        item: `${cfg.onepassword.itemPrefix}/cloudnative-pg/${tc?.name ?? ""}`,
-                        // Only tenants the apps cluster can reach (global pooler) need their
-                        // password in the outputs; the others stay in 1Password only.
-                        password: tc?.pooler.enabled && tc.pooler.global ? t.password : undefined,
-                        // What the apps stack needs to reach the tenant over ClusterMesh: the
-                        // pooler Service, its namespace, whether it is global, the sslmode.
-                        global: Boolean(tc?.pooler.enabled && tc.pooler.global),
-                        service: tc?.pooler.enabled
-                            ? poolerName(tc)
-                            : `${servingClusterName(pg)}-rw`,
-                        namespace: pg.namespace,
-                        sslmode: tc?.sslmode,
-                    },
-                ];
-            }),
-        ),
-    };
+    const passwords = new Map(cfg.tenants.map((t, i) => [t.name, tenants[i]?.password]));
+    return buildInfraOutputs(cfg, (name) => {
+        const password = passwords.get(name);
+        if (!password) throw new Error(`tenant ${name} has no Tenant component`);
+        return password;
+    });
 }
 
 /** The backup-metrics exporter, when this stack has one (monitoring.alerts.backupExporter). */
@@ -246,7 +212,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
     const infraRef = new pulumi.StackReference(infraStack);
 
     const built = readInfraOutputs(infraRef).then((raw) => {
-        const infra = parseInfraOutputs(raw);
+        const infra = parseInfraOutputs(raw, infraStack);
         checkAgainstInfra(cfg, infra);
         const harborHost = infra.harborHostname ?? cfg.harborHostname;
         const stubs = globalServices(infra);

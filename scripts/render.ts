@@ -11,7 +11,10 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { createHash } from "node:crypto";
-import { ConfigError } from "../components/config";
+import { ConfigError, type PlatformConfig } from "../components/config";
+import { clusterBudget } from "../components/postgres/budget";
+import { buildInfraOutputs } from "../components/contract/infra-outputs-build";
+import { infraOutputsSchema, type InfraOutputs } from "../components/contract/infra-outputs";
 import { PLAIN_KEYS_ANNOTATION } from "../components/credentials";
 import {
     parseStackConfig,
@@ -38,12 +41,28 @@ export interface RenderOptions {
     projectDir?: string;
     /** Outputs of the infra stack for the apps stack's StackReference. */
     infraOutputs?: Record<string, unknown>;
+    /**
+     * Without infraOutputs: the infra settings file the placeholders are built from (default
+     * Pulumi.<last part of platform:infraStack>.yaml beside Pulumi.yaml).
+     */
+    infraConfigFile?: string;
 }
 
 export interface RenderedFiles {
     /** Relative path → file content. */
     files: Record<string, string>;
     result: RunResult;
+    /** What the render prints besides the files (the connection budget on infra). */
+    notes?: string[];
+}
+
+/** The shared cluster's connection budget as the program computes it (components/postgres/budget.ts). */
+function budgetNote(cfg: PlatformConfig): string[] {
+    if (cfg.role !== "infra" || !cfg.postgres) return [];
+    const b = clusterBudget(cfg.postgres, cfg.tenants);
+    return [
+        `connection budget: ${b.required} of maxConnections ${b.maxConnections} (role limits ${b.roleLimits} + auth_query pools ${b.authConnections} + superuser ${b.superuserReserved} + system ${b.systemReserved}); headroom ${b.maxConnections - b.required}`,
+    ];
 }
 
 /**
@@ -306,55 +325,54 @@ export function findLeaks(files: Record<string, string>): string[] {
         });
 }
 
-/**
- * Placeholders for the infra stack's outputs when the apps stack renders without them. They mirror
- * what `buildInfra` exports for the committed Pulumi.infra.yaml (tenants.<name> = {host, port,
- * role, databases, poolMode, item, password, global, service, namespace, sslmode}; harbor.hostname).
- * Passwords are `render-secret-` text so that a leak is caught like any generated secret.
- */
-const placeholderTenant = (
-    name: string,
-    role: string,
-    databases: string[],
-    poolMode: string,
-    global: boolean,
-) => ({
-    host: `${name}-pooler.cnpg-system.svc`,
-    port: 5432,
-    role,
-    databases,
-    poolMode,
-    item: `kubernetes/infra/cloudnative-pg/${name}`,
-    password: `${SECRET_PREFIX}infra-tenant-${name}-password`,
-    global,
-    service: `${name}-pooler`,
-    namespace: "cnpg-system",
-    sslmode: "require",
-});
+/** The apps stack's placeholders could not be built: the cause is the infra settings file. */
+export class PlaceholderError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PlaceholderError";
+    }
+}
 
-export const INFRA_OUTPUT_PLACEHOLDERS: Record<string, unknown> = {
-    role: "infra",
-    tenants: {
-        harbor: placeholderTenant("harbor", "harbor_app", ["harbor_registry"], "session", false),
-        gitlab: placeholderTenant(
-            "gitlab",
-            "gitlab_app",
-            ["gitlabhq_production"],
-            "transaction",
-            true,
-        ),
-        keycloak: placeholderTenant("keycloak", "keycloak", ["keycloak"], "session", false),
-    },
-    harbor: { hostname: "harbor.monosense.io" },
-    // The seed's platform:harborProjects on infra (Pulumi.infra.yaml): projects and their robots' items.
-    harborProjects: {
-        projects: ["synergyflow", "kubekloud"],
-        robotItems: {
-            "synergyflow/synergyflow-puller": "harbor-robot-synergyflow",
-            "kubekloud/kubekloud-puller": "harbor-robot-kubekloud",
-        },
-    },
-};
+/** The infra settings file the apps stack's placeholders come from: Pulumi.<last part of infraStack>.yaml. */
+export function infraSettingsFile(projectDir: string, infraStack: string): string {
+    return path.join(projectDir, `Pulumi.${infraStack.split("/").pop() ?? infraStack}.yaml`);
+}
+
+/**
+ * Placeholders for the infra stack's outputs when the apps stack renders without them: what the
+ * infra stack would write for its settings file (parsed with the program's own config parser,
+ * written by the same builder as `buildInfra`, checked against the contract). Hosts, items and
+ * names are the real ones; passwords are `render-secret-` text so that a leak is caught like any
+ * generated secret.
+ */
+export function placeholderInfraOutputs(projectDir: string, infraFile: string): InfraOutputs {
+    const shown = path.relative(process.cwd(), infraFile) || infraFile;
+    if (!fs.existsSync(infraFile)) {
+        throw new PlaceholderError(
+            `render: the apps stack has no infra outputs (--infra-outputs) and its placeholders come from the infra settings ${shown}, which does not exist; pass --infra-outputs <json> or --infra-config <file>`,
+        );
+    }
+    const { config, secretKeys } = loadStackConfig(path.join(projectDir, "Pulumi.yaml"), infraFile);
+    let cfg;
+    try {
+        cfg = parseStackConfig(config, (key) => secretKeys.includes(key));
+    } catch (e) {
+        if (!(e instanceof ConfigError || e instanceof StackFileError)) throw e;
+        throw new PlaceholderError(
+            `render: the apps stack's placeholder infra outputs come from ${shown}, which is not a valid infra config:\n${e.message}`,
+        );
+    }
+    if (cfg.role !== "infra") {
+        throw new PlaceholderError(
+            `render: the apps stack's placeholder infra outputs come from ${shown}, whose platform:role is "${cfg.role}", not "infra"; pass --infra-config <file>`,
+        );
+    }
+    const written = buildInfraOutputs(
+        cfg,
+        (tenant) => `${SECRET_PREFIX}infra-tenant-${tenant}-password`,
+    );
+    return infraOutputsSchema.parse(written);
+}
 
 export async function render(opts: RenderOptions): Promise<RenderedFiles> {
     const projectDir = opts.projectDir ?? path.resolve(__dirname, "..");
@@ -365,17 +383,32 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
     // The program reads the infra stack's outputs through a StackReference named in its config.
     const stackOutputs: Record<string, Record<string, unknown>> = {};
     const infraRef = (cfg as { infraStack?: string }).infraStack;
-    if (infraRef) stackOutputs[infraRef] = opts.infraOutputs ?? INFRA_OUTPUT_PLACEHOLDERS;
+    const placeholdersFrom =
+        infraRef && !opts.infraOutputs
+            ? (opts.infraConfigFile ?? infraSettingsFile(projectDir, infraRef))
+            : undefined;
+    if (infraRef) {
+        stackOutputs[infraRef] =
+            opts.infraOutputs ?? placeholderInfraOutputs(projectDir, placeholdersFrom ?? "");
+    }
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(projectDir, "index")) as () => unknown;
-    const result = await runProgram(program, {
-        stack: opts.stack,
-        config,
-        secretKeys,
-        stackOutputs,
-    });
-    return { files: renderFiles(result), result };
+    let result: RunResult;
+    try {
+        result = await runProgram(program, { stack: opts.stack, config, secretKeys, stackOutputs });
+    } catch (e) {
+        // The apps config is valid (parsed above): what fails is a check against the infra outputs,
+        // which here are placeholders from the infra settings file, not a deployed infra stack.
+        if (placeholdersFrom && (e instanceof ConfigError || e instanceof ProgramError)) {
+            const shown = path.relative(process.cwd(), placeholdersFrom) || placeholdersFrom;
+            throw new PlaceholderError(
+                `${e.message}\n(no --infra-outputs: the infra stack "${infraRef ?? ""}" above stands for placeholder outputs built from ${shown}; add what is missing there, or render against real outputs with --infra-outputs)`,
+            );
+        }
+        throw e;
+    }
+    return { files: renderFiles(result), result, notes: budgetNote(cfg) };
 }
 
 /** The render's files (relative path → content) for a run of the program. */
@@ -398,13 +431,14 @@ async function main(argv: string[]): Promise<number> {
             config: { type: "string" },
             out: { type: "string" },
             "infra-outputs": { type: "string" },
+            "infra-config": { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
     const stack = positionals[0];
     if (values.help || !stack || positionals.length > 1) {
         console.error(
-            "usage: npm run render -- <stack> [--config <file>] [--out <dir>] [--infra-outputs <json file>]",
+            "usage: npm run render -- <stack> [--config <file>] [--out <dir>] [--infra-outputs <json file> | --infra-config <infra settings file>]",
         );
         return values.help ? 0 : 2;
     }
@@ -416,7 +450,15 @@ async function main(argv: string[]): Promise<number> {
         console.error(`render: no stack settings file ${configFile} (pass --config <file>)`);
         return 2;
     }
-    const { files } = await render({ stack, configFile: path.resolve(configFile), infraOutputs });
+    const infraConfigFile = values["infra-config"]
+        ? path.resolve(values["infra-config"])
+        : undefined;
+    const { files, notes } = await render({
+        stack,
+        configFile: path.resolve(configFile),
+        infraOutputs,
+        infraConfigFile,
+    });
     const leaks = findLeaks(files);
     if (leaks.length > 0) {
         console.error(`render: secret values leaked into the output:\n  ${leaks.join("\n  ")}`);
@@ -432,6 +474,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(
         `rendered stack ${stack} to ${path.relative(process.cwd(), out) || "."}: ${Object.keys(files).sort().join(", ")}`,
     );
+    for (const note of notes ?? []) console.log(note);
     return 0;
 }
 
@@ -439,7 +482,11 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (err: unknown) => {
-            if (err instanceof ConfigError || err instanceof StackFileError)
+            if (
+                err instanceof ConfigError ||
+                err instanceof StackFileError ||
+                err instanceof PlaceholderError
+            )
                 console.error(err.message);
             else if (err instanceof ProgramError)
                 console.error(`render: the program failed:\n${err.message}`);

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, parseConfig } from "../components/config";
 import { MIN_PULUMI_CLI } from "../components/takeover/config";
 import { ProgramError, runProgram } from "./mock-runtime";
-import { INFRA_OUTPUT_PLACEHOLDERS, loadStackConfig } from "./render";
+import { infraSettingsFile, loadStackConfig, placeholderInfraOutputs } from "./render";
 import { buildPlan, importFile, type Plan } from "./takeover-plan";
 import { InventoryError, readInventory } from "./takeover-inventory";
 
@@ -30,7 +30,12 @@ export async function planTakeover(opts: {
     config["platform:takeover"] = "{}";
     const cfg = parseConfig(config);
     const stackOutputs: Record<string, Record<string, unknown>> = {};
-    if (cfg.infraStack) stackOutputs[cfg.infraStack] = INFRA_OUTPUT_PLACEHOLDERS;
+    if (cfg.infraStack) {
+        stackOutputs[cfg.infraStack] = placeholderInfraOutputs(
+            projectDir,
+            infraSettingsFile(projectDir, cfg.infraStack),
+        );
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(projectDir, "index")) as () => unknown;
     const result = await runProgram(program, {

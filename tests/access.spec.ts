@@ -15,7 +15,7 @@ import { ConfigError, parseConfig, type PlatformConfig } from "../components/con
 import { cidrsOverlap } from "../components/postgres/access-config";
 import { poolerHbaRules, serverHbaRules } from "../components/postgres/hba";
 import { buildClusterSpec, buildPoolerSpec } from "../components/postgres/spec";
-import { stackConfig, stackSettings, toConfigMap } from "./mocks";
+import { fixtureConfig, fixtureSettings, toConfigMap } from "./mocks";
 
 const CNPG_SERVER_BEFORE = [
     "local all all peer map=local",
@@ -65,7 +65,7 @@ function evaluate(lines: string[], c: Conn): string {
     return "no match (rejected)";
 }
 
-const infra: PlatformConfig = parseConfig(stackConfig("infra"));
+const infra: PlatformConfig = parseConfig(fixtureConfig("infra"));
 const pg = infra.postgres!;
 const [harbor, gitlab, keycloak] = infra.tenants;
 const POD = "10.246.3.7"; // an apps pod (ClusterMesh routes pod addresses)
@@ -222,7 +222,7 @@ describe("access: PgBouncer hba per pooler", () => {
 
 describe("access: admin LoadBalancer and config rules", () => {
     const problems = (edit: (s: Record<string, any>) => void): string[] => {
-        const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+        const s = structuredClone(fixtureSettings("infra")) as Record<string, any>;
         edit(s);
         try {
             parseConfig(toConfigMap(s));

@@ -1,5 +1,5 @@
 /**
- * Alerts as pure data: what buildPrometheusRules makes of the committed infra config and of
+ * Alerts as pure data: what buildPrometheusRules makes of the infra fixture config and of
  * changes to it. Metric names are those of CloudNativePG 1.26.1 (config/manager/default-monitoring.yaml,
  * pkg/management/postgres/webserver/metricserver/pg_collector.go,
  * pkg/management/pgbouncer/metricsserver/pools.go), Dragonfly v1.39.0
@@ -17,10 +17,10 @@ import {
     type AlertRule,
 } from "../components/monitoring/rules";
 import { caseInsensitive, checkManifests } from "../scripts/check-crds";
-import { committedInfraRun, PROJECT_DIR, stackSettings, toConfigMap } from "./mocks";
+import { fixtureInfraRun, PROJECT_DIR, fixtureSettings, toConfigMap } from "./mocks";
 
 function infra(change: (s: Record<string, any>) => void = () => undefined): PlatformConfig {
-    const settings = structuredClone(stackSettings("infra")) as Record<string, any>;
+    const settings = structuredClone(fixtureSettings("infra")) as Record<string, any>;
     change(settings);
     return parseConfig(toConfigMap(settings));
 }
@@ -57,7 +57,7 @@ describe("backup schedule interval", () => {
     }
 });
 
-describe("alerts from the committed infra config", () => {
+describe("alerts from the infra fixture config", () => {
     const cfg = infra();
 
     it("is one PrometheusRule platform-alerts in cnpg-system with all the groups", () => {
@@ -152,7 +152,7 @@ describe("alerts from the committed infra config", () => {
     });
 
     it("is rendered as a PrometheusRule on the infra stack", async () => {
-        const run = await committedInfraRun();
+        const run = await fixtureInfraRun();
         const rule = run.inputs(
             "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
             "cnpg-system/platform-alerts",

@@ -11,12 +11,12 @@ import { parseConfig, type PlatformConfig } from "../components/config";
 import { buildColocatedAlertGroups } from "../components/monitoring/colocated-rules";
 import { buildPrometheusRules, type AlertRule } from "../components/monitoring/rules";
 import { render } from "../scripts/render";
-import { Run, stackSettings, toConfigMap } from "./mocks";
+import { Run, fixtureSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, any>;
 
 function apps(change: (s: Settings) => void = () => undefined): PlatformConfig {
-    const s = structuredClone(stackSettings("apps")) as Settings;
+    const s = structuredClone(fixtureSettings("apps")) as Settings;
     change(s);
     return parseConfig(toConfigMap(s));
 }

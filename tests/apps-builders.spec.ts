@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import type * as onepassword from "@1password/pulumi-onepassword";
+import { InfraOutputsError } from "../components/contract/infra-outputs";
 import {
     formatProblem,
     parseConfig,
@@ -27,12 +28,12 @@ import {
 } from "../components/apps/spec";
 import { buildPoolerSpec } from "../components/postgres/spec";
 
-import { configProblems, stackSettings, toConfigMap } from "./mocks";
+import { configProblems, fixtureSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, unknown>;
 
 function appsWith(edit: (s: Settings) => void): Record<string, string> {
-    const settings = structuredClone(stackSettings("apps"));
+    const settings = structuredClone(fixtureSettings("apps"));
     edit(settings);
     return toConfigMap(settings);
 }
@@ -40,7 +41,7 @@ const apps = (s: Settings) => s["platform:applications"] as Record<string, unkno
 
 const problemsOf = configProblems;
 
-const appsConfig = (): PlatformConfig => parseConfig(toConfigMap(stackSettings("apps")));
+const appsConfig = (): PlatformConfig => parseConfig(toConfigMap(fixtureSettings("apps")));
 const appNamed = (cfg: PlatformConfig, name: string): ApplicationConfig => {
     const app = cfg.applications.find((a) => a.name === name);
     assert.ok(app, `no application ${name}`);
@@ -144,7 +145,7 @@ describe("apps builders", () => {
     });
 
     it("infra poolers with pooler.global get the Cilium global annotation through serviceTemplate", () => {
-        const infra = parseConfig(toConfigMap(stackSettings("infra")));
+        const infra = parseConfig(toConfigMap(fixtureSettings("infra")));
         const pg = infra.postgres;
         assert.ok(pg);
         const gitlab = infra.tenants.find((t) => t.name === "gitlab");
@@ -261,8 +262,8 @@ describe("co-located cluster spec (kubekloud-api, seed 004)", () => {
 });
 
 describe("apps config errors", () => {
-    it("accepts the committed apps settings", () => {
-        assert.deepEqual(problemsOf(toConfigMap(stackSettings("apps"))), []);
+    it("accepts the apps fixture settings", () => {
+        assert.deepEqual(problemsOf(toConfigMap(fixtureSettings("apps"))), []);
     });
 
     it("rejects duplicate application names and namespaces", () => {
@@ -360,7 +361,7 @@ describe("apps checks against the infra stack's outputs", () => {
         ]);
     });
 
-    it("accepts the committed apps against these outputs", () => {
+    it("accepts the apps fixture against these outputs", () => {
         assert.deepEqual(infraProblems(cfg, infra), []);
     });
 
@@ -431,8 +432,8 @@ describe("apps checks against the infra stack's outputs", () => {
         const view = parseInfraOutputs({
             ...INFRA,
             harborProjects: {
-                projects: ["synergyflow", "kubekloud", 3],
-                robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud", bad: 1 },
+                projects: ["synergyflow", "kubekloud"],
+                robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud" },
             },
         });
         assert.deepEqual(view.harborProjects, {
@@ -440,6 +441,29 @@ describe("apps checks against the infra stack's outputs", () => {
             robotItems: { "kubekloud/kubekloud-puller": "harbor-robot-kubekloud" },
             pushRobots: [],
         });
+    });
+
+    it("refuses outputs of the wrong shape, naming each key and the infra stack", () => {
+        assert.throws(
+            () =>
+                parseInfraOutputs(
+                    {
+                        ...INFRA,
+                        role: "apps",
+                        tenants: { gitlab: { ...INFRA.tenants.gitlab, port: "5432" } },
+                        harborProjects: { projects: ["synergyflow", 3], robotItems: { bad: 1 } },
+                    },
+                    "organization/platform/infra",
+                ),
+            (e: unknown) =>
+                e instanceof InfraOutputsError &&
+                e.message ===
+                    'the outputs of the infra stack "organization/platform/infra" do not have the shape this program reads (components/contract/infra-outputs.ts; run pulumi up on infra with this version first):\n' +
+                        '  - role: must be "infra": platform:infraStack names a stack of another role\n' +
+                        "  - tenants.gitlab.port: Invalid input: expected number, received string\n" +
+                        "  - harborProjects.projects[1]: Invalid input: expected string, received number\n" +
+                        "  - harborProjects.robotItems.bad: Invalid input: expected string, received number",
+        );
     });
 
     it("takes the pull robot's item from robotItems: the project's first robot, whatever the key order", () => {

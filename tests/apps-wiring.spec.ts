@@ -13,7 +13,7 @@ import {
     Run,
     runStack,
     SECRET_PREFIX,
-    stackSettings,
+    fixtureSettings,
     toConfigMap,
     unwrap,
 } from "./mocks";
@@ -78,11 +78,11 @@ const infraOutputs = (): Record<string, unknown> => ({
     },
 });
 
-const appsConfig = () => toConfigMap(stackSettings("apps"));
+const appsConfig = () => toConfigMap(fixtureSettings("apps"));
 
 /** The apps config with applications[1] (synergyflow) naming a misspelt Harbor project. */
 function misspeltProjectConfig(): Record<string, string> {
-    const settings = structuredClone(stackSettings("apps"));
+    const settings = structuredClone(fixtureSettings("apps"));
     const apps = settings["platform:applications"] as Record<string, unknown>[];
     const synergyflow = apps[1];
     assert.ok(synergyflow);
@@ -105,7 +105,7 @@ function plainKeys(stringData: unknown): string[] {
 const stringDataOf = (r: Run, name: string) =>
     unwrap(r.get(SECRET, name).inputs.stringData) as Record<string, string>;
 
-describe("apps stack wiring (committed Pulumi.apps.yaml, mocked infra outputs)", () => {
+describe("apps stack wiring (the apps fixture, mocked infra outputs)", () => {
     let run: Run;
     before(async () => {
         run = await runStack("apps", appsConfig(), { [INFRA_STACK]: infraOutputs() });

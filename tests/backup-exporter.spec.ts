@@ -25,12 +25,12 @@ import {
     KSM,
 } from "../components/monitoring/exporter";
 import { buildAlertGroups } from "../components/monitoring/rules";
-import { committedInfraRun, stackSettings, toConfigMap } from "./mocks";
+import { fixtureInfraRun, fixtureSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, any>;
 
 function infra(change: (s: Settings) => void = () => undefined): PlatformConfig {
-    const s = structuredClone(stackSettings("infra")) as Settings;
+    const s = structuredClone(fixtureSettings("infra")) as Settings;
     change(s);
     return parseConfig(toConfigMap(s));
 }
@@ -281,7 +281,7 @@ describe("backup-metrics exporter: when it exists", () => {
     });
 
     it("is wired on the infra stack: RBAC before the Deployment, all after the namespace", async () => {
-        const run = await committedInfraRun();
+        const run = await fixtureInfraRun();
         const name = `cnpg-system/${EXPORTER_NAME}`;
         const deployment = run.get("kubernetes:apps/v1:Deployment", name);
         for (const dep of [

@@ -28,11 +28,11 @@ import {
 import { infraProblems, parseInfraOutputs } from "../components/apps/infra";
 import { checkManifests, closeSchema } from "../scripts/check-crds";
 import {
-    committedInfraRun,
+    fixtureInfraRun,
     configProblems,
     runStack,
-    stackConfig,
-    stackSettings,
+    fixtureConfig,
+    fixtureSettings,
     toConfigMap,
     type Run,
 } from "./mocks";
@@ -45,11 +45,11 @@ const SECRET = "kubernetes:core/v1:Secret";
 const ref = (type: string, name: string) => `${type}::${name}`;
 
 type Settings = Record<string, any>;
-const infra: PlatformConfig = parseConfig(stackConfig("infra"));
+const infra: PlatformConfig = parseConfig(fixtureConfig("infra"));
 const pg = infra.postgres!;
 
 function infraWith(edit: (s: Settings) => void): Record<string, string> {
-    const s = structuredClone(stackSettings("infra")) as Settings;
+    const s = structuredClone(fixtureSettings("infra")) as Settings;
     edit(s);
     return toConfigMap(s);
 }
@@ -187,7 +187,7 @@ describe("Barman Cloud plugin", () => {
     describe("infra wiring", () => {
         let run: Run;
         before(async () => {
-            run = await committedInfraRun();
+            run = await fixtureInfraRun();
         });
 
         it("installs plugin-barman-cloud 0.7.0 in the operator's namespace, after the operator", () => {
@@ -316,7 +316,7 @@ describe("Barman Cloud plugin", () => {
 
 describe("co-located clusters' own backup credentials", () => {
     function appsWith(edit: (backup: Settings) => void): Record<string, string> {
-        const s = structuredClone(stackSettings("apps")) as Settings;
+        const s = structuredClone(fixtureSettings("apps")) as Settings;
         const app = (s["platform:applications"] as Settings[]).find(
             (a) => a.name === "kubekloud-api",
         );
@@ -340,7 +340,7 @@ describe("co-located clusters' own backup credentials", () => {
     });
 
     it("refuses two clusters sharing one item", () => {
-        const s = structuredClone(stackSettings("apps")) as Settings;
+        const s = structuredClone(fixtureSettings("apps")) as Settings;
         const apps = s["platform:applications"] as Settings[];
         const kubekloud = apps.find((a) => a.name === "kubekloud-api")!;
         apps.push({
@@ -379,7 +379,7 @@ describe("co-located clusters' own backup credentials", () => {
     });
 
     it("exports the shared cluster's backup item from the infra stack", async () => {
-        const run = await committedInfraRun();
+        const run = await fixtureInfraRun();
         assert.equal(
             (run.outputs.postgres as Settings).backupItem,
             "kubernetes/infra/cloudnative-pg/minio",

@@ -4,13 +4,13 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS, itemTitle, parseConfig } from "../components/config";
 import { kubernetesClusterIdentifier } from "../components/providers";
-import { configProblems, PROJECT_DIR, stackConfig, stackSettings, toConfigMap } from "./mocks";
+import { configProblems, PROJECT_DIR, fixtureConfig, fixtureSettings, toConfigMap } from "./mocks";
 
 type Settings = Record<string, unknown>;
 
-/** The committed infra settings with one change applied by `edit`. */
+/** The infra fixture settings with one change applied by `edit`. */
 function infraWith(edit: (s: Settings) => void): Record<string, string> {
-    const settings = structuredClone(stackSettings("infra"));
+    const settings = structuredClone(fixtureSettings("infra"));
     edit(settings);
     return toConfigMap(settings);
 }
@@ -48,7 +48,7 @@ describe("1Password item titles (one rule)", () => {
 
 describe("config", () => {
     it("waits up to 900 s for Harbor's API by default; harborProjects.apiWaitSeconds sets it", () => {
-        assert.equal(parseConfig(stackConfig("infra")).harborProjects?.apiWaitSeconds, 900);
+        assert.equal(parseConfig(fixtureConfig("infra")).harborProjects?.apiWaitSeconds, 900);
         const hp = (s: Settings) => s["platform:harborProjects"] as Record<string, unknown>;
         const none = infraWith((s) => (hp(s).apiWaitSeconds = 0));
         assert.equal(parseConfig(none).harborProjects?.apiWaitSeconds, 0);
@@ -58,8 +58,8 @@ describe("config", () => {
     });
 
     it("takes the Kubernetes provider's clusterIdentifier from kubernetes.clusterIdentifier, else the role", () => {
-        assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("infra"))), "infra");
-        assert.equal(kubernetesClusterIdentifier(parseConfig(stackConfig("apps"))), "apps");
+        assert.equal(kubernetesClusterIdentifier(parseConfig(fixtureConfig("infra"))), "infra");
+        assert.equal(kubernetesClusterIdentifier(parseConfig(fixtureConfig("apps"))), "apps");
         const staging = infraWith((s) => {
             s["platform:kubernetes"] = { context: "admin@staging", clusterIdentifier: "staging" };
         });
@@ -70,8 +70,8 @@ describe("config", () => {
         );
     });
 
-    it("accepts the committed infra and apps settings", () => {
-        const infra = parseConfig(stackConfig("infra"));
+    it("accepts the infra and apps fixture settings", () => {
+        const infra = parseConfig(fixtureConfig("infra"));
         assert.equal(infra.role, "infra");
         assert.equal(infra.postgres?.name, "shared-postgres");
         assert.equal(infra.postgres?.instances, 3);
@@ -91,7 +91,7 @@ describe("config", () => {
             "s3://monosense-cnpg/shared-postgres",
         );
         assert.equal(infra.postgres?.backup?.retentionPolicy, "30d");
-        assert.equal(parseConfig(stackConfig("apps")).role, "apps");
+        assert.equal(parseConfig(fixtureConfig("apps")).role, "apps");
     });
 
     it("declares exactly the schema's top-level keys in Pulumi.yaml", () => {

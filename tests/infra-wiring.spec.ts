@@ -1,12 +1,12 @@
 import { strict as assert } from "node:assert";
 import {
-    committedInfraRun,
+    fixtureInfraRun,
     plainOccurrences,
     runStack,
     SECRET_PREFIX,
-    stackSettings,
+    fixtureSettings,
     toConfigMap,
-    stackConfig,
+    fixtureConfig,
     type Registration,
     type Run,
 } from "./mocks";
@@ -25,10 +25,10 @@ const ITEM = "onepassword:index/item:Item";
 
 const ref = (type: string, name: string) => `${type}::${name}`;
 
-describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
+describe("infra stack wiring (the infra fixture under mocks)", () => {
     let run: Run;
     before(async () => {
-        run = await committedInfraRun();
+        run = await fixtureInfraRun();
     });
 
     it("installs the CNPG operator chart 0.25.0 as a named release with the seed's resources", () => {
@@ -102,15 +102,15 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
         );
     });
 
-    // Role names and limits come from the committed settings (the live system's names, e.g.
+    // Role names and limits come from the fixture settings (the live system's names, e.g.
     // gitlab_app), so that renaming a role there does not need an edit here.
-    const committedTenants = stackSettings("infra")["platform:tenants"] as {
+    const fixtureTenants = fixtureSettings("infra")["platform:tenants"] as {
         name: string;
         role: string;
         connectionLimit: number;
         databases: { name: string }[];
     }[];
-    for (const [tenant, role, db, limit] of committedTenants.map(
+    for (const [tenant, role, db, limit] of fixtureTenants.map(
         (t) => [t.name, t.role, t.databases[0]?.name ?? "", t.connectionLimit] as const,
     )) {
         describe(`tenant ${tenant}`, () => {
@@ -271,7 +271,7 @@ describe("infra stack wiring (committed Pulumi.infra.yaml under mocks)", () => {
 
 describe("infra stack with the cluster outside the operator's namespace", () => {
     it("creates the cluster's namespace itself, protected, and puts the cluster's Secrets after it", async () => {
-        const settings = structuredClone(stackSettings("infra")) as Record<string, any>;
+        const settings = structuredClone(fixtureSettings("infra")) as Record<string, any>;
         settings["platform:postgres"].namespace = "databases";
         const run = await runStack("infra", toConfigMap(settings));
         const ns = run.get("kubernetes:core/v1:Namespace", "databases");
@@ -301,7 +301,7 @@ describe("1Password lookups", () => {
         await assert.rejects(
             runProgram(program, {
                 stack: "infra",
-                config: stackConfig("infra"),
+                config: fixtureConfig("infra"),
                 onePasswordItems: {
                     "kubernetes/infra/cloudnative-pg/minio": { accessKey: "AKIA-render" },
                 },

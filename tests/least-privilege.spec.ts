@@ -9,18 +9,18 @@ import { pushRobots } from "../components/harbor/projects";
 import { buildColocatedClusterSpec } from "../components/apps/spec";
 import { onePasswordTransportWarning } from "../components/providers";
 import {
-    committedInfraRun,
+    fixtureInfraRun,
     configProblems,
     runStack,
-    stackConfig,
-    stackSettings,
+    fixtureConfig,
+    fixtureSettings,
     toConfigMap,
 } from "./mocks";
 
 type Settings = Record<string, any>;
 
 function problems(stack: string, edit: (s: Settings) => void): string[] {
-    const s = structuredClone(stackSettings(stack)) as Settings;
+    const s = structuredClone(fixtureSettings(stack)) as Settings;
     edit(s);
     return configProblems(toConfigMap(s));
 }
@@ -42,7 +42,7 @@ describe("least privilege: Harbor robots", () => {
     });
 
     it("ships a pull-only puller and a separate CI robot, and exports which robots can push", () => {
-        const hp = parseConfig(stackConfig("infra")).harborProjects!;
+        const hp = parseConfig(fixtureConfig("infra")).harborProjects!;
         const synergyflow = hp.projects[0]!;
         assert.deepEqual(
             synergyflow.robots.map((r) => [r.name, r.permissions]),
@@ -55,7 +55,7 @@ describe("least privilege: Harbor robots", () => {
     });
 
     it("exports the push robots so the apps stack never turns one into a pull secret", async () => {
-        const run = await committedInfraRun();
+        const run = await fixtureInfraRun();
         const hp = run.outputs.harborProjects as Record<string, unknown>;
         assert.deepEqual(hp.pushRobots, ["synergyflow/synergyflow-ci"]);
         assert.deepEqual(hp.robotItems, {
@@ -68,7 +68,7 @@ describe("least privilege: Harbor robots", () => {
 
 describe("least privilege: pull secrets and ServiceAccounts per application", () => {
     it("defaults to harbor-pull on the default ServiceAccount and ships the seeds' names", () => {
-        const cfg = parseConfig(stackConfig("apps"));
+        const cfg = parseConfig(fixtureConfig("apps"));
         const byName = Object.fromEntries(cfg.applications.map((a) => [a.name, a.pullSecret]));
         assert.deepEqual(byName.gitlab, { name: "harbor-pull", serviceAccounts: ["default"] });
         assert.deepEqual(byName.synergyflow, {
@@ -99,7 +99,7 @@ describe("least privilege: Pod Security per application", () => {
         const cfg = parseConfig(
             toConfigMap(
                 (() => {
-                    const s = structuredClone(stackSettings("apps")) as Settings;
+                    const s = structuredClone(fixtureSettings("apps")) as Settings;
                     apps(s)[1]!.podSecurity = {
                         enforce: "baseline",
                         warn: "restricted",
@@ -158,7 +158,7 @@ describe("least privilege: Pod Security per application", () => {
 describe("availability: PodDisruptionBudgets of co-located clusters", () => {
     // CNPG 1.26.1 internal/controller/cluster_create.go (reconcilePodDisruptionBudget): a primary
     // PDB with minAvailable 1 whenever enablePDB is true (default), so a single instance blocks drains.
-    const cfg = parseConfig(stackConfig("apps"));
+    const cfg = parseConfig(fixtureConfig("apps"));
     const kubekloud = cfg.applications.find((a) => a.name === "kubekloud-api")!;
     const spec = (over: Record<string, unknown>) =>
         buildColocatedClusterSpec({
@@ -202,7 +202,7 @@ describe("secrets in transit", () => {
     });
 
     it("connects verify-full with the CA file and puts the admin host into the server certificate", async () => {
-        const s = structuredClone(stackSettings("infra")) as Settings;
+        const s = structuredClone(fixtureSettings("infra")) as Settings;
         admin({ sslmode: "verify-full", host: "localhost", sslrootcert: "/etc/platform/ca.crt" })(
             s,
         );

@@ -23,18 +23,54 @@ export type { Registration } from "../scripts/mock-runtime";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-/** The committed stack settings as the flat config map Pulumi would hand the program. */
-export function stackConfig(stack: string): Record<string, string> {
+/**
+ * The behaviour specs' stack settings: tests/fixtures/stacks/Pulumi.<stack>.yaml, a copy of the
+ * seed stacks that only the specs change. The committed Pulumi.<stack>.yaml are the users' to edit;
+ * tests/committed-stacks.spec.ts checks only that they are valid, render, and keep what the seeds fix.
+ */
+export const FIXTURE_DIR = path.join(PROJECT_DIR, "tests", "fixtures", "stacks");
+
+/** The fixture settings file of a stack. */
+export function fixtureFile(stack: string): string {
+    return path.join(FIXTURE_DIR, `Pulumi.${stack}.yaml`);
+}
+
+/** The fixture stack settings as the flat config map Pulumi would hand the program. */
+export function fixtureConfig(stack: string): Record<string, string> {
+    return loadStackConfig(path.join(PROJECT_DIR, "Pulumi.yaml"), fixtureFile(stack)).config;
+}
+
+/** The fixture stack settings file as an object (`config:` block), for tests that modify one key. */
+export function fixtureSettings(stack: string): Record<string, unknown> {
+    const file = fixtureFile(stack);
+    return readStackSettings(file, fs.readFileSync(file, "utf8"));
+}
+
+/** The committed Pulumi.<stack>.yaml as the flat config map (tests of the committed configs only). */
+export function committedConfig(stack: string): Record<string, string> {
     return loadStackConfig(
         path.join(PROJECT_DIR, "Pulumi.yaml"),
         path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`),
     ).config;
 }
 
-/** The committed stack settings file as an object (`config:` block), for tests that modify one key. */
-export function stackSettings(stack: string): Record<string, unknown> {
+/** The committed Pulumi.<stack>.yaml's `config:` block (tests of the committed configs only). */
+export function committedSettings(stack: string): Record<string, unknown> {
     const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
     return readStackSettings(file, fs.readFileSync(file, "utf8"));
+}
+
+/** Renders a stack's fixture settings (apps: placeholders from the infra fixture unless given). */
+export function renderFixture(
+    stack: string,
+    infraOutputs?: Record<string, unknown>,
+): Promise<RenderedFiles> {
+    return render({
+        stack,
+        configFile: fixtureFile(stack),
+        infraOutputs,
+        infraConfigFile: fixtureFile("infra"),
+    });
 }
 
 /** Flat config map from a settings object (`platform:key` → value), applying Pulumi.yaml defaults. */
@@ -81,10 +117,10 @@ export class Run {
     }
 }
 
-/** Runs the program for `stack` with the given flat config map (default: the committed settings). */
+/** Runs the program for `stack` with the given flat config map (default: the fixture settings). */
 export async function runStack(
     stack: string,
-    config: Record<string, string> = stackConfig(stack),
+    config: Record<string, string> = fixtureConfig(stack),
     stackOutputs: Record<string, Record<string, unknown>> = {},
     /** Outputs held as secrets, by stack name (see MockOptions.secretStackOutputs). */
     secretStackOutputs: Record<string, string[]> = {},
@@ -94,28 +130,27 @@ export async function runStack(
     return new Run(await runProgram(program, { stack, config, stackOutputs, secretStackOutputs }));
 }
 
-let committedInfra: Promise<{ render: RenderedFiles; run: Run }> | undefined;
+let fixtureInfra: Promise<{ render: RenderedFiles; run: Run }> | undefined;
 
-function sharedCommittedInfra(): Promise<{ render: RenderedFiles; run: Run }> {
-    committedInfra ??= render({ stack: "infra" }).then((r) => ({
+function sharedFixtureInfra(): Promise<{ render: RenderedFiles; run: Run }> {
+    fixtureInfra ??= renderFixture("infra").then((r) => ({
         render: r,
         run: new Run(r.result),
     }));
-    return committedInfra;
+    return fixtureInfra;
 }
 
 /**
- * The offline render of the committed infra settings (`npm run render -- infra`), made once and
- * shared by every spec that only reads it: a run is plain recorded data, so sharing is safe and
- * saves a program run per spec file.
+ * The offline render of the infra fixture settings, made once and shared by every spec that only
+ * reads it: a run is plain recorded data, so sharing is safe and saves a program run per spec file.
  */
-export async function committedInfraRender(): Promise<RenderedFiles> {
-    return (await sharedCommittedInfra()).render;
+export async function fixtureInfraRender(): Promise<RenderedFiles> {
+    return (await sharedFixtureInfra()).render;
 }
 
-/** The run of the committed infra settings: the same shared run as `committedInfraRender`. */
-export async function committedInfraRun(): Promise<Run> {
-    return (await sharedCommittedInfra()).run;
+/** The run of the infra fixture settings: the same shared run as `fixtureInfraRender`. */
+export async function fixtureInfraRun(): Promise<Run> {
+    return (await sharedFixtureInfra()).run;
 }
 
 /** Every path inside `value` whose string contains `needle` outside a secret marker. */

@@ -1,6 +1,6 @@
 /**
  * The infra cluster's network policies as data: a table of (from, to, port) → allow/deny
- * evaluated against the policies the committed infra config renders (tests/policy-eval.ts),
+ * evaluated against the policies the infra fixture config renders (tests/policy-eval.ts),
  * under both of Cilium's defaults for selectors without a cluster (≤ 1.18: every cluster of the
  * mesh; 1.19 policy-default-local-cluster: the local one; docs.cilium.io
  * network/clustermesh/policy). A change that opens or closes a path fails a row.
@@ -21,7 +21,7 @@ import { buildSystemPolicies } from "../components/network/system-policies";
 import { buildDragonflyClientNetworkPolicy } from "../components/dragonfly/spec";
 import type { ManagedDragonflyConfig } from "../components/dragonfly/config";
 import { allowed, type Peer, type Policy } from "./policy-eval";
-import { committedInfraRun, stackSettings, toConfigMap, unwrap } from "./mocks";
+import { fixtureInfraRun, fixtureSettings, toConfigMap, unwrap } from "./mocks";
 
 const INFRA = "infra";
 const APPS = "apps";
@@ -259,7 +259,7 @@ const ROWS: Row[] = [
 ];
 
 function settingsWith(change: (s: Record<string, any>) => void): PlatformConfig {
-    const settings = structuredClone(stackSettings("infra")) as Record<string, any>;
+    const settings = structuredClone(fixtureSettings("infra")) as Record<string, any>;
     change(settings);
     return parseConfig(toConfigMap(settings));
 }
@@ -273,10 +273,10 @@ function asPolicies(cfg: PlatformConfig): Policy[] {
     }));
 }
 
-describe("network policies of the committed infra config", () => {
+describe("network policies of the infra fixture config", () => {
     let policies: Policy[];
     before(async () => {
-        const run = await committedInfraRun();
+        const run = await fixtureInfraRun();
         policies = run.registrations
             .filter((r) => /:(CiliumNetworkPolicy|NetworkPolicy)$/.test(r.type))
             .map((r) => unwrap(r.inputs) as Policy);

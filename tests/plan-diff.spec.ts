@@ -21,12 +21,12 @@ import {
     stackFromFiles,
     type StackRender,
 } from "../scripts/plan-diff";
-import { SECRET_PREFIX, stackSettings } from "./mocks";
+import { SECRET_PREFIX, fixtureSettings } from "./mocks";
 
 type Settings = Record<string, any>;
 
 function smallInfra(): Settings {
-    const s = structuredClone(stackSettings("infra")) as Settings;
+    const s = structuredClone(fixtureSettings("infra")) as Settings;
     delete s["platform:harbor"];
     delete s["platform:harborProjects"];
     delete s["platform:dragonfly"];

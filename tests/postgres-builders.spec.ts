@@ -9,9 +9,9 @@ import {
     buildScheduledBackupSpec,
 } from "../components/postgres/spec";
 import { parseQuantity } from "../components/quantity";
-import { stackConfig } from "./mocks";
+import { fixtureConfig } from "./mocks";
 
-const infra: PlatformConfig = parseConfig(stackConfig("infra"));
+const infra: PlatformConfig = parseConfig(fixtureConfig("infra"));
 const pg = infra.postgres!;
 const [harbor, gitlab, keycloak] = infra.tenants;
 

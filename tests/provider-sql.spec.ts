@@ -5,8 +5,8 @@
  * no server. The tier itself runs with `npm run test:integration`.
  */
 import { strict as assert } from "node:assert";
-import { render } from "../scripts/render";
 import type { Registration } from "../scripts/mock-runtime";
+import { renderFixture } from "./mocks";
 import {
     planSql,
     translate,
@@ -161,7 +161,7 @@ describe("provider SQL translation (integration tier)", () => {
     });
 
     it("orders the shipped render's SQL resources after their dependencies", async () => {
-        const regs = (await render({ stack: "infra" })).result.registrations;
+        const regs = (await renderFixture("infra")).result.registrations;
         const plan = planSql(regs);
         assert.equal(plan.length, regs.filter((r) => r.type.startsWith("postgresql:")).length);
         const seen = new Set<string>();

@@ -10,7 +10,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { committedInfraRun, PROJECT_DIR, runStack, type Registration, type Run } from "./mocks";
+import { fixtureInfraRun, PROJECT_DIR, runStack, type Registration, type Run } from "./mocks";
 
 /** The package of a resource type token (`kubernetes:core/v1:Secret` → kubernetes). */
 const pkg = (type: string) => type.split(":")[0] ?? "";
@@ -63,7 +63,7 @@ describe("explicit providers", () => {
     let infra: Run;
     let apps: Run;
     before(async () => {
-        infra = await committedInfraRun();
+        infra = await fixtureInfraRun();
         apps = await runStack("apps", undefined, {
             "organization/platform/infra": INFRA_OUTPUTS,
         });

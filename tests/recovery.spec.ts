@@ -30,10 +30,11 @@ import {
 import { buildClusterSpec, buildRecoveredClusterSpec } from "../components/postgres/spec";
 import { findLeaks, loadStackConfig, render, type RenderedFiles } from "../scripts/render";
 import {
+    committedSettings,
     configProblems,
     PROJECT_DIR,
     runStack,
-    stackSettings,
+    fixtureSettings,
     toConfigMap,
     type Run,
 } from "./mocks";
@@ -67,7 +68,7 @@ const EXTERNAL_CLUSTER_FIELDS = [
 ]; // prettier-ignore
 
 function infraWithRecovery(recovery: Settings, edit?: (s: Settings) => void): Settings {
-    const s = structuredClone(stackSettings("infra")) as Settings;
+    const s = structuredClone(fixtureSettings("infra")) as Settings;
     // With the admin LoadBalancer on (the committed stack uses a port-forward), so the specs see
     // where it goes on a drill and on a cut-over.
     s["platform:postgres"].adminService.enabled = true;
@@ -195,7 +196,7 @@ describe("recovery", () => {
         });
 
         it("restores a co-located cluster with its owner's credentials, archiving under the new name", () => {
-            const s = structuredClone(stackSettings("apps")) as Settings;
+            const s = structuredClone(fixtureSettings("apps")) as Settings;
             const app = (s["platform:applications"] as Settings[]).find(
                 (a) => a.name === "kubekloud-api",
             )!;
@@ -303,7 +304,7 @@ describe("recovery", () => {
         });
 
         it("refuses a co-located recovery over the application's cluster", () => {
-            const s = structuredClone(stackSettings("apps")) as Settings;
+            const s = structuredClone(fixtureSettings("apps")) as Settings;
             const app = (s["platform:applications"] as Settings[]).find(
                 (a) => a.name === "kubekloud-api",
             )!;
@@ -405,7 +406,7 @@ describe("recovery", () => {
 
     describe("co-located wiring", () => {
         it("restores kubekloud-api's cluster beside it and moves the connection details on cut-over", async () => {
-            const s = structuredClone(stackSettings("apps")) as Settings;
+            const s = structuredClone(fixtureSettings("apps")) as Settings;
             const app = (s["platform:applications"] as Settings[]).find(
                 (a) => a.name === "kubekloud-api",
             )!;
@@ -455,7 +456,7 @@ describe("recovery", () => {
             assert.ok(recovery.target.time);
             assert.equal(recovery.cutOver, false);
             delete example["platform:postgres"].recovery;
-            assert.deepEqual(example, stackSettings("infra"));
+            assert.deepEqual(example, committedSettings("infra"));
         });
 
         let rendered: RenderedFiles;
@@ -494,8 +495,13 @@ describe("recovery", () => {
             assert.deepEqual(row(SCHEDULED, "shared-postgres-drill-daily").dependencies, [
                 ref(CLUSTER, "shared-postgres-drill"),
             ]);
+            // Every tenant's pooler, all still on the serving cluster.
+            const tenants = (YAML.parse(fs.readFileSync(EXAMPLE, "utf8")) as Settings).config[
+                "platform:tenants"
+            ] as Settings[];
             const poolers = rows.filter((r) => r.type === POOLER);
-            assert.equal(poolers.length, 3);
+            assert.equal(poolers.length, tenants.filter((t) => t.pooler?.enabled !== false).length);
+            assert.ok(poolers.length > 0);
             for (const pooler of poolers) {
                 assert.equal(pooler.inputs.spec.cluster.name, "shared-postgres", pooler.name);
             }

@@ -2,12 +2,12 @@ import { strict as assert } from "node:assert";
 import { ConfigError, parseConfig } from "../components/config";
 import { HARBOR_SECRETS } from "../components/harbor/component";
 import {
-    committedInfraRun,
+    fixtureInfraRun,
     isSecretMarker,
     plainOccurrences,
     runStack,
     SECRET_PREFIX,
-    stackSettings,
+    fixtureSettings,
     toConfigMap,
     type Run,
 } from "./mocks";
@@ -44,7 +44,7 @@ function fieldsOf(run: Run, item: string): Record<string, string> {
 describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
     let run: Run;
     before(async () => {
-        run = await committedInfraRun();
+        run = await fixtureInfraRun();
     });
 
     describe("Dragonfly", () => {
@@ -213,7 +213,7 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
         });
 
         it("rolls Harbor when the harbor tenant's or Dragonfly's password is rotated", async () => {
-            const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+            const s = structuredClone(fixtureSettings("infra")) as Record<string, any>;
             s["platform:tenants"][0].passwordRotation = "2026-11";
             s["platform:dragonfly"].passwordRotation = "r2";
             const rotated = await runStack("infra", toConfigMap(s));
@@ -304,7 +304,7 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
         });
 
         it("writes no production item from a second stack with its own itemPrefix", async () => {
-            const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+            const s = structuredClone(fixtureSettings("infra")) as Record<string, any>;
             s["platform:onepassword"].itemPrefix = "kubernetes/infra-staging";
             const staging = await runStack("infra", toConfigMap(s));
             const titles = staging.registrations
@@ -325,7 +325,7 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
 
     describe("config rules", () => {
         const problems = (edit: (s: Record<string, any>) => void): string[] => {
-            const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+            const s = structuredClone(fixtureSettings("infra")) as Record<string, any>;
             edit(s);
             try {
                 parseConfig(toConfigMap(s));
@@ -388,7 +388,7 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
 
 describe("harborProjects.imports", () => {
     it("rejects adopting objects the config does not declare", () => {
-        const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+        const s = structuredClone(fixtureSettings("infra")) as Record<string, any>;
         s["platform:harborProjects"].imports = {
             projects: ["synergyflw"],
             robots: { "synergyflow/pusher": 7 },

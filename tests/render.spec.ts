@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { findLeaks, nodeIds, redactInputs, render, type RenderedFiles } from "../scripts/render";
+import { findLeaks, nodeIds, redactInputs, type RenderedFiles } from "../scripts/render";
 import { secretValue } from "../scripts/mock-runtime";
-import { committedInfraRender, PROJECT_DIR, SECRET_PREFIX } from "./mocks";
+import { fixtureInfraRender, PROJECT_DIR, renderFixture, SECRET_PREFIX } from "./mocks";
 
 /**
  * `npm run render` on a bad config, as its own process. Started when this file loads, so that its
@@ -50,9 +50,15 @@ describe("offline render", () => {
     let first: RenderedFiles;
     let second: RenderedFiles;
     before(async () => {
-        // The shared render of the committed settings, and a fresh one to compare it with.
-        first = await committedInfraRender();
-        second = await render({ stack: "infra" });
+        // The shared render of the fixture settings, and a fresh one to compare it with.
+        first = await fixtureInfraRender();
+        second = await renderFixture("infra");
+    });
+
+    it("prints the connection budget the program computes (what maxConnections must cover)", () => {
+        assert.deepEqual(first.notes, [
+            "connection budget: 373 of maxConnections 400 (role limits 180 + auth_query pools 180 + superuser 3 + system 10); headroom 27",
+        ]);
     });
 
     it("writes the contract's files", () => {
@@ -228,7 +234,7 @@ describe("offline render", () => {
         let apps: RenderedFiles;
         let docs: any[];
         before(async () => {
-            apps = await render({ stack: "apps", infraOutputs: first.result.outputs });
+            apps = await renderFixture("apps", first.result.outputs);
             docs = YAML.parseAllDocuments(apps.files["manifests.yaml"] ?? "").map((d) => d.toJS());
         });
         const find = (kind: string, ns: string, name: string) =>
@@ -237,7 +243,7 @@ describe("offline render", () => {
             );
 
         it("renders without an infra stack too, leaking nothing", async () => {
-            const placeholders = await render({ stack: "apps" });
+            const placeholders = await renderFixture("apps");
             assert.deepEqual(findLeaks(placeholders.files), []);
             assert.deepEqual(findLeaks(apps.files), []);
         });

@@ -23,7 +23,7 @@ import { planTakeover } from "../scripts/takeover";
 import { buildPlan, importFile, type Plan } from "../scripts/takeover-plan";
 import { InventoryError, readInventory } from "../scripts/takeover-inventory";
 import { ConfigError, formatProblem, parseConfig } from "../components/config";
-import { committedInfraRun, runStack, stackSettings, toConfigMap, unwrap, type Run } from "./mocks";
+import { fixtureInfraRun, runStack, fixtureSettings, toConfigMap, unwrap, type Run } from "./mocks";
 
 const FIXTURE = path.join(__dirname, "fixtures", "takeover");
 const fixture = (file: string) =>
@@ -37,7 +37,7 @@ function tmpDir(files: Record<string, string>): string {
 
 /** The committed infra settings with the plan's config pasted in. */
 function withPlanConfig(plan: Plan): Record<string, string> {
-    const settings = stackSettings("infra");
+    const settings = fixtureSettings("infra");
     settings["platform:takeover"] = plan.config["platform:takeover"];
     const imports = plan.config["platform:harborProjects.imports"];
     if (imports) {
@@ -56,7 +56,7 @@ describe("takeover from Flux", function () {
     before(async () => {
         // The plan command's run is the committed settings' run (it drops any platform:takeover);
         // the shared run saves a program run. The command itself runs in the empty-inventory test.
-        const committed = await committedInfraRun();
+        const committed = await fixtureInfraRun();
         plan = buildPlan(committed.registrations, readInventory(FIXTURE));
         importDoc = importFile(plan, committed.registrations);
         run = await runStack("infra", withPlanConfig(plan));
@@ -158,7 +158,7 @@ describe("takeover from Flux", function () {
 
     it("reports a configured role that differs from the live one (gitlab_app configured where the cluster has gitlab)", async () => {
         // The committed run registers role gitlab_app; this inventory's cluster has "gitlab".
-        const committed = await committedInfraRun();
+        const committed = await fixtureInfraRun();
         const inv = readInventory(FIXTURE);
         inv.postgres.roles = inv.postgres.roles.map((r) =>
             r.name === "gitlab_app" ? { ...r, name: "gitlab" } : r,
@@ -179,7 +179,7 @@ describe("takeover from Flux", function () {
     });
 
     it("reports two 1Password items under one title, and an item of another category, instead of adopting them", async () => {
-        const committed = await committedInfraRun();
+        const committed = await fixtureInfraRun();
         const inv = readInventory(FIXTURE);
         const core = inv.onepassword.find((i) => i.title === "harbor-core");
         assert.ok(core);
@@ -305,7 +305,7 @@ describe("takeover from Flux", function () {
     });
 
     it("a rotation set after the takeover generates a new password again", async () => {
-        const settings = stackSettings("infra");
+        const settings = fixtureSettings("infra");
         settings["platform:takeover"] = plan.config["platform:takeover"];
         const tenants = settings["platform:tenants"] as {
             name: string;
@@ -329,10 +329,10 @@ describe("takeover from Flux", function () {
         assert.deepEqual(none.conflicts, []);
         assert.deepEqual(none.manual, []);
         assert.deepEqual(importDoc.resources, []);
-        const settings = stackSettings("infra");
+        const settings = fixtureSettings("infra");
         settings["platform:takeover"] = none.config["platform:takeover"];
         const withEmpty = await runStack("infra", toConfigMap(settings));
-        const today = await committedInfraRun();
+        const today = await fixtureInfraRun();
         assert.deepEqual(withEmpty.registrations, today.registrations);
         assert.ok(!withEmpty.registrations.some((r) => r.importId !== undefined));
     });
@@ -356,7 +356,7 @@ describe("takeover from Flux", function () {
 
     describe("platform:takeover is validated like every key", () => {
         const problems = (takeover: unknown) => {
-            const settings = stackSettings("infra");
+            const settings = fixtureSettings("infra");
             settings["platform:takeover"] = takeover;
             try {
                 parseConfig(toConfigMap(settings));

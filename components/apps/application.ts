@@ -21,6 +21,12 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import type { OnePasswordConfig } from "../onepassword";
 import { appNamespace, type ApplicationConfig } from "./config";
+import {
+    APPLICATION_LABEL,
+    HARBOR_PROJECT_LABEL,
+    robotItemName,
+    TENANT_LABEL,
+} from "../contract/names";
 import { PLAIN_KEYS_ANNOTATION } from "../credentials";
 import { MANAGED_BY, namespace } from "../namespace";
 import { ColocatedCluster } from "./colocated";
@@ -32,7 +38,6 @@ import {
     dockerConfigJson,
     PULL_SECRET_NAME,
     robotItemMissingMessage,
-    robotItemTitle,
 } from "./spec";
 
 /** Reads a 1Password item; injectable so the missing-item path can be tested. */
@@ -60,7 +65,7 @@ export async function robotCredentials(
     vaultName: string,
     project: string,
     appIndex: number,
-    title = robotItemTitle(project),
+    title = robotItemName(project),
 ): Promise<{ username: string; password: string }> {
     let item: onepassword.GetItemResult;
     try {
@@ -160,7 +165,7 @@ export class Application extends pulumi.ComponentResource {
                     metadata: {
                         name: pull.name,
                         namespace: ns,
-                        labels: { ...MANAGED_BY, "platform.monosense.io/harbor-project": project },
+                        labels: { ...MANAGED_BY, [HARBOR_PROJECT_LABEL]: project },
                     },
                     type: "kubernetes.io/dockerconfigjson",
                     stringData: {
@@ -242,8 +247,8 @@ export class Application extends pulumi.ComponentResource {
                         namespace: ns,
                         labels: {
                             ...MANAGED_BY,
-                            "platform.monosense.io/application": app.name,
-                            ...(app.tenant ? { "platform.monosense.io/tenant": app.tenant } : {}),
+                            [APPLICATION_LABEL]: app.name,
+                            ...(app.tenant ? { [TENANT_LABEL]: app.tenant } : {}),
                         },
                         annotations: { [PLAIN_KEYS_ANNOTATION]: plain.join(",") },
                     },

@@ -9,6 +9,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLUSTERMESH_STUB_LABEL } from "../contract/names";
 import { MANAGED_BY, namespace } from "../namespace";
 import { stubServiceSpec, type GlobalService } from "./spec";
 
@@ -42,7 +43,7 @@ export class ClusterMeshStubs extends pulumi.ComponentResource {
                 {
                     metadata: {
                         ...metadata,
-                        labels: { ...MANAGED_BY, "platform.monosense.io/clustermesh-stub": "true" },
+                        labels: { ...MANAGED_BY, [CLUSTERMESH_STUB_LABEL]: "true" },
                     },
                     spec,
                 },

@@ -12,6 +12,7 @@ import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { colocatedBackupItem, type ApplicationConfig } from "./config";
+import { APPLICATION_LABEL, RESTORED_FROM_LABEL } from "../contract/names";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { cnpgClusterResources, objectStoreResource } from "../postgres/resources";
@@ -133,7 +134,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
             {
                 name: names.cluster,
                 namespace: names.namespace,
-                labels: { "platform.monosense.io/application": app.name },
+                labels: { [APPLICATION_LABEL]: app.name },
                 spec: buildColocatedClusterSpec(app, { plugin, podMonitor: args.podMonitor }),
                 readyTimeoutSeconds: pg.readyTimeoutSeconds,
                 scheduledBackup: scheduled
@@ -166,8 +167,8 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                     name: plan.name,
                     namespace: names.namespace,
                     labels: {
-                        "platform.monosense.io/application": app.name,
-                        "platform.monosense.io/restored-from": plan.sourceServerName,
+                        [APPLICATION_LABEL]: app.name,
+                        [RESTORED_FROM_LABEL]: plan.sourceServerName,
                     },
                     spec: buildColocatedRecoveredClusterSpec(app, plugin),
                     readyTimeoutSeconds: pg.readyTimeoutSeconds,

@@ -5,19 +5,19 @@
  * from known values (never from inside an `apply`), and a mismatch fails the deployment with one
  * message naming the key. StackReference outputs are known during `pulumi preview` too.
  *
- * Shape read (see buildInfra in components/stacks.ts):
- *   tenants.<name> = {host, port, role, databases[], item, global, service, namespace, sslmode, password (secret)}
- *   harbor = {hostname}                                  (optional; falls back to platform:harborHostname)
- *   dragonfly = {address, service, namespace, global}    (optional)
- *   harborProjects = {projects[], robotItems{"<project>/<robot>": item title}}
- *                                                        (optional; older infra stacks lack it)
+ * The outputs' shape is the contract in components/contract/infra-outputs.ts (the infra stack
+ * writes it with components/contract/infra-outputs-build.ts). Without harbor.hostname the apps use
+ * platform:harborHostname; without harborProjects (an older infra stack) Harbor projects are not
+ * checked and pull secrets read the conventional item harbor-robot-<project>.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { itemTitle } from "../onepassword";
 import { ConfigError, type Problem } from "../problems";
 import { appNamespace, colocatedBackupItem, type AppsStackConfig } from "./config";
+import { INFRA_OUTPUT_NAMES, parseInfraOutputsShape } from "../contract/infra-outputs";
 import type { GlobalService } from "./spec";
-import { robotItemTitle, serviceFqdn } from "./spec";
+import { robotItemName } from "../contract/names";
+import { serviceFqdn } from "./spec";
 
 export interface InfraTenant {
     name: string;
@@ -62,62 +62,44 @@ export interface InfraView {
     backupItem?: string;
 }
 
-/** The top-level infra outputs the apps stack reads. */
-export const INFRA_OUTPUT_NAMES = [
-    "tenants",
-    "harbor",
-    "dragonfly",
-    "harborProjects",
-    "postgres",
-] as const;
-
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const num = (v: unknown, dflt: number): number =>
-    typeof v === "number" ? v : typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : dflt;
-
-/** Parses the raw outputs (as a StackReference or `--infra-outputs` JSON gives them). */
-export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
+/**
+ * The view the apps stack works with, from the raw outputs (as a StackReference or `--infra-outputs`
+ * JSON gives them), read against the contract (components/contract/infra-outputs.ts): a value of
+ * the wrong type fails with its key named; keys an older infra stack lacks get their defaults.
+ */
+export function parseInfraOutputs(raw: Record<string, unknown>, stack?: string): InfraView {
+    const o = parseInfraOutputsShape(raw, stack);
     const tenants: Record<string, InfraTenant> = {};
-    for (const [name, value] of Object.entries(obj(raw.tenants))) {
-        const t = obj(value);
+    for (const [name, t] of Object.entries(o.tenants ?? {})) {
         tenants[name] = {
             name,
-            role: str(t.role) ?? name,
-            databases: Array.isArray(t.databases)
-                ? t.databases.filter((d): d is string => typeof d === "string")
-                : [],
-            port: num(t.port, 5432),
-            item: str(t.item),
-            global: t.global === true || t.global === "true",
-            service: str(t.service),
-            namespace: str(t.namespace),
-            sslmode: str(t.sslmode) ?? "require",
-            password: str(t.password),
+            role: nonEmpty(t.role) ?? name,
+            databases: t.databases ?? [],
+            port: t.port ?? 5432,
+            item: nonEmpty(t.item),
+            global: t.global ?? false,
+            service: nonEmpty(t.service),
+            namespace: nonEmpty(t.namespace),
+            sslmode: nonEmpty(t.sslmode) ?? "require",
+            password: nonEmpty(t.password),
         };
     }
-    const harbor = obj(raw.harbor);
-    const df = obj(raw.dragonfly);
-    const dfService = str(df.service);
-    const dfNamespace = str(df.namespace);
-    const dfAddress = str(df.address);
-    const hp = obj(raw.harborProjects);
+    const df = o.dragonfly;
+    const dfService = nonEmpty(df?.service);
+    const dfNamespace = nonEmpty(df?.namespace);
+    const dfAddress = nonEmpty(df?.address);
+    const hp = o.harborProjects;
     return {
         tenants,
-        backupItem: str(obj(raw.postgres).backupItem),
-        harborHostname: str(harbor.hostname),
-        harborProjects: Array.isArray(hp.projects)
+        backupItem: nonEmpty(o.postgres?.backupItem),
+        harborHostname: nonEmpty(o.harbor?.hostname),
+        harborProjects: hp?.projects
             ? {
-                  projects: hp.projects.filter((p): p is string => typeof p === "string"),
+                  projects: hp.projects,
                   robotItems: Object.fromEntries(
-                      Object.entries(obj(hp.robotItems)).filter(
-                          (e): e is [string, string] => typeof e[1] === "string" && e[1] !== "",
-                      ),
+                      Object.entries(hp.robotItems ?? {}).filter(([, title]) => title !== ""),
                   ),
-                  pushRobots: Array.isArray(hp.pushRobots)
-                      ? hp.pushRobots.filter((r): r is string => typeof r === "string")
-                      : [],
+                  pushRobots: hp.pushRobots ?? [],
               }
             : undefined,
         dragonfly:
@@ -126,11 +108,19 @@ export function parseInfraOutputs(raw: Record<string, unknown>): InfraView {
                       address: dfAddress,
                       service: dfService,
                       namespace: dfNamespace,
-                      global: df.global === true || df.global === "true",
-                      port: num(dfAddress?.split(":").pop(), 6379),
+                      global: df?.global ?? false,
+                      port: addressPort(dfAddress),
                   }
                 : undefined,
     };
+}
+
+const nonEmpty = (v: string | undefined): string | undefined => (v === "" ? undefined : v);
+
+/** The port of a `host:port` address (Dragonfly's), 6379 without one. */
+function addressPort(address: string | undefined): number {
+    const port = address?.split(":").pop() ?? "";
+    return /^[0-9]+$/.test(port) ? Number(port) : 6379;
 }
 
 /**
@@ -147,7 +137,7 @@ export function pullRobotItem(infra: InfraView, project: string): string {
         .filter(([key]) => key.startsWith(`${project}/`) && !push.has(key))
         .map(([, title]) => title);
     const first = titles.find((t) => titles.every((o) => o.startsWith(t))) ?? titles[0];
-    return first ?? robotItemTitle(project);
+    return first ?? robotItemName(project);
 }
 
 /** Every ClusterMesh global service the infra stack exports, sorted by namespace and name. */

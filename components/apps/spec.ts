@@ -4,12 +4,15 @@
  * `Cluster` (field names of the CNPG 1.26.1 Cluster CRD). Tested without mocks.
  */
 import { appNamespace, type ApplicationConfig, type ColocatedPostgresConfig } from "./config";
+import {
+    CILIUM_GLOBAL_ANNOTATION,
+    CILIUM_SHARED_ANNOTATION,
+    robotItemName,
+} from "../contract/names";
 import type { BarmanDestination } from "../postgres/barman";
 import {
     applyBackupWiring,
     applyRecovery,
-    CILIUM_GLOBAL_ANNOTATION,
-    CILIUM_SHARED_ANNOTATION,
     planRecovery,
     scheduledBackupSpecFor,
     type BackupWiring,
@@ -18,14 +21,6 @@ import {
 
 /** Logical (Pulumi) name part of an application's pull secret; its Kubernetes name is per app. */
 export const PULL_SECRET_NAME = "harbor-pull";
-
-/** 1Password item holding a Harbor project's robot account (title as the seeds use it, no prefix). */
-export function robotItemTitle(project: string): string {
-    return `harbor-robot-${project}`;
-}
-
-/** Fields the robot item must have. */
-export const ROBOT_ITEM_FIELDS = ["username", "password"] as const;
 
 /**
  * The exact `.dockerconfigjson` a `kubernetes.io/dockerconfigjson` Secret carries:
@@ -42,7 +37,7 @@ export function robotItemMissingMessage(
     project: string,
     vault: string,
     cause: string,
-    title = robotItemTitle(project),
+    title = robotItemName(project),
 ): string {
     return (
         `platform:applications[${appIndex}].harborProject = "${project}": 1Password item "${title}" ` +

@@ -2,6 +2,7 @@
  * Pure builders for the managed Dragonfly: the `Dragonfly` custom resource's spec, the operator
  * chart's values and the NetworkPolicy that admits client namespaces. No Pulumi here.
  */
+import { CILIUM_GLOBAL_ANNOTATION } from "../contract/names";
 import { k8sResources } from "../schema";
 import { DRAGONFLY_PORT, type ManagedDragonflyConfig, maxMemoryBytes } from "./config";
 
@@ -115,7 +116,7 @@ export function buildDragonflySpec(
         },
         networkPolicyEnabled: true,
         ...(cfg.global
-            ? { serviceSpec: { annotations: { "service.cilium.io/global": "true" } } }
+            ? { serviceSpec: { annotations: { [CILIUM_GLOBAL_ANNOTATION]: "true" } } }
             : {}),
         // The operator hands the password to the pods at start (DFLY_requirepass) and rolls them
         // only when their template changes: a rotation changes the template too.

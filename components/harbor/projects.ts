@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { Problem } from "../problems";
+import { robotItemName } from "../contract/names";
 import { harborCronProblem, validateHarborProjects } from "../harbor-api";
 
 const robotSchema = z.strictObject({
@@ -84,15 +85,6 @@ export const harborProjectsSchema = z.strictObject({
 });
 
 export type HarborProjectsConfig = z.infer<typeof harborProjectsSchema>;
-
-/**
- * The 1Password item of a project's robot: `harbor-robot-<project>` for its first robot (the one
- * the apps stack reads), `harbor-robot-<project>-<robot>` for further ones. This is also the
- * item's resource name; its title goes through itemTitle (at the vault root in production).
- */
-export function robotItemName(project: string, robot?: string): string {
-    return robot === undefined ? `harbor-robot-${project}` : `harbor-robot-${project}-${robot}`;
-}
 
 export function harborProjectsProblems(cfg: HarborProjectsConfig): Problem[] {
     const cron = harborCronProblem(cfg.gc.schedule);

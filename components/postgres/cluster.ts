@@ -11,6 +11,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import type { PostgresConfig, TenantConfig } from "./config";
+import { RESTORED_FROM_LABEL } from "../contract/names";
 import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
@@ -24,6 +25,7 @@ import {
     buildScheduledBackupSpec,
     clusterNames,
     planRecovery,
+    rwHost,
     scheduledBackupSpecFor,
     servingClusterName,
     sharedDestination,
@@ -83,7 +85,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.k8sProvider };
         this.name = servingClusterName(pg);
         this.namespace = pg.namespace;
-        this.rwHost = `${this.name}-rw.${pg.namespace}.svc`;
+        this.rwHost = rwHost(pg);
         this.namespaceResource =
             args.namespaceResource ?? namespace(pg.namespace, "baseline", true, k8sOpts);
         const inNamespace = { ...k8sOpts, dependsOn: [this.namespaceResource] };
@@ -197,7 +199,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 {
                     name: plan.name,
                     namespace: pg.namespace,
-                    labels: { "platform.monosense.io/restored-from": plan.sourceServerName },
+                    labels: { [RESTORED_FROM_LABEL]: plan.sourceServerName },
                     spec: buildRecoveredClusterSpec(pg, args.tenants, plugin),
                     readyTimeoutSeconds: pg.readyTimeoutSeconds,
                     scheduledBackup: {

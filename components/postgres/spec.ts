@@ -3,6 +3,7 @@
  * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
  */
 import type { BackupConfig, PostgresConfig, TenantConfig } from "./config";
+import { CILIUM_GLOBAL_ANNOTATION, TENANT_LABEL } from "../contract/names";
 import {
     backupMethod,
     inTreeBackup,
@@ -166,6 +167,16 @@ export function poolerName(tenant: TenantConfig): string {
     return `${tenant.name}-pooler`;
 }
 
+/** The shared cluster's read-write Service host. */
+export function rwHost(pg: PostgresConfig): string {
+    return `${servingClusterName(pg)}-rw.${pg.namespace}.svc`;
+}
+
+/** Host a tenant's clients use: its pooler's Service when it has one, else the -rw Service. */
+export function tenantHost(pg: PostgresConfig, tenant: TenantConfig): string {
+    return tenant.pooler.enabled ? `${poolerName(tenant)}.${pg.namespace}.svc` : rwHost(pg);
+}
+
 /** In-cluster DNS names a client may use for a Service in `namespace`. */
 export function serviceDnsNames(service: string, namespace: string): string[] {
     return [
@@ -324,11 +335,6 @@ export function buildScheduledBackupSpec(
     return scheduledBackupSpecFor(pg.name, pg.backup, plugin);
 }
 
-/** Annotation that makes a Service a Cilium ClusterMesh global service. */
-export const CILIUM_GLOBAL_ANNOTATION = "service.cilium.io/global";
-/** `"false"`: a global Service whose local endpoints are not shared with the other clusters. */
-export const CILIUM_SHARED_ANNOTATION = "service.cilium.io/shared";
-
 export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
     const p = tenant.pooler;
     return {
@@ -353,7 +359,7 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
               }
             : {}),
         template: {
-            metadata: { labels: { "platform.monosense.io/tenant": tenant.name } },
+            metadata: { labels: { [TENANT_LABEL]: tenant.name } },
             spec: {
                 containers: [],
                 affinity: {

@@ -13,11 +13,12 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import type { PostgresConfig, TenantConfig } from "./config";
+import { tenantItemName, TENANT_LABEL } from "../contract/names";
 import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
-import { buildPoolerSpec, CNPG_API_VERSION, poolerName, servingClusterName } from "./spec";
+import { buildPoolerSpec, CNPG_API_VERSION, poolerName, tenantHost } from "./spec";
 
 export interface TenantArgs {
     tenant: TenantConfig;
@@ -61,9 +62,7 @@ export class Tenant extends pulumi.ComponentResource {
         const pg = args.postgres;
         const sqlOpts = { parent: this, provider: args.sqlProvider };
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        this.host = t.pooler.enabled
-            ? `${poolerName(t)}.${pg.namespace}.svc`
-            : `${servingClusterName(pg)}-rw.${pg.namespace}.svc`;
+        this.host = tenantHost(pg, t);
 
         this.password = generatedPassword(`${t.name}-db-password`, this, {
             rotation: t.passwordRotation,
@@ -135,7 +134,7 @@ export class Tenant extends pulumi.ComponentResource {
                 namespace: pg.namespace,
                 username: t.role,
                 password: this.password,
-                labels: { "platform.monosense.io/tenant": t.name },
+                labels: { [TENANT_LABEL]: t.name },
             },
             { ...k8sOpts, dependsOn: [args.namespace] },
         );
@@ -145,7 +144,7 @@ export class Tenant extends pulumi.ComponentResource {
             `${t.name}-db`,
             {
                 vault: args.vaultUuid,
-                title: itemTitle(args.onepassword, `cloudnative-pg/${t.name}`),
+                title: itemTitle(args.onepassword, tenantItemName(t.name)),
                 username: t.role,
                 password: this.password,
                 section: "connection",
@@ -168,7 +167,7 @@ export class Tenant extends pulumi.ComponentResource {
                     metadata: {
                         name: poolerName(t),
                         namespace: pg.namespace,
-                        labels: { ...MANAGED_BY, "platform.monosense.io/tenant": t.name },
+                        labels: { ...MANAGED_BY, [TENANT_LABEL]: t.name },
                     },
                     spec: buildPoolerSpec(pg, t),
                 },

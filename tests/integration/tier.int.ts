@@ -10,13 +10,13 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { render } from "../../scripts/render";
 import type { Registration } from "../../scripts/mock-runtime";
-import { stackSettings } from "../mocks";
+import { fixtureSettings, renderFixture } from "../mocks";
 import { runTier, tenantViews, type TierReport } from "./tier";
 import { GRANT_TYPE, EXTENSION_TYPE } from "./provider-sql";
 import { POOLER_USER } from "./cnpg-instance";
 
 async function renderInfra(settings?: Record<string, unknown>): Promise<Registration[]> {
-    if (!settings) return (await render({ stack: "infra" })).result.registrations;
+    if (!settings) return (await renderFixture("infra")).result.registrations;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-it-config-"));
     const file = path.join(dir, "Pulumi.infra.yaml");
     fs.writeFileSync(file, YAML.stringify({ config: settings }));
@@ -80,7 +80,7 @@ describe("integration tier: the tenant model on real PostgreSQL and PgBouncer", 
     });
 
     it("passes on a config with 20 tenants", async () => {
-        const settings = stackSettings("infra");
+        const settings = fixtureSettings("infra");
         const shipped = settings["platform:tenants"] as Record<string, unknown>[];
         const generated = Array.from({ length: 20 - shipped.length }, (_, i) => {
             const n = String(i + 1).padStart(2, "0");

@@ -17,13 +17,13 @@ import {
     stackFromFiles,
     type StackRender,
 } from "../../scripts/plan-diff";
-import { PROJECT_DIR, stackSettings } from "../mocks";
+import { PROJECT_DIR, fixtureSettings } from "../mocks";
 
 const TENANTS = 200;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scale-"));
 
 function withTenants(n: number): Record<string, any> {
-    const s = structuredClone(stackSettings("infra")) as Record<string, any>;
+    const s = structuredClone(fixtureSettings("infra")) as Record<string, any>;
     for (let i = 1; i <= n; i++) {
         const name = `t${String(i).padStart(3, "0")}`;
         s["platform:tenants"].push({
