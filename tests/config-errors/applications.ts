@@ -1,0 +1,65 @@
+/**
+ * Applications on the apps stack: pod security, names, tenants and co-located clusters,
+ * namespaces.
+ */
+import { one, many, at, app, type Row } from "./rows";
+
+export const APPLICATION_ROWS: Row[] = [
+    [
+        "an unknown podSecurity",
+        "apps",
+        (s) => (app(s, 0).podSecurity = "privileged"),
+        one(
+            'platform:applications[0].podSecurity = "privileged": must be "restricted" or "baseline" (the enforced level), or {enforce, warn, audit}; enforcing "privileged" is refused',
+        ),
+    ],
+    [
+        "two applications with one name",
+        "apps",
+        (s) => (app(s, 1).name = "gitlab"),
+        many(
+            'platform:applications[1].name = "gitlab": is already used by applications[0]; each application needs its own name',
+            'platform:applications[1].namespace = "gitlab": is already used by applications[0]; each application needs its own namespace',
+        ),
+    ],
+    [
+        "an app with a tenant and a co-located cluster",
+        "apps",
+        (s) => (app(s, 1).tenant = "gitlab"),
+        one(
+            'platform:applications[1].postgres: cannot be combined with tenant "gitlab": an application uses either a shared tenant or a co-located cluster',
+        ),
+    ],
+    [
+        "a co-located PostgreSQL 17 image",
+        "apps",
+        (s) => (at(app(s, 1), "postgres").imageName = "ghcr.io/cloudnative-pg/postgresql:17.2"),
+        one(
+            'platform:applications[1].postgres.imageName = "ghcr.io/cloudnative-pg/postgresql:17.2": must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8" (CloudNativePG 1.26 defaults to PostgreSQL 17)',
+        ),
+    ],
+    [
+        "a database without a tenant",
+        "apps",
+        (s) => (app(s, 1).database = "web"),
+        one(
+            "platform:applications[1].database = \"web\": needs tenant (it names one of the tenant's databases); a co-located cluster's database is postgres.database",
+        ),
+    ],
+    [
+        "an app in kube-system",
+        "apps",
+        (s) => (app(s, 0).namespace = "kube-system"),
+        one(
+            'platform:applications[0].namespace = "kube-system": is a system or operator namespace; give the application its own',
+        ),
+    ],
+    [
+        "an infraStack with spaces",
+        "apps",
+        (s) => (s["platform:infraStack"] = "my infra"),
+        one(
+            'platform:infraStack = "my infra": must be a stack name such as "organization/platform/infra"',
+        ),
+    ],
+];

@@ -1,0 +1,68 @@
+/**
+ * The tenants as the render declares them: the `platform:postgres:Tenant` components and their
+ * children (Role, Databases, Extensions, Pooler), and the tenant Harbor's release connects to.
+ */
+import { unwrap, type Registration } from "../../scripts/mock-runtime";
+import { DATABASE_TYPE, EXTENSION_TYPE, ROLE_TYPE } from "./provider-sql";
+
+export interface TenantView {
+    name: string;
+    role: string;
+    password: string;
+    connectionLimit: number;
+    databases: string[];
+    extensions: Record<string, string[]>;
+    pooler?: string;
+}
+
+const TENANT_TYPE = "platform:postgres:Tenant";
+const ref = (r: Registration) => `${r.type}::${r.name}`;
+
+export function tenantViews(regs: Registration[]): TenantView[] {
+    return regs
+        .filter((r) => r.type === TENANT_TYPE)
+        .map((t) => {
+            const children = regs.filter((r) => r.parent === ref(t));
+            const roles = children.filter((r) => r.type === ROLE_TYPE);
+            if (roles.length !== 1) {
+                throw new Error(`tenant "${t.name}": expected one Role, found ${roles.length}`);
+            }
+            const role = unwrap(roles[0]!.inputs) as any;
+            const databases = children
+                .filter((r) => r.type === DATABASE_TYPE)
+                .map((r) => String((unwrap(r.inputs) as any).name));
+            const extensions: Record<string, string[]> = {};
+            for (const e of children.filter((r) => r.type === EXTENSION_TYPE)) {
+                const x = unwrap(e.inputs) as any;
+                (extensions[x.database] ??= []).push(String(x.name));
+            }
+            const pooler = children.find(
+                (r) => r.type === "kubernetes:postgresql.cnpg.io/v1:Pooler",
+            );
+            return {
+                name: t.name,
+                role: String(role.name),
+                password: String(role.password ?? ""),
+                connectionLimit: Number(role.connectionLimit ?? -1),
+                databases,
+                extensions,
+                pooler: pooler ? String((unwrap(pooler.inputs) as any).metadata.name) : undefined,
+            };
+        });
+}
+
+/** The tenant and database Harbor's release connects to, through which pooler. */
+export function harborTarget(
+    regs: Registration[],
+    tenants: TenantView[],
+): { tenant: TenantView; database: string } | undefined {
+    for (const r of regs.filter((x) => x.type === "kubernetes:helm.sh/v3:Release")) {
+        const v = unwrap(r.inputs) as any;
+        if (v.chart !== "harbor") continue;
+        const ext = v.values?.database?.external;
+        const host = typeof ext?.host === "string" ? ext.host : "";
+        const tenant = tenants.find((t) => t.pooler && host.split(".")[0] === t.pooler);
+        if (tenant) return { tenant, database: String(ext.coreDatabase) };
+    }
+    return undefined;
+}
