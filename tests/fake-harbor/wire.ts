@@ -1,0 +1,68 @@
+// How the fake Harbor answers on the wire: the `{"errors":[{"code","message"}]}` error shape,
+// JSON bodies with an X-Request-Id, and page/page_size pagination with X-Total-Count and Link,
+// as Harbor's swagger gives them. An error is thrown as an HttpError by a handler and sent by the
+// server; in goharbor/harbor v2.12.4 src/lib/http/error.go any error without a mapped code is a
+// 500 whose message is replaced by "internal server error", and errors.BadRequestError prefixes
+// "bad request: ".
+import type * as http from "node:http";
+
+export const PREFIX = "/api/v2.0";
+
+/** Creation/update time of every object the fake makes. */
+export const NOW = "2025-01-01T00:00:00.000Z";
+
+export class HttpError extends Error {
+    constructor(
+        readonly status: number,
+        readonly code: string,
+        message: string,
+    ) {
+        super(message);
+    }
+}
+
+/** The answer to one request. */
+export class Reply {
+    constructor(
+        private readonly res: http.ServerResponse,
+        /** The X-Request-Id number, read when the answer is sent. */
+        private readonly requestNumber: () => number,
+    ) {}
+
+    sendError(status: number, code: string, message: string): void {
+        this.send(status, { errors: [{ code, message }] });
+    }
+
+    send(status: number, body?: unknown, headers: Record<string, string> = {}): void {
+        const text = body === undefined ? "" : JSON.stringify(body);
+        this.res.writeHead(status, {
+            ...(text === "" ? {} : { "Content-Type": "application/json" }),
+            "X-Request-Id": `req-${this.requestNumber()}`,
+            ...headers,
+        });
+        this.res.end(text);
+    }
+
+    sendPage(path: string, query: URLSearchParams, items: unknown[]): void {
+        const page = Math.max(1, Number(query.get("page") ?? "1"));
+        const pageSize = Math.min(100, Math.max(1, Number(query.get("page_size") ?? "10")));
+        const slice = items.slice((page - 1) * pageSize, page * pageSize);
+        const links: string[] = [];
+        const base = (p: number): string => {
+            const q = new URLSearchParams(query);
+            q.set("page", String(p));
+            q.set("page_size", String(pageSize));
+            return `<${PREFIX}${path}?${q.toString()}>`;
+        };
+        if (page > 1) {
+            links.push(`${base(page - 1)}; rel="prev"`);
+        }
+        if (page * pageSize < items.length) {
+            links.push(`${base(page + 1)}; rel="next"`);
+        }
+        this.send(200, slice, {
+            "X-Total-Count": String(items.length),
+            ...(links.length > 0 ? { Link: links.join(" , ") } : {}),
+        });
+    }
+}
