@@ -123,22 +123,51 @@ function describeTenant(b: TenantBudget): string {
     );
 }
 
-/** Roles listed in the maxConnections message before the rest are summed up. */
-const LISTED_ROLES = 5;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
- * "90 harbor_app + 60 gitlab_app + 30 keycloak"; beyond LISTED_ROLES the largest limits and the
- * sum of the rest, so that a cluster of 200 tenants still gets a message one can read.
+ * One role's share of max_connections: "90 + 90 auth_query (3 instances × 1 database × (30 + 0))
+ * = 180"; a per-instance figure when a max_*_connections cap applies, "no pooler" without one.
  */
-function roleList(tenants: readonly TenantBudget[]): string {
-    const term = (b: TenantBudget) => `${b.connectionLimit} ${b.role}`;
-    if (tenants.length <= LISTED_ROLES) return tenants.map(term).join(" + ");
-    const largest = [...tenants]
-        .sort((a, b) => b.connectionLimit - a.connectionLimit)
-        .slice(0, LISTED_ROLES - 1);
-    const rest = tenants.filter((b) => !largest.includes(b));
-    const restSum = rest.reduce((sum, b) => sum + b.connectionLimit, 0);
-    return `${largest.map(term).join(" + ")} + ${restSum} for the other ${rest.length} roles`;
+function roleLine(b: TenantBudget, width: number): string {
+    let auth: string;
+    if (b.instances === 0) auth = "0 auth_query (no pooler)";
+    else if (b.perInstance < b.databases * (b.defaultPoolSize + b.reservePoolSize)) {
+        auth = `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${b.perInstance} after max_*_connections caps)`;
+    } else {
+        auth =
+            `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${plural(b.databases, "database")} × ` +
+            `(${b.defaultPoolSize} + ${b.reservePoolSize}))`;
+    }
+    return `${b.role.padEnd(width)}  ${b.connectionLimit} + ${auth} = ${b.connectionLimit + b.authConnections}`;
+}
+
+/** Indentation of the per-role lines under the problem's own line (`  - platform:…`). */
+const ROLE_INDENT = "      ";
+
+/**
+ * max_connections too small: the sum and the fix on the problem's own line, then a line that
+ * names the columns and one line per role with its arithmetic, largest share first (ties in config
+ * order): at 200 tenants the roles to look at come first and every line stays short.
+ */
+function maxConnectionsMessage(budget: ClusterBudget): string {
+    const roles = [...budget.tenants].sort(
+        (a, b) => b.connectionLimit + b.authConnections - (a.connectionLimit + a.authConnections),
+    );
+    const width = Math.max(0, ...roles.map((b) => b.role.length));
+    const summary =
+        `is below what the tenants can use: ${budget.roleLimits} role connectionLimits + ` +
+        `${budget.authConnections} auth_query connections + ${budget.superuserReserved} superuser_reserved_connections + ` +
+        `${budget.systemReserved} system headroom = ${budget.required}. ` +
+        `Raise maxConnections to at least ${budget.required} or lower the tenants' connectionLimit`;
+    if (roles.length === 0) return summary;
+    return [
+        summary,
+        `${ROLE_INDENT}per role, largest first: connectionLimit + auth_query connections ` +
+            `(pooler instances × databases × (default_pool_size + reserve_pool_size): ` +
+            `each instance runs auth_query on a pool of its own per database)`,
+        ...roles.map((b) => `${ROLE_INDENT}${roleLine(b, width)}`),
+    ].join("\n");
 }
 
 export function connectionBudgetProblems(pg: PostgresConfig, tenants: TenantConfig[]): Problem[] {
@@ -157,15 +186,10 @@ export function connectionBudgetProblems(pg: PostgresConfig, tenants: TenantConf
         }
     });
     if (budget.required > budget.maxConnections) {
-        const perRole = roleList(budget.tenants);
         problems.push({
             key: "postgres.maxConnections",
             value: budget.maxConnections,
-            message:
-                `is below what the tenants can use: role limits (${perRole || "none"}) = ${budget.roleLimits}, ` +
-                `+ ${budget.authConnections} auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database), ` +
-                `+ ${budget.superuserReserved} superuser_reserved_connections + ${budget.systemReserved} system headroom ` +
-                `= ${budget.required}. Raise maxConnections to at least ${budget.required} or lower the tenants' connectionLimit`,
+            message: maxConnectionsMessage(budget),
         });
     }
     return problems;

@@ -50,7 +50,7 @@ export const STACK_ROWS: Row[] = [
         ),
     ],
     [
-        "200 tenants over maxConnections: one readable line",
+        "200 tenants over maxConnections: the sum, then one line per role, largest first",
         "infra",
         (s) => {
             const list = s["platform:tenants"] as Obj[];
@@ -65,7 +65,16 @@ export const STACK_ROWS: Row[] = [
             }
         },
         one(
-            "platform:postgres.maxConnections = 400: is below what the tenants can use: role limits (90 harbor_app + 60 gitlab_app + 10 r0 + 10 r1 + 1980 for the other 198 roles) = 2150, + 100 auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database), + 3 superuser_reserved_connections + 10 system headroom = 2263. Raise maxConnections to at least 2263 or lower the tenants' connectionLimit",
+            [
+                "platform:postgres.maxConnections = 400: is below what the tenants can use: 2150 role connectionLimits + 100 auth_query connections + 3 superuser_reserved_connections + 10 system headroom = 2263. Raise maxConnections to at least 2263 or lower the tenants' connectionLimit",
+                "      per role, largest first: connectionLimit + auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database)",
+                "      harbor_app  90 + 60 auth_query (2 instances × 1 database × (30 + 0)) = 150",
+                "      gitlab_app  60 + 40 auth_query (2 instances × 1 database × (20 + 0)) = 100",
+                ...Array.from(
+                    { length: 200 },
+                    (_, i) => `      ${`r${i}`.padEnd(10)}  10 + 0 auth_query (no pooler) = 10`,
+                ),
+            ].join("\n"),
         ),
     ],
     [
