@@ -13,6 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
+import { parseConfig } from "../components/config";
+import { clusterBudget } from "../components/postgres/budget";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -51,11 +53,26 @@ export function infraSettings(count: number): Settings {
         });
     }
     const postgres = { ...(doc.config["platform:postgres"] as Record<string, unknown>) };
-    // Each added tenant: its limit (10) + 2 auth_query logins.
-    postgres.maxConnections = Number(postgres.maxConnections) + extra * 12;
-    return {
-        config: { ...doc.config, "platform:tenants": tenants, "platform:postgres": postgres },
-    };
+    const config = { ...doc.config, "platform:tenants": tenants, "platform:postgres": postgres };
+    // max_connections as the program's own budget asks for it (components/postgres/budget.ts).
+    postgres.maxConnections = Math.max(
+        Number(postgres.maxConnections),
+        requiredConnections(config),
+    );
+    return { config };
+}
+
+/** What the connection budget requires of these settings: parsed with room to spare, then asked. */
+function requiredConnections(config: Record<string, unknown>): number {
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const pg = config["platform:postgres"] as Record<string, unknown>;
+    raw["platform:postgres"] = JSON.stringify({ ...pg, maxConnections: 10000 });
+    const cfg = parseConfig(raw);
+    if (!cfg.postgres) throw new Error("bench: the infra settings have no platform:postgres");
+    return clusterBudget(cfg.postgres, cfg.tenants).required;
 }
 
 /** The committed apps settings with applications added up to `count` (each pulls from Harbor). */
