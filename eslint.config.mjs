@@ -82,13 +82,4 @@ export default tseslint.config(
         files: ["**/*.ts"],
         rules: { "max-lines": ["error", 600] },
     },
-    {
-        // being split
-        files: [
-            "components/harbor-api/providers.ts",
-            "tests/harbor-api.spec.ts",
-            "tests/fake-harbor.ts",
-        ],
-        rules: { "max-lines": "off" },
-    },
 );
