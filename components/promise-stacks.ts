@@ -51,4 +51,39 @@ export function installCheapPromiseStacks(env: NodeJS.ProcessEnv = process.env):
     };
     installed = wrapped;
     v8Error.prepareStackTrace = wrapped;
+    skipPromiseStackCapture();
+}
+
+interface DebuggableModule {
+    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+    [patched]?: true;
+}
+const patched = Symbol("platform.cheapPromiseStacks");
+
+/**
+ * Formatting aside, `new Error()` itself walks up to `Error.stackTraceLimit` frames, on every
+ * promise (at 200 tenants `debuggablePromise` was still the program's largest own cost). The SDK
+ * calls it through its module's exports (`debuggable_1.debuggablePromise(...)`), so this wraps that
+ * export to run with a limit of 0 frames and records UNRECORDED_STACK; the id, context and leak
+ * tracking it does are unchanged.
+ */
+function skipPromiseStackCapture(): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
+    if (mod[patched]) return;
+    const original = mod.debuggablePromise.bind(mod);
+    mod.debuggablePromise = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+            void Object.defineProperty(p, "_debugStackTrace", {
+                writable: true,
+                value: UNRECORDED_STACK,
+            });
+        }
+    };
+    mod[patched] = true;
 }

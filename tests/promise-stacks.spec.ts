@@ -40,6 +40,28 @@ describe("promise debug stacks", () => {
         }
     });
 
+    it("captures no frames for it, restores Error.stackTraceLimit and keeps the SDK's rejection", async () => {
+        const seen: number[] = [];
+        const original = v8Error.prepareStackTrace;
+        const limit = Error.stackTraceLimit;
+        try {
+            v8Error.prepareStackTrace = (err: Error, frames: NodeJS.CallSite[]) => {
+                seen.push(frames.length);
+                return String(err);
+            };
+            installCheapPromiseStacks({});
+            const err = new Error("no");
+            const p = debuggable.debuggablePromise(Promise.reject(err), "test");
+            assert.deepEqual(seen, [0]);
+            assert.equal(Error.stackTraceLimit, limit);
+            // runtime/debuggable.js: a rejection carries the promise it came from.
+            await assert.rejects(p, (e: Error & { promise?: unknown }) => e === err && !!e.promise);
+        } finally {
+            v8Error.prepareStackTrace = original;
+            installCheapPromiseStacks({});
+        }
+    });
+
     it("changes nothing when PULUMI_DEBUG_PROMISE_LEAKS is set", () => {
         const before = v8Error.prepareStackTrace;
         installCheapPromiseStacks({ PULUMI_DEBUG_PROMISE_LEAKS: "1" });
