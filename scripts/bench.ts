@@ -13,8 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
-import { parseConfig } from "../components/config";
-import { clusterBudget } from "../components/postgres/budget";
+import { requiredMaxConnections } from "./budget-required";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -57,22 +56,16 @@ export function infraSettings(count: number): Settings {
     // max_connections as the program's own budget asks for it (components/postgres/budget.ts).
     postgres.maxConnections = Math.max(
         Number(postgres.maxConnections),
-        requiredConnections(config),
+        requiredMaxConnections(toRaw(config)),
     );
     return { config };
 }
 
-/** What the connection budget requires of these settings: parsed with room to spare, then asked. */
-function requiredConnections(config: Record<string, unknown>): number {
-    const raw: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config)) {
-        raw[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    const pg = config["platform:postgres"] as Record<string, unknown>;
-    raw["platform:postgres"] = JSON.stringify({ ...pg, maxConnections: 10000 });
-    const cfg = parseConfig(raw);
-    if (!cfg.postgres) throw new Error("bench: the infra settings have no platform:postgres");
-    return clusterBudget(cfg.postgres, cfg.tenants).required;
+/** The settings as the Pulumi runtime gives them: each `platform:<key>` a JSON string. */
+function toRaw(config: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
 }
 
 /** The committed apps settings with applications added up to `count` (each pulls from Harbor). */

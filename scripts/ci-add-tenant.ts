@@ -12,8 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { clusterBudget } from "../components/postgres/budget";
-import { parseStackConfig } from "../components/stack-file";
+import { requiredMaxConnections } from "./budget-required";
 import { loadStackConfig } from "./render";
 
 const TENANT = "wiki";
@@ -58,13 +57,9 @@ function addToInfra(doc: YAML.Document): void {
 
 /** max_connections the program's budget asks for the edited file (the number its error names). */
 function requiredConnections(projectDir: string, file: string): number {
-    const { config, secretKeys } = loadStackConfig(path.join(projectDir, "Pulumi.yaml"), file);
-    const pg = JSON.parse(config["platform:postgres"] ?? "{}") as Record<string, unknown>;
-    // Parse with room to spare, then ask the budget what it needs.
-    config["platform:postgres"] = JSON.stringify({ ...pg, maxConnections: 10000 });
-    const cfg = parseStackConfig(config, (key) => secretKeys.includes(key));
-    if (!cfg.postgres) throw new Error(`${file}: no platform:postgres`);
-    return clusterBudget(cfg.postgres, cfg.tenants).required;
+    return requiredMaxConnections(
+        loadStackConfig(path.join(projectDir, "Pulumi.yaml"), file).config,
+    );
 }
 
 function raiseBudget(projectDir: string, file: string, doc: YAML.Document): void {
