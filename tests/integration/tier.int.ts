@@ -154,8 +154,15 @@ describe("integration tier: the tenant model on real PostgreSQL and PgBouncer", 
         });
 
         it("and nothing else: its logins and every other tenant pass", () => {
+            // The three failures above, and the takeover step's: with a cleartext in state the provider's
+            // refresh cannot see that the live password differs, so no update would run.
+            const expected = [
+                /: role \S+: its Role sends PostgreSQL a password that is not a SCRAM-SHA-256/,
+                /: password audit of (the server log|pg_stat_statements): the cleartext password/,
+                /: taking over role \S+ with its live password: the refresh saw no difference/,
+            ];
             const other = report.failures.filter(
-                (f) => !f.includes(`"${victim.name}"`) || !/password|SCRAM/.test(f),
+                (f) => !f.includes(`"${victim.name}"`) || !expected.some((e) => e.test(f)),
             );
             assert.deepEqual(other, []);
         });
