@@ -51,11 +51,16 @@ const operator = (cluster: string) =>
         "app.kubernetes.io/name": "cloudnative-pg",
         "app.kubernetes.io/instance": "cloudnative-pg",
     });
-const dragonfly = pod(INFRA, "dragonfly", {
-    app: "dragonfly",
-    "app.kubernetes.io/name": "dragonfly",
-});
+const dragonflyLabels = { app: "dragonfly", "app.kubernetes.io/name": "dragonfly" };
+const dragonfly = pod(INFRA, "dragonfly", dragonflyLabels);
 const harborCore = pod(INFRA, "harbor", { app: "harbor", component: "core" });
+// Chart dragonfly-operator v1.6.1 templates/deployment.yaml and _helpers.tpl selectorLabels.
+const dragonflyOperator = (cluster: string) =>
+    pod(cluster, "dragonfly-operator-system", {
+        "control-plane": "controller-manager",
+        "app.kubernetes.io/name": "dragonfly-operator",
+        "app.kubernetes.io/instance": "dragonfly-operator",
+    });
 const apiServer: Peer = { kind: "entity", entity: "kube-apiserver" };
 const kubelet: Peer = { kind: "entity", entity: "host" };
 const otherNode: Peer = { kind: "entity", entity: "remote-node" };
@@ -196,7 +201,32 @@ const ROWS: Row[] = [
     ["apps harbor namespace → dragonfly 6379", pod(APPS, "harbor"), dragonfly, 6379, "deny"],
     ["default namespace → dragonfly 6379", pod(INFRA, "default"), dragonfly, 6379, "deny"],
     ["monitoring → dragonfly metrics 6379", pod(INFRA, "monitoring"), dragonfly, 6379, "allow"],
-    ["dragonfly replica → master 6379", dragonfly, dragonfly, 6379, "allow"],
+    ["dragonfly replica → master 6379 (replication uses 9999)", dragonfly, dragonfly, 6379, "deny"],
+    // The password-less admin port (operator v1.6.1 --admin_nopass on 9999): the operator and the
+    // instance's own pods (replicas run SLAVEOF <master> 9999), in this cluster only.
+    ["dragonfly replica → master admin 9999", dragonfly, dragonfly, 9999, "allow"],
+    ["dragonfly operator → admin 9999", dragonflyOperator(INFRA), dragonfly, 9999, "allow"],
+    ["dragonfly operator → 6379", dragonflyOperator(INFRA), dragonfly, 6379, "deny"],
+    ["apps dragonfly operator → admin 9999", dragonflyOperator(APPS), dragonfly, 9999, "deny"],
+    [
+        "apps dragonfly pod → admin 9999",
+        pod(APPS, "dragonfly", dragonflyLabels),
+        dragonfly,
+        9999,
+        "deny",
+    ],
+    ["harbor (a client) → admin 9999", harborCore, dragonfly, 9999, "deny"],
+    ["default namespace → admin 9999", pod(INFRA, "default"), dragonfly, 9999, "deny"],
+    [
+        "dragonfly namespace, another pod → admin 9999",
+        pod(INFRA, "dragonfly"),
+        dragonfly,
+        9999,
+        "deny",
+    ],
+    ["dragonfly namespace, another pod → 6379", pod(INFRA, "dragonfly"), dragonfly, 6379, "deny"],
+    ["monitoring → admin 9999", pod(INFRA, "monitoring"), dragonfly, 9999, "deny"],
+    ["apps harbor namespace → admin 9999", pod(APPS, "harbor"), dragonfly, 9999, "deny"],
     // Harbor: the gateway to nginx, its own pods, the scrapers.
     ["gateway → harbor nginx 8080", pod(INFRA, "envoy-gateway-system"), harborCore, 8080, "allow"],
     ["gateway → harbor core 8001", pod(INFRA, "envoy-gateway-system"), harborCore, 8001, "deny"],
