@@ -46,6 +46,7 @@ import { sharedTopology, type Topology } from "../postgres/topology";
 import { maxMemoryBytes } from "../dragonfly/config";
 import { backupRules } from "./backup-rules";
 import { buildColocatedAlertGroups } from "./colocated-rules";
+import { webhookRules } from "./webhook-rules";
 import { connectionsNearMaxRule, instanceSelector, replicationRules } from "./cluster-rules";
 import { rule, re, sel, type AlertRule, type PrometheusRuleObject, type RuleGroup } from "./promql";
 
@@ -234,6 +235,8 @@ export function buildPrometheusRules(
     const groups =
         cfg.role === "infra" ? buildAlertGroups(cfg, topology) : buildColocatedAlertGroups(cfg);
     if (groups.length === 0) return [];
+    // Both stacks run a CNPG operator whose webhooks every CNPG write goes through.
+    groups.push({ name: "cnpg-operator", rules: webhookRules(a) });
     const home = cfg.role === "infra" ? cfg.postgres?.namespace : cfg.cnpg.namespace;
     return [
         {

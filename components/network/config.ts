@@ -22,6 +22,9 @@ export const tenantClientsSchema = z.strictObject({
 
 export type TenantClients = z.infer<typeof tenantClientsSchema>;
 
+/** The Cilium entities `network.webhookEntities` may name. */
+export const WEBHOOK_ENTITIES = ["kube-apiserver", "host", "remote-node", "cluster"] as const;
+
 export const networkSchema = z.strictObject({
     /** CiliumNetworkPolicies for the instances, poolers, Dragonfly and Harbor. */
     enabled: z.boolean().default(true),
@@ -36,6 +39,15 @@ export const networkSchema = z.strictObject({
             labels: z.record(z.string(), z.string()).default({ "k8s-app": "kube-dns" }),
         })
         .prefault({}),
+    /**
+     * Cilium entities admitted to the CNPG operator's webhook (9443). The API server calls it for
+     * every Cluster, Pooler, Backup, ScheduledBackup and Database write (failurePolicy Fail), the
+     * kubelet probes it. Default: the `kube-apiserver` entity and the local `host`. Add
+     * `remote-node` only where API-server traffic reaches pods with a node's address that is not
+     * an API-server endpoint (docs/security.md "The operator's webhook"): it admits every node of
+     * every cluster of the mesh.
+     */
+    webhookEntities: z.array(z.enum(WEBHOOK_ENTITIES)).min(1).default(["kube-apiserver", "host"]),
     /**
      * Where the instances send WAL and backups. Default: the address and port of
      * postgres.backup.endpointURL when it is an IP literal (a hostname needs `cidrs`).
@@ -122,6 +134,23 @@ export function networkProblems(cfg: NetworkStackConfig): Problem[] {
             value: true,
             message:
                 "cannot be combined with network.enabled: Dragonfly's policy admits clientNamespaces of the infra cluster only, so apps clients of the global Service would be refused (set network.enabled: false to serve the apps cluster)",
+        });
+    }
+    const entities = cfg.network.webhookEntities;
+    if (cfg.network.enabled && !entities.includes("host")) {
+        problems.push({
+            key: "network.webhookEntities",
+            value: entities,
+            message:
+                'must include "host": the kubelet probes the operator\'s webhook port (9443) for readiness and liveness, and without it the operator never becomes ready',
+        });
+    }
+    if (cfg.network.enabled && !entities.some((e) => e !== "host")) {
+        problems.push({
+            key: "network.webhookEntities",
+            value: entities,
+            message:
+                'must include "kube-apiserver" (or "remote-node" or "cluster"): with "host" alone the API server reaches the webhook only from the node the operator runs on, and every Cluster, Pooler and Backup write elsewhere is refused',
         });
     }
     const backup = cfg.postgres?.backup;
