@@ -365,6 +365,7 @@ describe("network policies follow the config", () => {
         const policies = asPolicies(
             settingsWith((s) => {
                 s["platform:postgres"].backup.endpointURL = "https://minio.monosense.io";
+                delete s["platform:postgres"].backup.allowHttp;
                 s["platform:network"].objectStore = { cidrs: ["10.25.12.0/24"] };
             }),
         );
@@ -396,6 +397,7 @@ describe("network policies follow the config", () => {
             () =>
                 settingsWith((s) => {
                     s["platform:postgres"].backup.endpointURL = "https://minio.monosense.io";
+                    delete s["platform:postgres"].backup.allowHttp;
                 }),
             /platform:network\.objectStore\.cidrs: must list the object store's addresses: postgres\.backup\.endpointURL https:\/\/minio\.monosense\.io is not an IP address/,
         );

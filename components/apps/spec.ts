@@ -206,6 +206,7 @@ export function colocatedDestination(app: ApplicationConfig): BarmanDestination 
         walCompression: b.walCompression,
         dataCompression: b.dataCompression,
         encryption: b.encryption,
+        endpointCA: b.endpointCA,
     };
 }
 

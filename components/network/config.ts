@@ -49,40 +49,55 @@ export const networkSchema = z.strictObject({
      */
     webhookEntities: z.array(z.enum(WEBHOOK_ENTITIES)).min(1).default(["kube-apiserver", "host"]),
     /**
-     * Where the instances send WAL and backups. Default: the address and port of
-     * postgres.backup.endpointURL when it is an IP literal (a hostname needs `cidrs`).
+     * Where the instances send WAL and backups. Outside the cluster: its addresses (`cidrs`,
+     * default the address of postgres.backup.endpointURL when it is an IP literal). Inside the
+     * cluster (Cilium's CIDR rules never match a pod): the pods of `namespace` (default the
+     * namespace of an endpointURL `<service>.<namespace>.svc[.cluster.local]`) with `labels`.
+     * `port` is the port the object store's pods listen on (default the URL's).
      */
     objectStore: z
         .strictObject({
             cidrs: z.array(cidr).default([]),
             port: int(1, 65535).optional(),
+            namespace: dnsLabel().optional(),
+            labels: z.record(z.string(), z.string()).default({}),
         })
         .prefault({}),
 });
 
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
-/** Address and port of the object store from an http(s) endpoint URL with an IP literal. */
+/** Where the object store is: addresses outside the cluster, or pods inside it. */
+export type ObjectStoreTarget =
+    | { kind: "cidr"; cidrs: string[]; port: number }
+    | { kind: "endpoints"; namespace: string; labels: Record<string, string>; port: number };
+
+/** An in-cluster Service host: `<service>.<namespace>.svc` or `.svc.cluster.local`. */
+const SERVICE_HOST = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/;
+
+/** The object store of an http(s) endpoint URL, by the URL and network.objectStore. */
 export function objectStoreTarget(
     endpointURL: string | undefined,
     net: NetworkConfig,
-): { cidrs: string[]; port: number } | undefined {
+): ObjectStoreTarget | undefined {
     let url: URL | undefined;
     try {
         url = endpointURL ? new URL(endpointURL) : undefined;
     } catch {
         url = undefined;
     }
+    const store = net.objectStore;
     const port =
-        net.objectStore.port ??
+        store.port ??
         (url ? Number(url.port || (url.protocol === "https:" ? 443 : 80)) : undefined);
-    const cidrs =
-        net.objectStore.cidrs.length > 0
-            ? net.objectStore.cidrs
-            : url && /^[0-9.]+$/.test(url.hostname)
-              ? [`${url.hostname}/32`]
-              : [];
-    return port === undefined || cidrs.length === 0 ? undefined : { cidrs, port };
+    if (port === undefined) return undefined;
+    if (store.cidrs.length > 0) return { kind: "cidr", cidrs: store.cidrs, port };
+    const namespace = store.namespace ?? url?.hostname.match(SERVICE_HOST)?.[1];
+    if (namespace) return { kind: "endpoints", namespace, labels: store.labels, port };
+    if (url && /^[0-9.]+$/.test(url.hostname)) {
+        return { kind: "cidr", cidrs: [`${url.hostname}/32`], port };
+    }
+    return undefined;
 }
 
 /**
@@ -162,7 +177,7 @@ export function networkProblems(cfg: NetworkStackConfig): Problem[] {
     ) {
         problems.push({
             key: "network.objectStore.cidrs",
-            message: `must list the object store's addresses: postgres.backup.endpointURL ${backup.endpointURL} is not an IP address, and the instances' egress policy admits only listed CIDRs`,
+            message: `must list the object store's addresses: postgres.backup.endpointURL ${backup.endpointURL} is not an IP address, and the instances' egress policy admits only listed CIDRs (for an object store inside the cluster, set network.objectStore.namespace and labels instead)`,
         });
     }
     return problems;

@@ -58,6 +58,7 @@ export function sharedDestination(pg: PostgresConfig, b: BackupConfig): BarmanDe
         walCompression: b.walCompression,
         dataCompression: b.dataCompression,
         encryption: b.encryption,
+        endpointCA: b.endpointCA,
     };
 }
 
@@ -92,6 +93,11 @@ export function planRecovery(
         destinationPath: r.source.destinationPath ?? own.destinationPath,
         endpointURL: r.source.endpointURL ?? own.endpointURL,
         credentialsSecret: r.source.credentials ? `${r.name}-source-s3` : own.credentialsSecret,
+        // The destination's CA verifies only the destination's endpoint.
+        endpointCA:
+            (r.source.endpointURL ?? own.endpointURL) === own.endpointURL
+                ? own.endpointCA
+                : undefined,
     };
     const same =
         source.destinationPath === own.destinationPath &&
