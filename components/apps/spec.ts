@@ -11,6 +11,7 @@ import {
 } from "../contract/names";
 import type { BarmanDestination } from "../postgres/barman";
 import { topology, type Topology } from "../postgres/topology";
+import { REJECT_PLAIN_TCP } from "../postgres/hba";
 import {
     applyBackupWiring,
     applyRecovery,
@@ -292,6 +293,8 @@ export function buildColocatedClusterSpec(
         enablePDB: colocatedEnablePDB(pg),
         postgresql: {
             parameters: { ...COLOCATED_DEFAULT_PARAMETERS, ...pg.parameters },
+            // Like the shared cluster: no plain TCP, the application connects with TLS.
+            pg_hba: [REJECT_PLAIN_TCP],
             ...(pg.sharedPreloadLibraries.length > 0
                 ? { shared_preload_libraries: pg.sharedPreloadLibraries }
                 : {}),
