@@ -25,7 +25,7 @@ export const HARBOR_TENANT = "harbor";
 
 export const HARBOR_CHART = {
     name: "harbor",
-    version: "1.16.4",
+    version: "1.19.1",
     repository: "https://helm.goharbor.io",
 } as const;
 
