@@ -4,6 +4,7 @@
  * reads (`infraStack`, `harborHostname`, `knownTenants`) and the rules across them.
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import {
     dnsLabel,
     int,
@@ -108,7 +109,7 @@ const appBackupSchema = backupSchema.extend({
 
 const colocatedPostgresSchema = z.strictObject({
     instances: int(1, 9).default(1),
-    imageName: pg16Image.default("ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie"),
+    imageName: pg16Image.default(`ghcr.io/cloudnative-pg/postgresql:${VERSIONS.postgres.pin}`),
     storage: volume.default({ size: "20Gi" }),
     resources: resourcesSchema.prefault({
         requests: { cpu: "250m", memory: "512Mi" },

@@ -3,6 +3,7 @@
  * monitoring and the Barman Cloud plugin beside it.
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import { dnsLabel, int, resourcesSchema } from "../schema";
 import type { Problem } from "../problems";
 import { barmanCloudPluginSchema } from "../postgres/backup-config";
@@ -11,7 +12,7 @@ export const cnpgSchema = z.strictObject({
     namespace: dnsLabel().default("cnpg-system"),
     chart: z
         .strictObject({
-            version: z.string().min(1).default("0.29.0"),
+            version: z.string().min(1).default(VERSIONS.cnpg.pin),
             repository: z.url().default("https://cloudnative-pg.github.io/charts"),
         })
         .prefault({}),

@@ -13,6 +13,7 @@
  *   would start the new pod while the old one holds the volume), RollingUpdate otherwise.
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import type { Problem } from "../problems";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
 import type { DragonflyConfig } from "../dragonfly/config";
@@ -25,7 +26,7 @@ export const HARBOR_TENANT = "harbor";
 
 export const HARBOR_CHART = {
     name: "harbor",
-    version: "1.19.1",
+    version: VERSIONS.harbor.pin,
     repository: "https://helm.goharbor.io",
 } as const;
 

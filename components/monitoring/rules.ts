@@ -74,7 +74,7 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
                 name: `${pg.name}-backups`,
                 rules: backupRules(a, {
                     cluster: served.cluster,
-                    serverName: served.serverName,
+                    serverName: served.serverName ?? pg.backup.serverName,
                     namespace: pg.namespace,
                     schedule: pg.backup.schedule,
                     plugin: cfg.cnpg.barmanCloudPlugin.enabled,

@@ -13,6 +13,7 @@
  * be combined with `backup.barmanObjectStore`, and the plugin needs CNPG 1.26 (`isWALArchiver`).
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import { dnsLabel, int, resourcesSchema } from "../schema";
 
 /** The plugin's name, as Clusters and ScheduledBackups refer to it. */
@@ -26,7 +27,7 @@ export const barmanCloudPluginSchema = z.strictObject({
     enabled: z.boolean().default(true),
     chart: z
         .strictObject({
-            version: z.string().min(1).default("0.7.0"),
+            version: z.string().min(1).default(VERSIONS.barmanCloudPlugin.pin),
             repository: z.url().default("https://cloudnative-pg.github.io/charts"),
         })
         .prefault({}),

@@ -165,6 +165,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     : {}),
                 spec: buildClusterSpec(pg, args.tenants, {
                     plugin,
+                    ...(pg.backup?.serverName ? { serverName: pg.backup.serverName } : {}),
                     // On cut-over the admin LoadBalancer (one name, one IP) moves to the restored cluster.
                     adminService: !pg.recovery?.cutOver,
                 }),
@@ -185,7 +186,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 recovery,
                 sharedDestination(pg, pg.backup),
                 names.objectStore,
-                pg.name,
+                pg.backup.serverName ?? pg.name,
             );
             // After the current cluster: its update releases the admin Service on cut-over. CNPG
             // 1.26.1 (internal/controller/cluster_create.go, reconcileManagedServices) deletes a

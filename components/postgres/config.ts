@@ -148,6 +148,12 @@ export const backupSchema = z.strictObject({
      * policy, as CloudNativePG does; MinIO without a KMS rejects SSE requests, failing every backup.
      */
     encryption: z.enum(["AES256", "aws:kms"]).optional(),
+    /**
+     * The server name the cluster archives under (default: its name). A PostgreSQL major upgrade
+     * changes it, so the new major's timeline 1 does not mix with the old one's archive
+     * (CloudNativePG docs/src/postgres_upgrades.md at v1.30.0, "Backup and WAL Archive Considerations").
+     */
+    serverName: dnsLabel(63).optional(),
     /** 1Password item (title relative to onepassword.itemPrefix) holding the MinIO credentials. */
     credentials: z
         .strictObject({

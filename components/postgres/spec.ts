@@ -295,7 +295,12 @@ export function buildRecoveredClusterSpec(
     const b = pg.backup;
     if (!r || !b) throw new Error("postgres.recovery needs postgres.backup (validated earlier)");
     const names = clusterNames(pg);
-    const plan = planRecovery(r, sharedDestination(pg, b), names.objectStore, pg.name);
+    const plan = planRecovery(
+        r,
+        sharedDestination(pg, b),
+        names.objectStore,
+        b.serverName ?? pg.name,
+    );
     const spec = buildClusterSpec(pg, tenants, {
         plugin,
         serverName: plan.archiveServerName,

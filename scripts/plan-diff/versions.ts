@@ -65,16 +65,18 @@ function inPlaceUpdates(row: Row): boolean {
     return str(data.ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES, "") === "true";
 }
 
-/** The backup serverName a Cluster archives under (plugin parameter or in-tree). */
+/**
+ * The server name a Cluster archives under: the plugin's `serverName` parameter or the in-tree
+ * one, else the Cluster's name (both paths default to it); undefined without backups.
+ */
 function archiveServer(row: Row): string | undefined {
     const spec = obj(row.inputs.spec);
-    const plugins = Array.isArray(spec.plugins) ? spec.plugins : [];
-    for (const p of plugins) {
-        const name = obj(obj(p).parameters).serverName;
-        if (typeof name === "string") return name;
+    const cluster = str(obj(row.inputs.metadata).name, row.name);
+    for (const p of Array.isArray(spec.plugins) ? spec.plugins : []) {
+        if (obj(p).isWALArchiver === true) return str(obj(obj(p).parameters).serverName, cluster);
     }
-    const inTree = obj(obj(spec.backup).barmanObjectStore).serverName;
-    return typeof inTree === "string" ? inTree : undefined;
+    const inTree = obj(spec.backup).barmanObjectStore;
+    return inTree === undefined ? undefined : str(obj(inTree).serverName, cluster);
 }
 
 function majorEvidence(at: string, f: Found, baseVersion: string, baseRow: Row): Flag[] {
