@@ -70,6 +70,7 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
         title: "CloudNativePG operator",
         configKey: "cnpg.chart.version",
         release: "cloudnative-pg",
+        // renovate: datasource=helm depName=cloudnative-pg registryUrl=https://cloudnative-pg.github.io/charts
         pin: "0.29.0",
         // cloudnative-pg/charts tags cloudnative-pg-v<chart>, charts/cloudnative-pg/Chart.yaml appVersion.
         charts: {
@@ -102,6 +103,7 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
         title: "Barman Cloud plugin",
         configKey: "cnpg.barmanCloudPlugin.chart.version",
         release: "plugin-barman-cloud",
+        // renovate: datasource=helm depName=plugin-barman-cloud registryUrl=https://cloudnative-pg.github.io/charts
         pin: "0.7.0",
         // cloudnative-pg/charts tags plugin-barman-cloud-v<chart>, charts/plugin-barman-cloud/Chart.yaml.
         charts: { "0.5.0": "v0.11.0", "0.6.0": "v0.12.0", "0.7.0": "v0.13.0" },
@@ -120,6 +122,7 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
         title: "Harbor",
         configKey: "harbor.chart.version",
         release: "harbor",
+        // renovate: datasource=helm depName=harbor registryUrl=https://helm.goharbor.io
         pin: "1.19.1",
         // goharbor/harbor-helm tags v<chart>, Chart.yaml appVersion.
         charts: {
@@ -167,6 +170,7 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
         title: "Dragonfly operator",
         configKey: "dragonfly.operator.chart.version",
         release: "dragonfly-operator",
+        // renovate: datasource=docker depName=ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator
         pin: "v1.6.1",
         charts: { "v1.6.1": "v1.6.1" },
         lines: [],
@@ -182,6 +186,7 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
         id: "postgres",
         title: "PostgreSQL",
         configKey: "postgres.imageName",
+        // renovate: datasource=docker depName=ghcr.io/cloudnative-pg/postgresql
         pin: "16.15-system-trixie",
         // The newest minor of each major: cloudnative-pg/postgres-containers docker-bake.hcl and
         // Debian/ClusterImageCatalog-*.yaml at a949ae5 (16.15; CNPG v1.30.0's .github/pg_versions.json
