@@ -74,6 +74,12 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
         pin: "0.29.0",
         // cloudnative-pg/charts tags cloudnative-pg-v<chart>, charts/cloudnative-pg/Chart.yaml appVersion.
         charts: {
+            "0.22.0": "1.24.0",
+            "0.22.1": "1.24.1",
+            "0.23.0": "1.25.0",
+            "0.23.1": "1.25.0",
+            "0.23.2": "1.25.1",
+            "0.24.0": "1.26.0",
             "0.25.0": "1.26.1",
             "0.26.0": "1.27.0",
             "0.26.1": "1.27.1",
@@ -92,6 +98,7 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
             { line: "1.27", released: "2025-08-12", endOfLife: "2026-03-09" },
             { line: "1.26", released: "2025-05-23", endOfLife: "2025-11-12" },
             { line: "1.25", released: "2024-12-23", endOfLife: "2025-08-22" },
+            { line: "1.24", released: "2024-08-22", endOfLife: "2025-05-23" },
         ],
         policy: "the newest minor and the one before it are supported; the docs ask to upgrade through each version in order, not skip (docs/src/installation_upgrade.md)",
         source: CNPG_DOCS,
