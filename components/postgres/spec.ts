@@ -119,7 +119,7 @@ export function planRecovery(
 
 /**
  * Adds the backup wiring to a Cluster spec: `spec.plugins` naming the ObjectStore (plugin), or
- * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.26.1 rejects both at
+ * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.30.0 (as 1.26.1) rejects both at
  * once ("Cannot enable a WAL archiver plugin when barmanObjectStore is configured").
  */
 export function applyBackupWiring(

@@ -103,7 +103,7 @@ export const VERSIONS: Readonly<Record<ComponentId, ComponentVersions>> = {
         policy: "the newest minor and the one before it are supported; the docs ask to upgrade through each version in order, not skip (docs/src/installation_upgrade.md)",
         source: CNPG_DOCS,
         steps: { kind: "eachMinor" },
-        newer: "1.31.0 was due ~Sep 2026 and 1.32.0 ~Dec 2026 (supported_releases.md); neither is in the fetched repositories, and no chart ships 1.29.2 or 1.28.4",
+        newer: "1.31.0 was due ~Sep 2026 and 1.32.0 ~Dec 2026 (supported_releases.md); neither is in the fetched repositories, and no chart ships 1.29.2 or 1.28.4. 1.31.0 removes the in-tree barmanObjectStore (the 1.30.0 webhook's deprecation warning, internal/webhook/v1/cluster_webhook.go getInTreeBarmanWarnings): a stack with cnpg.barmanCloudPlugin.enabled false moves to the plugin first",
     },
     barmanCloudPlugin: {
         id: "barmanCloudPlugin",
