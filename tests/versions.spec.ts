@@ -18,6 +18,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { parseConfig } from "../components/config";
 import { cnpgSchema } from "../components/cnpg/config";
+import { cnpgOperatorValues } from "../components/cnpg/operator";
 import { HARBOR_CHART } from "../components/harbor/config";
 import { DRAGONFLY_OPERATOR_CHART } from "../components/dragonfly/config";
 import { supportNotes } from "../components/versions/pins";
@@ -260,6 +261,38 @@ describe("a version change in review (render + plan-diff)", () => {
         const pg = flags.find((f) => f.text.includes("PostgreSQL `16.8` → `16.15-system-trixie`"));
         assert.equal(pg?.level, 1);
         assert.match(pg?.notes.join("\n") ?? "", /bullseye → trixie/);
+    });
+
+    it("an operator upgrade with in-place instance manager updates says no pod restarts", () => {
+        const inPlace = cnpgOperatorValues(
+            cnpgSchema.parse({ instanceManagerInPlaceUpdates: true }),
+        );
+        assert.deepEqual(inPlace.config, {
+            clusterWide: true,
+            data: { ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES: "true" },
+        });
+        assert.deepEqual(cnpgOperatorValues(cnpgSchema.parse({})).config, { clusterWide: true });
+        const from = structuredClone(base);
+        const to = structuredClone(base);
+        for (const row of from.rows) {
+            if (row.type === "kubernetes:helm.sh/v3:Release" && row.name === "cloudnative-pg")
+                row.inputs.version = "0.28.3";
+        }
+        for (const row of to.rows) {
+            if (row.type === "kubernetes:helm.sh/v3:Release" && row.name === "cloudnative-pg")
+                row.inputs.values = { ...(row.inputs.values as object), config: inPlace.config };
+        }
+        const [rolled] = texts(from, base);
+        assert.equal(
+            rolled?.text,
+            "(infra) **upgrade** CloudNativePG operator `0.28.3` → `0.29.0`: run 1 of 1: cnpg.chart.version = 0.29.0 (CloudNativePG operator 1.30.0)",
+        );
+        assert.match(rolled?.notes[0] ?? "", /^every instance of every cluster rolls/);
+        const [inPlaceFlag] = texts(from, to);
+        assert.match(
+            inPlaceFlag?.notes[0] ?? "",
+            /^the operator replaces the instance manager inside every running PostgreSQL pod .*no restart, no switchover/,
+        );
     });
 
     it("the review puts them under what to look at first", () => {
