@@ -151,12 +151,12 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
         });
 
-        it("installs chart harbor 1.16.4 as release harbor after its secrets, the grants, the pooler and Dragonfly", () => {
+        it("installs chart harbor 1.19.1 as release harbor after its secrets, the grants, the pooler and Dragonfly", () => {
             const rel = run.get(RELEASE, "harbor");
             const inputs = run.inputs(RELEASE, "harbor");
             assert.equal(inputs.name, "harbor");
             assert.equal(inputs.namespace, "harbor");
-            assert.equal(inputs.version, "1.16.4");
+            assert.equal(inputs.version, "1.19.1");
             for (const name of Object.values(HARBOR_SECRETS)) {
                 assert.ok(
                     rel.dependencies.includes(ref(SECRET, name)),

@@ -16,13 +16,14 @@
  * The default image is the one operator v1.6.1 itself defaults to (internal/resources/version.go).
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import type { Problem } from "../problems";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
 import { parseQuantity } from "../quantity";
 
 export const DRAGONFLY_OPERATOR_CHART = {
     name: "dragonfly-operator",
-    version: "v1.6.1",
+    version: VERSIONS.dragonflyOperator.pin,
     repository: "oci://ghcr.io/dragonflydb/dragonfly-operator/helm",
 } as const;
 

@@ -27,7 +27,7 @@
  *   `cnpg_pgbouncer_pools_sv_{active,idle,used,tested,login}{database,user}`.
  * - Dragonfly v1.39.0, src/server/server_family.cc PrintPrometheusMetrics (prefix `dragonfly_`):
  *   `dragonfly_memory_used_bytes`, `dragonfly_master` (1 on the master, 0 on a replica).
- * - Harbor v2.12.4 (chart 1.16.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
+ * - Harbor v2.15.1 (chart 1.19.1; unchanged since v2.12.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
  *   (components from src/controller/health/checker.go: core, registry, jobservice, ...; no series
  *   at all when core's health API does not answer, hence `absent`) and js_collector.go:
  *   `harbor_task_queue_size{type}`.

@@ -15,13 +15,13 @@
  * the same under either default. It also has `toEntities: [kube-apiserver]` for the instance
  * manager's API calls, which NetworkPolicy can only approximate with node IPs.
  *
- * Ports and labels, CloudNativePG 1.26.1: PostgreSQL 5432 (pkg/postgres/configuration.go
+ * Ports and labels, CloudNativePG 1.30.0 (the same as 1.26.1): PostgreSQL 5432 (pkg/postgres/configuration.go
  * ServerPort), instance manager status 8000 and metrics 9187 (pkg/management/url/url.go
  * StatusPort, PostgresMetricsPort), PgBouncer 5432 and metrics 9127
  * (pkg/management/pgbouncer/config/config.go PgBouncerPort, url.go PgBouncerMetricsPort); pod
  * labels cnpg.io/cluster, cnpg.io/podRole (instance | pooler), cnpg.io/poolerName
  * (pkg/utils/labels_annotations.go, pkg/specs/pgbouncer/deployments.go). The operator's pods carry
- * app.kubernetes.io/name: cloudnative-pg (chart cloudnative-pg 0.25.0, templates/_helpers.tpl
+ * app.kubernetes.io/name: cloudnative-pg (chart cloudnative-pg 0.29.0, templates/_helpers.tpl
  * `cloudnative-pg.selectorLabels`). Dragonfly serves clients
  * and /metrics on 6379; its password-less admin port 9999 is reached by the operator and its own
  * pods only (./dragonfly.ts). Which cluster serves and what each pooler targets come from the

@@ -149,6 +149,12 @@ export const backupSchema = z.strictObject({
      * policy, as CloudNativePG does; MinIO without a KMS rejects SSE requests, failing every backup.
      */
     encryption: z.enum(["AES256", "aws:kms"]).optional(),
+    /**
+     * The server name the cluster archives under (default: its name). A PostgreSQL major upgrade
+     * changes it, so the new major's timeline 1 does not mix with the old one's archive
+     * (CloudNativePG docs/src/postgres_upgrades.md at v1.30.0, "Backup and WAL Archive Considerations").
+     */
+    serverName: dnsLabel(63).optional(),
     /** 1Password item (title relative to onepassword.itemPrefix) holding the MinIO credentials. */
     credentials: z
         .strictObject({
@@ -185,10 +191,10 @@ export const postgresSchema = z.strictObject({
     imageName: z
         .string()
         .regex(/^[^\s:]+(:[0-9][^\s]*)?(@sha256:[a-f0-9]{64})?$/, {
-            error: 'must be an image reference with a version tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8"',
+            error: 'must be an image reference with a version tag, such as "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie"',
         })
         .refine((s) => /:[0-9]/.test(s), {
-            error: 'needs an explicit PostgreSQL version tag (e.g. ":16.8"): CloudNativePG 1.26 defaults to PostgreSQL 17',
+            error: 'needs an explicit PostgreSQL version tag (e.g. ":16.15-system-trixie"): CloudNativePG 1.30 defaults to PostgreSQL 18',
         }),
     storage: volume,
     walStorage: volume.optional(),
@@ -214,7 +220,24 @@ export const postgresSchema = z.strictObject({
     recovery: recoverySchema.optional(),
     /** How long Pulumi waits for the Cluster to report Ready. */
     readyTimeoutSeconds: int(60, 7200).default(1800),
+    /**
+     * The evidence a PostgreSQL major upgrade needs (docs/upgrades.md): the major the cluster runs
+     * now and the completed base backup taken for the upgrade. plan-diff refuses a major change
+     * of `imageName` without it; the Cluster carries both as annotations.
+     */
+    majorUpgrade: z
+        .strictObject({
+            fromMajor: int(13, 30),
+            baseBackup: dnsLabel(253),
+        })
+        .optional(),
 });
+
+/** Annotations on the Cluster that record `postgres.majorUpgrade` for the review (plan-diff). */
+export const MAJOR_UPGRADE_ANNOTATIONS = {
+    fromMajor: "platform.monosense.io/major-upgrade-from",
+    baseBackup: "platform.monosense.io/major-upgrade-base-backup",
+} as const;
 
 const poolerSchema = z.strictObject({
     enabled: z.boolean().default(true),
@@ -282,6 +305,14 @@ export function postgresProblems(pg: PostgresConfig): Problem[] {
                 message: cronError,
             });
         }
+    }
+    const major = Number(/:(\d+)/.exec(pg.imageName)?.[1]);
+    if (pg.majorUpgrade && !(major > pg.majorUpgrade.fromMajor)) {
+        problems.push({
+            key: "postgres.majorUpgrade.fromMajor",
+            value: pg.majorUpgrade.fromMajor,
+            message: `says the cluster upgrades from PostgreSQL ${pg.majorUpgrade.fromMajor}, but imageName is PostgreSQL ${major}: raise imageName to the new major in the same change`,
+        });
     }
     if (pg.adminService.enabled && pg.adminService.sourceRanges.length === 0) {
         problems.push({

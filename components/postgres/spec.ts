@@ -128,7 +128,7 @@ export function planRecovery(
 
 /**
  * Adds the backup wiring to a Cluster spec: `spec.plugins` naming the ObjectStore (plugin), or
- * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.26.1 rejects both at
+ * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.30.0 (as 1.26.1) rejects both at
  * once ("Cannot enable a WAL archiver plugin when barmanObjectStore is configured").
  */
 export function applyBackupWiring(
@@ -282,7 +282,12 @@ export function buildRecoveredClusterSpec(
     const b = pg.backup;
     if (!r || !b) throw new Error("postgres.recovery needs postgres.backup (validated earlier)");
     const names = clusterNames(pg);
-    const plan = planRecovery(r, sharedDestination(pg, b), names.objectStore, pg.name);
+    const plan = planRecovery(
+        r,
+        sharedDestination(pg, b),
+        names.objectStore,
+        b.serverName ?? pg.name,
+    );
     const spec = buildClusterSpec(pg, tenants, {
         plugin,
         serverName: plan.archiveServerName,
