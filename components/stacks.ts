@@ -3,7 +3,8 @@
  * `infra-staging` works too). Returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "./config";
+import { formatProblem, type PlatformConfig } from "./config";
+import { adminHostWarnings } from "./postgres/access-config";
 import { buildInfraOutputs } from "./contract/infra-outputs-build";
 import type { WrittenInfraOutputs } from "./contract/infra-outputs";
 import { CnpgOperator } from "./cnpg/operator";
@@ -44,6 +45,7 @@ export function buildStack(cfg: PlatformConfig): StackOutputs {
 export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     const pg = cfg.postgres;
     if (!pg) throw new Error("platform:postgres is required on infra (validated earlier)");
+    for (const warning of adminHostWarnings(pg)) void pulumi.log.warn(formatProblem(warning));
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
     enableTakeover(cfg.takeover, vault, providers.onepassword);

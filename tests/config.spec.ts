@@ -145,14 +145,12 @@ describe("config", () => {
         [
             "misspelt top-level key",
             (s) => (s["platform:tenats"] = []),
-            ['platform:(root): unknown setting "tenats" (check the spelling against Pulumi.yaml)'],
+            ['platform:tenats: is not a setting; did you mean "tenants"?'],
         ],
         [
             "misspelt nested key",
             (s) => (pg(s).instance = 3),
-            [
-                'platform:postgres: unknown setting "instance" (check the spelling against Pulumi.yaml)',
-            ],
+            ['platform:postgres.instance: is not a setting; did you mean "instances"?'],
         ],
         [
             "zero instances",

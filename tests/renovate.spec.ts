@@ -125,7 +125,8 @@ describe("Renovate custom managers", () => {
     it("find every chart version and image in the stack files, under the right dependency", () => {
         for (const file of stackFiles) {
             const pins = stackFilePins(file);
-            assert.ok(pins.length > 0, `${file}: no pins read`);
+            // An example is an overlay: it holds only what it adds, usually no pin.
+            if (!file.startsWith("examples/")) assert.ok(pins.length > 0, `${file}: no pins read`);
             for (const pin of pins) {
                 const value = pin.key.endsWith("imageName")
                     ? (pin.value.split(":")[1] ?? "")

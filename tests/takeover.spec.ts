@@ -391,7 +391,7 @@ describe("takeover from Flux", function () {
         });
         it("rejects an unknown setting", () => {
             assert.deepEqual(problems({ namespaces: [] }), [
-                'platform:takeover: unknown setting "namespaces" (check the spelling against Pulumi.yaml)',
+                "platform:takeover.namespaces: is not a setting (known here: helm, kubernetes, onepassword, postgres, secrets)",
             ]);
         });
     });
