@@ -122,6 +122,30 @@ describe("apps cluster network policies", () => {
         assert.ok(allowed(drill, operator(APPS), member("kubekloud-restore", 1), 8000, o));
     });
 
+    it("refuses a co-located backup endpoint its egress policy cannot express", () => {
+        assert.throws(
+            () =>
+                appsWith((s) => {
+                    kubekloud(s).postgres.backup.endpointURL = "https://minio.monosense.io";
+                    delete kubekloud(s).postgres.backup.allowHttp;
+                }),
+            /platform:applications\[2\]\.postgres\.backup\.endpointURL = "https:\/\/minio\.monosense\.io": is neither an IP address nor an in-cluster Service host/,
+        );
+    });
+
+    it("reaches an in-cluster object store by endpoint", () => {
+        const inCluster = asPolicies(
+            appsWith((s) => {
+                kubekloud(s).postgres.backup.endpointURL =
+                    "http://minio-tenant-hl.minio-tenant.svc.cluster.local:9000";
+            }),
+        );
+        const o = { localCluster: APPS, defaultLocalCluster: false };
+        const minio = pod(APPS, "minio-tenant", { "v1.min.io/tenant": "minio-tenant" });
+        assert.ok(allowed(inCluster, member(CLUSTER, 1), minio, 9000, o));
+        assert.ok(!allowed(inCluster, member(CLUSTER, 1), ip("10.25.11.3"), 9000, o));
+    });
+
     it("renders none with network.enabled false", () => {
         assert.deepEqual(
             asPolicies(appsWith((s) => (s["platform:network"] = { enabled: false }))),

@@ -79,6 +79,7 @@ describe("backups over https with a CA", () => {
         app.postgres.backup.endpointURL = HTTPS;
         app.postgres.backup.endpointCA = CA;
         delete app.postgres.backup.allowHttp;
+        settings["platform:network"] = { objectStore: { cidrs: ["10.25.11.3/32"] } };
         const apps = parseConfig(toConfigMap(settings));
         const withBackup = apps.applications.find((a) => a.postgres?.backup);
         assert.deepEqual(colocatedDestination(withBackup!)?.endpointCA, CA);
@@ -117,6 +118,20 @@ describe("plain http only when the config says so", () => {
                     s["platform:postgres"].backup.allowHttp = true;
                 }),
             /platform:postgres\.backup\.allowHttp = true: is for an http:\/\/ endpoint; https:\/\/minio\.monosense\.io is https \(remove allowHttp\)/,
+        );
+    });
+
+    it("asks the same of a recovery source on another plain-http endpoint", () => {
+        assert.throws(
+            () =>
+                settingsWith((s) => {
+                    httpsWithCA(s);
+                    s["platform:postgres"].recovery = {
+                        name: "shared-postgres-r1",
+                        source: { endpointURL: "http://10.25.11.4:9000" },
+                    };
+                }),
+            /platform:postgres\.recovery\.source\.endpointURL = "http:\/\/10\.25\.11\.4:9000": reads base backups and WAL unencrypted: use an https:\/\/ endpoint, or set postgres\.backup\.allowHttp: true/,
         );
     });
 

@@ -20,7 +20,10 @@ import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { cronProblem } from "../postgres/cron";
 import { backupSchema, RESERVED_PG_PARAMETERS, reservedRoleReason } from "../postgres/config";
 import { recoveryProblems, recoverySchema } from "../postgres/backup-config";
-import { backupTransportProblems } from "../postgres/backup-transport";
+import {
+    backupTransportProblems,
+    recoverySourceTransportProblems,
+} from "../postgres/backup-transport";
 
 /** The pull secret of an application without `pullSecret.name`. */
 export const DEFAULT_PULL_SECRET_NAME = "harbor-pull";
@@ -325,6 +328,14 @@ export function applicationBackupProblems(cfg: AppsStackConfig): Problem[] {
                         "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
                 });
             } else {
+                problems.push(
+                    ...recoverySourceTransportProblems(
+                        apg.recovery.source.endpointURL,
+                        apg.backup.allowHttp,
+                        `${at}.recovery`,
+                        `${at}.backup`,
+                    ),
+                );
                 const destination =
                     apg.backup.destinationPath ?? `s3://postgres-backups/${app.name}`;
                 for (const p of recoveryProblems(

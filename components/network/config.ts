@@ -114,6 +114,8 @@ export interface NetworkStackConfig {
     }[];
     dragonfly?: DragonflyConfig;
     postgres?: { backup?: { endpointURL: string } };
+    /** On apps: the co-located clusters' backups (their instances' egress). */
+    applications?: readonly { postgres?: { backup?: { endpointURL: string } } }[];
 }
 
 /** Cross-field rules of the network policies, in the format of components/problems.ts. */
@@ -178,6 +180,19 @@ export function networkProblems(cfg: NetworkStackConfig): Problem[] {
         problems.push({
             key: "network.objectStore.cidrs",
             message: `must list the object store's addresses: postgres.backup.endpointURL ${backup.endpointURL} is not an IP address, and the instances' egress policy admits only listed CIDRs (for an object store inside the cluster, set network.objectStore.namespace and labels instead)`,
+        });
+    }
+    if (cfg.role === "apps" && cfg.network.enabled) {
+        (cfg.applications ?? []).forEach((app, i) => {
+            const url = app.postgres?.backup?.endpointURL;
+            if (url && !objectStoreTarget(url, cfg.network)) {
+                problems.push({
+                    key: `applications[${i}].postgres.backup.endpointURL`,
+                    value: url,
+                    message:
+                        "is neither an IP address nor an in-cluster Service host, and the co-located cluster's egress policy admits only those: set network.objectStore.cidrs (or network.objectStore.namespace for an object store in the cluster), or network.enabled: false",
+                });
+            }
         });
     }
     return problems;

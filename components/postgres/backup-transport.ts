@@ -63,3 +63,23 @@ export function backupTransportProblems(
     }
     return problems;
 }
+
+/**
+ * A recovery source on another endpoint: plain http there too needs the block's allowHttp.
+ * `key` is the recovery block's key, `backupKey` the backup block's.
+ */
+export function recoverySourceTransportProblems(
+    sourceURL: string | undefined,
+    allowHttp: boolean,
+    key: string,
+    backupKey: string,
+): Problem[] {
+    if (!sourceURL?.startsWith("http://") || allowHttp) return [];
+    return [
+        {
+            key: `${key}.source.endpointURL`,
+            value: sourceURL,
+            message: `reads base backups and WAL unencrypted: use an https:// endpoint, or set ${backupKey}.allowHttp: true to accept plain http`,
+        },
+    ];
+}

@@ -19,7 +19,11 @@ import { claim, type Problem } from "../problems";
 import { tenantClientsSchema } from "../network/config";
 import { cronProblem } from "./cron";
 import { recoveryProblems, recoverySchema } from "./backup-config";
-import { backupTransportFields, backupTransportProblems } from "./backup-transport";
+import {
+    backupTransportFields,
+    backupTransportProblems,
+    recoverySourceTransportProblems,
+} from "./backup-transport";
 
 // PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
 
@@ -423,6 +427,14 @@ export function postgresRecoveryProblems(pg: PostgresConfig): Problem[] {
                     "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
             });
         } else {
+            problems.push(
+                ...recoverySourceTransportProblems(
+                    pg.recovery.source.endpointURL,
+                    pg.backup.allowHttp,
+                    "postgres.recovery",
+                    "postgres.backup",
+                ),
+            );
             for (const p of recoveryProblems(pg.recovery, pg.name, pg.backup.destinationPath)) {
                 problems.push({ ...p, key: `postgres.recovery.${p.key}` });
             }
