@@ -1,6 +1,7 @@
 /**
  * Review of a change as a diff of two offline renders:
- * `npm run plan-diff -- <base render dir> <head render dir>` prints Markdown on stdout.
+ * `npm run plan-diff -- <base render dir> <head render dir> [--max-chars <n>]` prints Markdown on
+ * stdout; with --max-chars, cut by structure to fit a pull-request comment (plan-diff/fit).
  *
  * A render dir is what `npm run render` writes (resources.json, outputs.json, graph.mmd, ...), or
  * a folder of them, one per stack (render/infra, render/apps). Resources are matched by
@@ -14,6 +15,7 @@
  * markdown (the review); this file is the command and what the specs import.
  */
 import { loadRenderDir } from "./plan-diff/load";
+import { fitComment } from "./plan-diff/fit";
 import { planDiff } from "./plan-diff/markdown";
 
 export type { Change, Op, Row, StackDiff, StackRender, ValueChange } from "./plan-diff/model";
@@ -24,22 +26,41 @@ export { diffStack, planDiffStacks } from "./plan-diff/diff";
 export { flags, STATEFUL_TYPES, type Flag } from "./plan-diff/flags";
 export { changeGraph, MERMAID_LIMITS } from "./plan-diff/graph";
 export { planDiff } from "./plan-diff/markdown";
+export { fitComment, GITHUB_COMMENT_LIMIT } from "./plan-diff/fit";
+export { engineFlags, kubernetesProviderDiff, quantityBytes } from "./plan-diff/engine-rules";
+export { renderedStack } from "./plan-diff/load";
 
-function main(argv: string[]): number {
-    const [baseDir, headDir, ...rest] = argv;
-    if (!baseDir || !headDir || rest.length > 0) {
-        console.error("usage: npm run plan-diff -- <base render dir> <head render dir>");
-        return 2;
+/** The command: its exit status and what it prints (stdout, stderr). */
+export function cli(argv: string[]): { status: number; stdout: string; stderr: string } {
+    const [baseDir, headDir, flag, limit, ...rest] = argv;
+    const max = flag === "--max-chars" ? Number(limit) : undefined;
+    if (
+        !baseDir ||
+        !headDir ||
+        rest.length > 0 ||
+        (flag !== undefined && (max === undefined || !Number.isInteger(max) || max < 1000))
+    ) {
+        return {
+            status: 2,
+            stdout: "",
+            stderr: "usage: npm run plan-diff -- <base render dir> <head render dir> [--max-chars <n ≥ 1000>]\n",
+        };
     }
-    process.stdout.write(planDiff(loadRenderDir(baseDir), loadRenderDir(headDir)));
-    return 0;
+    try {
+        const md = planDiff(loadRenderDir(baseDir), loadRenderDir(headDir));
+        return { status: 0, stdout: max === undefined ? md : fitComment(md, max), stderr: "" };
+    } catch (err) {
+        return {
+            status: 1,
+            stdout: "",
+            stderr: `${err instanceof Error ? err.message : String(err)}\n`,
+        };
+    }
 }
 
 if (require.main === module) {
-    try {
-        process.exit(main(process.argv.slice(2)));
-    } catch (err) {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-    }
+    const { status, stdout, stderr } = cli(process.argv.slice(2));
+    process.stdout.write(stdout);
+    process.stderr.write(stderr);
+    process.exit(status);
 }
