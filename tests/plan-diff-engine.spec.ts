@@ -155,6 +155,70 @@ describe("plan-diff: engine rules, stacks, the cut", () => {
         });
     });
 
+    describe("an application added with its new tenant in one change", () => {
+        const renders: Record<string, StackRender> = {};
+        before(async function () {
+            this.timeout(120000);
+            const renderWith = async (stack: string, settings: Settings, outputs?: unknown) => {
+                const file = path.join(
+                    dir,
+                    `Pulumi.cross-${stack}-${Object.keys(renders).length}.yaml`,
+                );
+                fs.writeFileSync(file, YAML.stringify({ config: settings }));
+                const { files } = await render({
+                    stack,
+                    configFile: file,
+                    infraOutputs: outputs as Record<string, unknown> | undefined,
+                });
+                return {
+                    stack: stackFromFiles(stack, files),
+                    outputs: JSON.parse(files["outputs.json"] ?? "{}"),
+                };
+            };
+            const infra = smallInfra();
+            const infraBase = await renderWith("infra", infra);
+            infra["platform:tenants"].push({
+                name: "wiki",
+                role: "wiki_app",
+                connectionLimit: 20,
+                databases: [{ name: "wiki" }],
+                pooler: { instances: 1, poolMode: "transaction", global: true },
+                clients: { appsNamespaces: ["wiki"] },
+            });
+            const infraHead = await renderWith("infra", infra);
+            const apps = structuredClone(fixtureSettings("apps")) as Settings;
+            delete apps["platform:knownTenants"];
+            const appsBase = await renderWith("apps", apps, infraBase.outputs);
+            apps["platform:applications"].push({ name: "wiki", tenant: "wiki", database: "wiki" });
+            const appsHead = await renderWith("apps", apps, infraHead.outputs);
+            Object.assign(renders, {
+                infraBase: infraBase.stack,
+                infraHead: infraHead.stack,
+                appsBase: appsBase.stack,
+                appsHead: appsHead.stack,
+            });
+        });
+
+        it("says the live apps preview cannot see the new infra outputs before infra is deployed", () => {
+            const out = planDiff(
+                [renders.infraBase!, renders.appsBase!],
+                [renders.infraHead!, renders.appsHead!],
+            );
+            assert.match(
+                out,
+                /- ⚠️ \(apps\) \*\*reads infra outputs this change alters\*\* \(tenants\.wiki added\): this review rendered apps against the head's infra render; the live apps preview reads the deployed infra stack, so it cannot show what depends on them \(an application of a new tenant fails there: "is not a tenant of the infra stack"\) until deploy\.yml has run `pulumi up` on infra, which it does before apps/,
+            );
+            // The apps render of the head has the application's connection Secret: it knew the outputs.
+            assert.ok(renders.appsHead!.rows.some((r) => r.name === "wiki-database"));
+            // Infra outputs unchanged: nothing to say.
+            const same = planDiff(
+                [renders.infraBase!, renders.appsBase!],
+                [renders.infraBase!, renders.appsHead!],
+            );
+            assert.doesNotMatch(same, /reads infra outputs/);
+        });
+    });
+
     describe("which stack a render is", () => {
         let base: StackRender;
         before(async function () {

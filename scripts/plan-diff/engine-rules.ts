@@ -175,3 +175,42 @@ export function engineFlags(d: StackDiff): Flag[] {
     }
     return out;
 }
+
+/** Added, removed and changed entries between two values, as `path` strings (two levels deep). */
+function outputChanges(before: unknown, after: unknown, at = "", depth = 0): string[] {
+    if (JSON.stringify(before) === JSON.stringify(after)) return [];
+    const isObj = (v: unknown): v is Record<string, unknown> =>
+        typeof v === "object" && v !== null && !Array.isArray(v);
+    if (depth >= 2 || !isObj(before) || !isObj(after)) return [`${at} changed`];
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => {
+        const p = at ? `${at}.${k}` : k;
+        if (!(k in before)) return [`${p} added`];
+        if (!(k in after)) return [`${p} removed`];
+        return outputChanges(before[k], after[k], p, depth + 1);
+    });
+}
+
+/**
+ * The apps stack reads the infra stack's outputs through a StackReference. When this change
+ * alters them, the review's apps render used the head's infra render, but the live apps preview
+ * reads what is deployed: it cannot see the new outputs before deploy.yml has run infra, and an
+ * application that needs them (its new tenant) fails there with the message naming the tenant.
+ */
+export function crossStackFlags(diffs: StackDiff[]): Flag[] {
+    const infra = diffs.find((d) => d.stack === "infra");
+    const apps = diffs.find((d) => d.stack === "apps");
+    if (!infra?.base || !infra.head || !apps?.head) return [];
+    const changed = outputChanges(infra.base.outputs, infra.head.outputs);
+    if (changed.length === 0) return [];
+    const shown =
+        changed.slice(0, 8).join(", ") +
+        (changed.length > 8 ? `, … ${changed.length - 8} more` : "");
+    return [
+        {
+            level: 1,
+            text: `(apps) **reads infra outputs this change alters** (${shown}): this review rendered apps against the head's infra render; the live apps preview reads the deployed infra stack, so it cannot show what depends on them (an application of a new tenant fails there: "is not a tenant of the infra stack") until deploy.yml has run \`pulumi up\` on infra, which it does before apps`,
+            notes: [],
+        },
+    ];
+}

@@ -1,6 +1,6 @@
 /** The review as Markdown: the flags, then per stack its changes, then the picture of the change. */
 import { planDiffStacks } from "./diff";
-import { engineFlags } from "./engine-rules";
+import { crossStackFlags, engineFlags } from "./engine-rules";
 import { flags } from "./flags";
 import { changeGraph } from "./graph";
 import { OPS, type Change, type Op, type StackRender } from "./model";
@@ -87,9 +87,11 @@ export function planDiff(base: StackRender[], head: StackRender[]): string {
         return `${out.join("\n")}\n`;
     }
     // The engine's rules first (a replaced provider replaces everything after it); stable sort.
-    const all = [...diffs.flatMap(engineFlags), ...diffs.flatMap((d) => flags(d, diffs))].sort(
-        (a, b) => a.level - b.level,
-    );
+    const all = [
+        ...diffs.flatMap(engineFlags),
+        ...diffs.flatMap((d) => flags(d, diffs)),
+        ...crossStackFlags(diffs),
+    ].sort((a, b) => a.level - b.level);
     out.push("### What to look at first", "");
     if (all.length === 0)
         out.push(
