@@ -183,6 +183,18 @@ describe("GitHub workflows", () => {
         ]);
     });
 
+    it("docs/pull-requests.md names the settings each credentialed job relies on", () => {
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "pull-requests.md"), "utf8");
+        for (const j of credentialed()) {
+            const team = String(j.team).replace(/^team:/, "");
+            for (const name of [j.runner, j.environment, team]) {
+                assert.ok(doc.includes(`\`${String(name)}\``), `${String(j.job)}: ${String(name)}`);
+            }
+            assert.ok(doc.includes(`environment:${String(j.environment)}`), String(j.job));
+        }
+        assert.match(doc, /## What each job can and cannot reach/);
+    });
+
     it("pull-request code never runs where the deploy credentials or runners are", () => {
         for (const f of files) assert.deepEqual(trustProblems(f, load(f)), [], f);
         // The check catches what a pull request could try in its copy of preview.yml.
