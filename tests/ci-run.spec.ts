@@ -46,6 +46,15 @@ describe(".ci/run", () => {
         assert.match(lib, /needs root; \$\(id -un\) is not root and has no passwordless sudo/);
     });
 
+    it("leaves a symlinked node_modules (a shared install) alone: npm ci would empty its target", () => {
+        const run = fs.readFileSync(path.join(CI, "run"), "utf8");
+        const guard = run.indexOf("if [ -L node_modules ]; then");
+        const ci = run.indexOf("    npm ci --no-audit");
+        const end = run.indexOf("\nfi\n", guard);
+        assert.ok(guard > 0 && guard < ci && ci < end, `${guard} < ${ci} < ${end}`);
+        assert.equal(run.split("npm ci --no-audit").length, 2, "one npm ci, inside the guard");
+    });
+
     it("names its stages and refuses an unknown one before installing anything", () => {
         const res = spawnSync("bash", [path.join(CI, "run"), "render", "lint"], {
             encoding: "utf8",
