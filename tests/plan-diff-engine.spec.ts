@@ -245,17 +245,17 @@ describe("plan-diff: engine rules, stacks, the cut", () => {
             });
         });
 
-        it("two renders of one stack in one folder are an error", () => {
-            const twice = path.join(dir, "twice");
-            fs.cpSync(path.join(dir, "renders", "named"), path.join(twice, "a"), {
-                recursive: true,
-            });
-            fs.cpSync(path.join(dir, "renders", "named"), path.join(twice, "b"), {
-                recursive: true,
-            });
-            assert.throws(() => loadRenderDir(twice), {
-                message: `plan-diff: ${path.join(twice, "a")} and ${path.join(twice, "b")} are both renders of stack infra`,
-            });
+        it("several renders of one stack in one folder: told apart by their folder", () => {
+            const folder = path.join(dir, "several");
+            for (const name of ["infra", "restore-drill"]) {
+                fs.cpSync(path.join(dir, "renders", "named"), path.join(folder, name), {
+                    recursive: true,
+                });
+            }
+            assert.deepEqual(
+                loadRenderDir(folder).map((s) => s.stack),
+                ["infra", "infra (restore-drill)"],
+            );
         });
     });
 

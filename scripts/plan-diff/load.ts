@@ -45,13 +45,12 @@ export function loadRenderDir(dir: string): StackRender[] {
         .map((e) => e.name)
         .sort()
         .map((name) => ({ folder: name, render: readStackDir(path.join(dir, name)) }));
-    for (const [i, s] of stacks.entries()) {
-        const twin = stacks.slice(0, i).find((o) => o.render.stack === s.render.stack);
-        if (twin) {
-            throw new Error(
-                `plan-diff: ${path.join(dir, twin.folder)} and ${path.join(dir, s.folder)} are both renders of stack ${s.render.stack}`,
-            );
-        }
-    }
-    return stacks.map((s) => s.render);
+    // Several renders of one stack (render/ holds apps and apps-placeholders, infra and
+    // restore-drill): the one in the folder named after the stack keeps its name, the others
+    // are told apart by their folder, `<stack> (<folder>)`.
+    return stacks.map(({ folder, render }) => {
+        const same = stacks.filter((o) => o.render.stack === render.stack);
+        const plain = same.length === 1 || folder === render.stack;
+        return plain ? render : { ...render, stack: `${render.stack} (${folder})` };
+    });
 }
