@@ -11,8 +11,11 @@
  * the loopback address (a LoadBalancer, or a stack without PostgreSQL): nothing to forward.
  *
  * `--pin-ca` rewrites `platform:postgres.admin` of this checkout's stack file (comments kept) to
- * `sslmode: verify-ca` with `sslrootcert: <file>`, so the provider takes the superuser login only
- * to a server whose certificate the cluster's CA signed. verify-ca, not verify-full: the forward
+ * `sslmode: verify-ca` with `sslrootcert: <absolute path of file>`, so the provider takes the
+ * superuser login only to a server whose certificate the cluster's CA signed. The provider
+ * (terraform-provider-postgresql v1.26.0, bridged by @pulumi/postgresql 3.18.1) passes both as
+ * parameters of its connection URL to lib/pq v1.10.9 (`postgresql/config.go` connParams), which
+ * opens sslrootcert as a path from the provider's own process: hence an absolute one. verify-ca, not verify-full: the forward
  * arrives on 127.0.0.1, which CNPG's certificates do not name, and adding it would change the
  * Cluster's spec from CI.
  */
@@ -48,15 +51,35 @@ export function forwardFacts(projectDir: string, stack: string): ForwardFacts {
     };
 }
 
-/** The stack file with `platform:postgres.admin` set to verify the server with `caFile`. */
+/**
+ * The stack file with `platform:postgres.admin` set to verify the server with `caFile`: only
+ * those two values are written (or their lines added), the rest of the text stays as it is.
+ */
 export function pinCa(stackFileText: string, caFile: string): string {
-    const doc = YAML.parseDocument(stackFileText);
     const admin = ["config", "platform:postgres", "admin"];
-    if (!doc.hasIn(admin))
-        throw new Error("admin-forward: the stack file has no platform:postgres.admin");
-    doc.setIn([...admin, "sslmode"], "verify-ca");
-    doc.setIn([...admin, "sslrootcert"], caFile);
-    return doc.toString({ flowCollectionPadding: false });
+    const scalar = (v: string) => (/^[\w./@-]+$/.test(v) ? v : JSON.stringify(v));
+    let text = stackFileText;
+    for (const [key, value] of [
+        ["sslmode", "verify-ca"],
+        ["sslrootcert", caFile],
+    ] as const) {
+        const doc = YAML.parseDocument(text);
+        const map = doc.getIn(admin, true);
+        if (!YAML.isMap(map) || !map.range) {
+            throw new Error("admin-forward: the stack file has no platform:postgres.admin");
+        }
+        const node = doc.getIn([...admin, key], true);
+        if (YAML.isScalar(node) && node.range) {
+            text = text.slice(0, node.range[0]) + scalar(value) + text.slice(node.range[1]);
+            continue;
+        }
+        const lineStart = text.lastIndexOf("\n", map.range[0]) + 1;
+        const indent = text.slice(lineStart, map.range[0]);
+        const end = text.indexOf("\n", map.range[1] - 1);
+        const at = end === -1 ? text.length : end;
+        text = `${text.slice(0, at)}\n${indent}${key}: ${scalar(value)}${text.slice(at)}`;
+    }
+    return text;
 }
 
 function main(argv: string[]): number {
