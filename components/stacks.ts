@@ -21,6 +21,8 @@ import { BackupExporter } from "./monitoring/exporter-component";
 import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
 import { buildSystemPolicies } from "./network/system-policies";
+import { buildAppsNetworkPolicies } from "./network/apps-policies";
+import { sharedTopology } from "./postgres/topology";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { colocatedServingCluster, connectionSecretName } from "./apps/spec";
@@ -53,12 +55,16 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
         { providers: [providers.k8s] },
     );
     const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
+    // Which cluster serves, what each pooler targets, the hosts: computed once, read by the
+    // cluster, the tenants, the policies, the alerts and the outputs.
+    const topology = sharedTopology(pg, cfg.tenants);
 
     const shared = new PostgresCluster(
         pg.name,
         {
             config: pg,
             tenants: cfg.tenants,
+            topology,
             onepassword: cfg.onepassword,
             vaultUuid: vault,
             operator: operator.release,
@@ -77,6 +83,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
                 {
                     tenant: t,
                     postgres: pg,
+                    topology,
                     onepassword: cfg.onepassword,
                     vaultUuid: vault,
                     namespace: shared.namespaceResource,
@@ -91,7 +98,9 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
             ),
     );
 
+    const policyList = buildNetworkPolicies(cfg, topology);
     buildRegistry(cfg, {
+        policies: policyList,
         vaultUuid: vault,
         tenants,
         k8sProvider: providers.k8s,
@@ -99,7 +108,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     });
 
     // The shared cluster's namespace; Dragonfly's and Harbor's policies live in their components.
-    const policies = buildNetworkPolicies(cfg).filter((p) => p.namespace === pg.namespace);
+    const policies = policyList.filter((p) => p.namespace === pg.namespace);
     if (policies.length > 0) {
         new NetworkPolicies("platform-network", {
             policies,
@@ -121,7 +130,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
         });
     }
 
-    const rules = buildPrometheusRules(cfg);
+    const rules = buildPrometheusRules(cfg, topology);
     if (rules.length > 0) {
         new Alerts("platform-alerts", {
             rules,
@@ -137,11 +146,15 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     );
 
     const passwords = new Map(cfg.tenants.map((t, i) => [t.name, tenants[i]?.password]));
-    return buildInfraOutputs(cfg, (name) => {
-        const password = passwords.get(name);
-        if (!password) throw new Error(`tenant ${name} has no Tenant component`);
-        return password;
-    });
+    return buildInfraOutputs(
+        cfg,
+        (name) => {
+            const password = passwords.get(name);
+            if (!password) throw new Error(`tenant ${name} has no Tenant component`);
+            return password;
+        },
+        topology,
+    );
 }
 
 /** The backup-metrics exporter, when this stack has one (monitoring.alerts.backupExporter). */
@@ -264,6 +277,15 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         const rules = buildPrometheusRules(cfg);
         if (rules.length > 0) {
             new Alerts("platform-alerts", { rules, namespaces, k8sProvider: providers.k8s });
+        }
+        // The co-located clusters' policies, each after its application's namespace.
+        const policies = buildAppsNetworkPolicies(cfg);
+        if (policies.length > 0) {
+            new NetworkPolicies("platform-network", {
+                policies,
+                namespaces,
+                k8sProvider: providers.k8s,
+            });
         }
         backupExporter(cfg, namespaces, [operator.release, barmanPlugin], providers.k8s);
         return {

@@ -19,6 +19,7 @@ import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { cronProblem } from "../postgres/cron";
 import { backupSchema, RESERVED_PG_PARAMETERS, reservedRoleReason } from "../postgres/config";
 import { recoveryProblems, recoverySchema } from "../postgres/backup-config";
+import { backupTransportProblems } from "../postgres/backup-transport";
 
 /** The pull secret of an application without `pullSecret.name`. */
 export const DEFAULT_PULL_SECRET_NAME = "harbor-pull";
@@ -300,6 +301,7 @@ export function applicationProblems(cfg: AppsStackConfig): Problem[] {
             });
         }
         if (pg.backup) {
+            problems.push(...backupTransportProblems(pg.backup, `${at}.postgres.backup`));
             const cronError = cronProblem(pg.backup.schedule);
             if (cronError) {
                 problems.push({

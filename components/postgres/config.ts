@@ -19,6 +19,7 @@ import { claim, type Problem } from "../problems";
 import { tenantClientsSchema } from "../network/config";
 import { cronProblem } from "./cron";
 import { recoveryProblems, recoverySchema } from "./backup-config";
+import { backupTransportFields, backupTransportProblems } from "./backup-transport";
 
 // PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
 
@@ -156,6 +157,7 @@ export const backupSchema = z.strictObject({
             secretKeyField: z.string().min(1).default("secretKey"),
         })
         .prefault({}),
+    ...backupTransportFields,
 });
 
 const adminServiceSchema = z.strictObject({
@@ -381,6 +383,7 @@ export function tenantProblems(tenants: TenantConfig[], pg: PostgresConfig | und
 /** `postgres.recovery` against its cluster's backup: it needs one, and its source must be sound. */
 export function postgresRecoveryProblems(pg: PostgresConfig): Problem[] {
     const problems: Problem[] = [];
+    if (pg.backup) problems.push(...backupTransportProblems(pg.backup, "postgres.backup"));
     if (pg.recovery) {
         if (!pg.backup) {
             problems.push({
