@@ -19,6 +19,7 @@ import { claim, type Problem } from "../problems";
 import { tenantClientsSchema } from "../network/config";
 import { cronProblem } from "./cron";
 import { recoveryProblems, recoverySchema } from "./backup-config";
+import { hbaNameReason, pgHbaProblems } from "./hba-config";
 
 // PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
 
@@ -117,12 +118,20 @@ export const RESERVED_PG_PARAMETERS: Record<string, string> = {
     ident_file: "is fixed by CloudNativePG",
 };
 
-/** Role names CNPG or PostgreSQL reserve. */
+/** Role names CNPG or PostgreSQL reserve, or that pg_hba reads as keywords (./hba-config). */
 export function reservedRoleReason(role: string): string | undefined {
     if (["postgres", "streaming_replica", "public"].includes(role)) return "is reserved";
     if (role.startsWith("cnpg_")) return "starts with cnpg_, which CloudNativePG reserves";
     if (role.startsWith("pg_")) return "starts with pg_, which PostgreSQL reserves";
-    return undefined;
+    return hbaNameReason(role, "role");
+}
+
+/** Database names PostgreSQL keeps for itself, or that pg_hba reads as keywords. */
+export function reservedDatabaseReason(db: string): string | undefined {
+    if (["postgres", "template0", "template1"].includes(db)) {
+        return "is a PostgreSQL system database";
+    }
+    return hbaNameReason(db, "database");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +290,7 @@ export function postgresProblems(pg: PostgresConfig): Problem[] {
             });
         }
     }
+    problems.push(...pgHbaProblems(pg.pgHba));
     if (pg.adminService.enabled && pg.adminService.sourceRanges.length === 0) {
         problems.push({
             key: "postgres.adminService.sourceRanges",
@@ -342,11 +352,12 @@ export function tenantProblems(tenants: TenantConfig[], pg: PostgresConfig | und
             }
         }
         t.databases.forEach((db, j) => {
-            if (["postgres", "template0", "template1"].includes(db.name)) {
+            const dbReason = reservedDatabaseReason(db.name);
+            if (dbReason) {
                 problems.push({
                     key: `${at}.databases[${j}].name`,
                     value: db.name,
-                    message: "is a PostgreSQL system database",
+                    message: dbReason,
                 });
             }
             const first = claim(seen.db, db.name, i);

@@ -1,8 +1,9 @@
 /**
  * What to look at first: replaces and deletes of stateful or protected objects, renames,
- * rotations, the connection budget, chart changes and adoptions.
+ * rotations, access rules (pg_hba), the connection budget, chart changes and adoptions.
  */
 import type { Row, StackDiff } from "./model";
+import { accessRuleChanges } from "./access";
 import { under } from "./replace";
 import { rotationNotes } from "./rotation";
 import { code, short, show, what } from "./text";
@@ -107,6 +108,8 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
                 notes: [],
             });
         }
+        const access = accessRuleChanges(c);
+        if (access) out.push({ level: 1, text: `${at} ${access.text}`, notes: access.notes });
         const budget = BUDGET_PATHS[c.type];
         if (budget && c.op === "update") {
             for (const x of c.changes.filter((y) => budget.test(y.path))) {
