@@ -10,9 +10,11 @@ import {
     robotItemName,
 } from "../contract/names";
 import type { BarmanDestination } from "../postgres/barman";
+import { recoveryBacksUp } from "../postgres/backup-config";
 import {
     applyBackupWiring,
     applyRecovery,
+    applyRecoverySizing,
     planRecovery,
     scheduledBackupSpecFor,
     type BackupWiring,
@@ -304,16 +306,17 @@ export function buildColocatedRecoveredClusterSpec(
     const plan = colocatedRecoveryPlan(app);
     if (!pg?.recovery || !plan) throw new Error(`application ${app.name} has no recovery`);
     const { database, owner } = colocatedDatabase(app, pg);
-    const spec = buildColocatedClusterSpec(app, { plugin, serverName: plan.archiveServerName });
+    const spec = buildColocatedClusterSpec(app, {
+        plugin,
+        serverName: plan.archiveServerName,
+        archive: recoveryBacksUp(pg.recovery),
+    });
     applyRecovery(spec, plan, pg.recovery.target, plugin, {
         database,
         owner,
         secret: { name: colocatedNames(app).credentialsSecret },
     });
-    if (pg.recovery.instances !== undefined) {
-        spec.instances = pg.recovery.instances;
-        spec.primaryUpdateMethod = pg.recovery.instances > 1 ? "switchover" : "restart";
-    }
+    applyRecoverySizing(spec, pg.recovery);
     return spec;
 }
 

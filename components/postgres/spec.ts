@@ -13,7 +13,7 @@ import {
     S3_CHECKSUM_ENV,
     type BarmanDestination,
 } from "./barman";
-import type { RecoveryConfig } from "./backup-config";
+import { recoveryBacksUp, type RecoveryConfig } from "./backup-config";
 
 export { BACKUP_SECRET_KEYS, S3_CHECKSUM_ENV } from "./barman";
 import { adminCertificateName } from "./access-config";
@@ -44,6 +44,8 @@ export interface BackupWiring {
     serverName?: string;
     /** Include the admin LoadBalancer (default true). */
     adminService?: boolean;
+    /** Archive WAL to the destination (default true); false keeps only what a recovery reads. */
+    archive?: boolean;
 }
 
 /** The shared cluster's own backup destination. */
@@ -129,12 +131,33 @@ export function applyBackupWiring(
     objectStore: string,
     w: BackupWiring,
 ): void {
+    const archive = w.archive !== false;
     if (w.plugin) {
-        spec.plugins = pluginArchiver(objectStore, w.serverName);
+        if (archive) spec.plugins = pluginArchiver(objectStore, w.serverName);
     } else {
+        // Reading the source through barman-cloud needs the same checksum setting as writing.
         spec.env = S3_CHECKSUM_ENV;
-        spec.backup = inTreeBackup(d, b, w.serverName);
+        if (archive) spec.backup = inTreeBackup(d, b, w.serverName);
     }
+}
+
+/**
+ * Sizes a restored cluster from its recovery block: instances, resources, data and WAL volumes
+ * each default to the current cluster's (already in `spec`).
+ */
+export function applyRecoverySizing(spec: Record<string, unknown>, r: RecoveryConfig): void {
+    if (r.instances !== undefined) {
+        spec.instances = r.instances;
+        // One instance has nobody to switch over to.
+        spec.primaryUpdateMethod = r.instances > 1 ? "switchover" : "restart";
+    }
+    if (r.resources) spec.resources = r.resources;
+    const vol = (v: { size: string; storageClass?: string }) => ({
+        size: v.size,
+        ...(v.storageClass ? { storageClass: v.storageClass } : {}),
+    });
+    if (r.storage) spec.storage = vol(r.storage);
+    if (r.walStorage) spec.walStorage = vol(r.walStorage);
 }
 
 /** Adds `bootstrap.recovery` and its `externalClusters` source to a Cluster spec. */
@@ -283,7 +306,8 @@ export function buildClusterSpec(
 
 /**
  * The restored shared cluster (`postgres.recovery`): the shared cluster's spec under the new name,
- * bootstrapped from the source's backups, archiving under its own server name. The admin
+ * sized by the recovery block, bootstrapped from the source's backups, archiving under its own
+ * server name when it backs up (on cut-over, or when asked; a drill writes nothing by default). The admin
  * LoadBalancer moves to it only on cut-over (one Service name and IP for one cluster at a time).
  */
 export function buildRecoveredClusterSpec(
@@ -300,13 +324,10 @@ export function buildRecoveredClusterSpec(
         plugin,
         serverName: plan.archiveServerName,
         adminService: r.cutOver,
+        archive: recoveryBacksUp(r),
     });
     applyRecovery(spec, plan, r.target, plugin);
-    if (r.instances !== undefined) {
-        spec.instances = r.instances;
-        // One instance has nobody to switch over to.
-        spec.primaryUpdateMethod = r.instances > 1 ? "switchover" : "restart";
-    }
+    applyRecoverySizing(spec, r);
     return spec;
 }
 
