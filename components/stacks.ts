@@ -21,6 +21,7 @@ import { BackupExporter } from "./monitoring/exporter-component";
 import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
 import { buildSystemPolicies } from "./network/system-policies";
+import { sharedTopology } from "./postgres/topology";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { colocatedServingCluster, connectionSecretName } from "./apps/spec";
@@ -52,12 +53,16 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
         { providers: [providers.k8s] },
     );
     const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
+    // Which cluster serves, what each pooler targets, the hosts: computed once, read by the
+    // cluster, the tenants, the policies, the alerts and the outputs.
+    const topology = sharedTopology(pg, cfg.tenants);
 
     const shared = new PostgresCluster(
         pg.name,
         {
             config: pg,
             tenants: cfg.tenants,
+            topology,
             onepassword: cfg.onepassword,
             vaultUuid: vault,
             operator: operator.release,
@@ -76,6 +81,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
                 {
                     tenant: t,
                     postgres: pg,
+                    topology,
                     onepassword: cfg.onepassword,
                     vaultUuid: vault,
                     namespace: shared.namespaceResource,
@@ -90,7 +96,9 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
             ),
     );
 
+    const policyList = buildNetworkPolicies(cfg, topology);
     buildRegistry(cfg, {
+        policies: policyList,
         vaultUuid: vault,
         tenants,
         k8sProvider: providers.k8s,
@@ -98,7 +106,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     });
 
     // The shared cluster's namespace; Dragonfly's and Harbor's policies live in their components.
-    const policies = buildNetworkPolicies(cfg).filter((p) => p.namespace === pg.namespace);
+    const policies = policyList.filter((p) => p.namespace === pg.namespace);
     if (policies.length > 0) {
         new NetworkPolicies("platform-network", {
             policies,
@@ -120,7 +128,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
         });
     }
 
-    const rules = buildPrometheusRules(cfg);
+    const rules = buildPrometheusRules(cfg, topology);
     if (rules.length > 0) {
         new Alerts("platform-alerts", {
             rules,
@@ -136,11 +144,15 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     );
 
     const passwords = new Map(cfg.tenants.map((t, i) => [t.name, tenants[i]?.password]));
-    return buildInfraOutputs(cfg, (name) => {
-        const password = passwords.get(name);
-        if (!password) throw new Error(`tenant ${name} has no Tenant component`);
-        return password;
-    });
+    return buildInfraOutputs(
+        cfg,
+        (name) => {
+            const password = passwords.get(name);
+            if (!password) throw new Error(`tenant ${name} has no Tenant component`);
+            return password;
+        },
+        topology,
+    );
 }
 
 /** The backup-metrics exporter, when this stack has one (monitoring.alerts.backupExporter). */

@@ -11,6 +11,7 @@ import {
 } from "../contract/names";
 import type { BarmanDestination } from "../postgres/barman";
 import { recoveryBacksUp } from "../postgres/backup-config";
+import { topology, type Topology } from "../postgres/topology";
 import {
     applyBackupWiring,
     applyRecovery,
@@ -219,10 +220,30 @@ export function colocatedRecoveryPlan(app: ApplicationConfig): RecoveryPlan | un
     return planRecovery(r, d, names.objectStore, names.cluster);
 }
 
-/** The cluster the application uses: the restored one after cut-over. */
+/**
+ * The model of a co-located cluster (components/postgres/topology.ts): the cluster the application
+ * uses (the restored one after cut-over) and every cluster in its namespace; `index` is the
+ * application's position in platform:applications, for config keys in alert texts.
+ */
+export function colocatedTopology(app: ApplicationConfig, index = 0): Topology | undefined {
+    const pg = app.postgres;
+    if (!pg) return undefined;
+    const names = colocatedNames(app);
+    return topology(
+        {
+            name: names.cluster,
+            namespace: names.namespace,
+            instances: pg.instances,
+            instancesKey: `applications[${index}].postgres.instances`,
+            recovery: pg.recovery,
+        },
+        [],
+    );
+}
+
+/** The cluster the application uses: the serving cluster of its model. */
 export function colocatedServingCluster(app: ApplicationConfig): string {
-    const r = app.postgres?.recovery;
-    return r?.cutOver ? r.name : colocatedNames(app).cluster;
+    return colocatedTopology(app)?.serving.name ?? colocatedNames(app).cluster;
 }
 
 /** Database and owner of a co-located cluster: configured, else the app name as an identifier. */

@@ -81,17 +81,3 @@ export function connectionsNearMaxRule(a: Alerts, t: ClusterAlertTarget): AlertR
         t.labels ?? {},
     );
 }
-
-/** What the alerts watch: the restored cluster once `recovery.cutOver` moves the tenants to it. */
-export function servedCluster(
-    name: string,
-    instances: number,
-    r?: { name: string; cutOver: boolean; serverName?: string; instances?: number },
-): { cluster: string; serverName?: string; instances: number } {
-    if (!r?.cutOver) return { cluster: name, instances };
-    return {
-        cluster: r.name,
-        serverName: r.serverName ?? r.name,
-        instances: r.instances ?? instances,
-    };
-}

@@ -26,15 +26,16 @@ import {
     buildScheduledBackupSpec,
     clusterNames,
     planRecovery,
-    rwHost,
     scheduledBackupSpecFor,
-    servingClusterName,
     sharedDestination,
 } from "./spec";
+import type { Topology } from "./topology";
 
 export interface PostgresClusterArgs {
     config: PostgresConfig;
     tenants: TenantConfig[];
+    /** The stack's model of which cluster serves (./topology.ts). */
+    topology: Topology;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     /** The CNPG operator release: CRDs and webhook must exist before any CR. */
@@ -84,9 +85,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
         const pg = args.config;
         const names = clusterNames(pg);
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        this.name = servingClusterName(pg);
+        const topo = args.topology;
+        this.name = topo.serving.name;
         this.namespace = pg.namespace;
-        this.rwHost = rwHost(pg);
+        this.rwHost = topo.serving.rwHost;
         this.namespaceResource =
             args.namespaceResource ?? namespace(pg.namespace, "baseline", true, k8sOpts);
         const inNamespace = { ...k8sOpts, dependsOn: [this.namespaceResource] };
@@ -214,7 +216,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 { ...k8sOpts, dependsOn: restoredDeps },
             );
             this.restored = restored.cluster;
-            if (recovery.cutOver) this.cluster = restored.cluster;
+            if (topo.serving.name === plan.name) this.cluster = restored.cluster;
             void pulumi.log.warn(
                 recoveryInstructions({
                     current: pg.name,
@@ -223,9 +225,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     cutOver: recovery.cutOver,
                     backsUp: recoveryBacksUp(recovery),
                     followers:
-                        `the poolers (${args.tenants
-                            .filter((t) => t.pooler.enabled)
-                            .map((t) => `${t.name}-pooler`)
+                        `the poolers (${topo.poolers
+                            .map((p) => p.name)
                             .join(", ")}; applications behind them keep their hostnames), ` +
                         "the admin LoadBalancer and the SQL provider",
                     configKey: "platform:postgres.recovery",

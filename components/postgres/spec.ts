@@ -18,6 +18,9 @@ import { recoveryBacksUp, type RecoveryConfig } from "./backup-config";
 export { BACKUP_SECRET_KEYS, S3_CHECKSUM_ENV } from "./barman";
 import { adminCertificateName } from "./access-config";
 import { poolerHbaRules, serverHbaRules } from "./hba";
+import { poolerName, poolerOf, sharedTopology, type PoolerNode } from "./topology";
+
+export { poolerName } from "./topology";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 
@@ -178,28 +181,6 @@ export function applyRecovery(
     ];
 }
 
-/**
- * The cluster the tenants use: the restored one once `recovery.cutOver` is set, else the
- * configured one. Poolers, the SQL provider and connection details follow it.
- */
-export function servingClusterName(pg: PostgresConfig): string {
-    return pg.recovery?.cutOver ? pg.recovery.name : pg.name;
-}
-
-export function poolerName(tenant: TenantConfig): string {
-    return `${tenant.name}-pooler`;
-}
-
-/** The shared cluster's read-write Service host. */
-export function rwHost(pg: PostgresConfig): string {
-    return `${servingClusterName(pg)}-rw.${pg.namespace}.svc`;
-}
-
-/** Host a tenant's clients use: its pooler's Service when it has one, else the -rw Service. */
-export function tenantHost(pg: PostgresConfig, tenant: TenantConfig): string {
-    return tenant.pooler.enabled ? `${poolerName(tenant)}.${pg.namespace}.svc` : rwHost(pg);
-}
-
 /** In-cluster DNS names a client may use for a Service in `namespace`. */
 export function serviceDnsNames(service: string, namespace: string): string[] {
     return [
@@ -356,10 +337,18 @@ export function buildScheduledBackupSpec(
     return scheduledBackupSpecFor(pg.name, pg.backup, plugin);
 }
 
-export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
+/**
+ * A tenant's Pooler; `node` is the pooler in the stack's topology (./topology.ts), which says the
+ * cluster it points at: the serving one.
+ */
+export function buildPoolerSpec(
+    pg: PostgresConfig,
+    tenant: TenantConfig,
+    node: PoolerNode = poolerOf(sharedTopology(pg, [tenant]), tenant.name),
+): Record<string, unknown> {
     const p = tenant.pooler;
     return {
-        cluster: { name: servingClusterName(pg) },
+        cluster: { name: node.target },
         instances: p.instances,
         type: p.type,
         pgbouncer: {
@@ -391,7 +380,7 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
                                 podAffinityTerm: {
                                     topologyKey: "kubernetes.io/hostname",
                                     labelSelector: {
-                                        matchLabels: { "cnpg.io/poolerName": poolerName(tenant) },
+                                        matchLabels: node.selector,
                                     },
                                 },
                             },

@@ -18,11 +18,14 @@ import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
-import { buildPoolerSpec, CNPG_API_VERSION, poolerName, tenantHost } from "./spec";
+import { buildPoolerSpec, CNPG_API_VERSION } from "./spec";
+import { tenantEndpoint, type Topology } from "./topology";
 
 export interface TenantArgs {
     tenant: TenantConfig;
     postgres: PostgresConfig;
+    /** The stack's model: the tenant's host, its pooler and the cluster that pooler targets. */
+    topology: Topology;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     /** The cluster's namespace: the tenant's Secret lives there. */
@@ -62,7 +65,8 @@ export class Tenant extends pulumi.ComponentResource {
         const pg = args.postgres;
         const sqlOpts = { parent: this, provider: args.sqlProvider };
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        this.host = tenantHost(pg, t);
+        const endpoint = tenantEndpoint(args.topology, t.name);
+        this.host = endpoint.host;
 
         this.password = generatedPassword(`${t.name}-db-password`, this, {
             rotation: t.passwordRotation,
@@ -158,18 +162,19 @@ export class Tenant extends pulumi.ComponentResource {
             { parent: this, provider: args.opProvider },
         );
 
-        if (t.pooler.enabled) {
+        const node = endpoint.pooler;
+        if (node) {
             this.pooler = new k8s.apiextensions.CustomResource(
-                poolerName(t),
+                node.name,
                 {
                     apiVersion: CNPG_API_VERSION,
                     kind: "Pooler",
                     metadata: {
-                        name: poolerName(t),
-                        namespace: pg.namespace,
+                        name: node.name,
+                        namespace: node.namespace,
                         labels: { ...MANAGED_BY, [TENANT_LABEL]: t.name },
                     },
-                    spec: buildPoolerSpec(pg, t),
+                    spec: buildPoolerSpec(pg, t, node),
                 },
                 // After the auth_query role exists: CNPG would otherwise create it itself as soon as
                 // it sees a Pooler, racing the Role below ("role already exists").
