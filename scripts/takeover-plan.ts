@@ -417,7 +417,7 @@ function planManual(
         ]),
     });
     plan.manual.push({
-        step: "After `pulumi up` succeeded: remove the adopted manifests and these HelmReleases from the Flux Git repository, delete the suspended HelmReleases (suspended: Helm uninstalls nothing), then resume the Kustomizations (undo instead: see README rollback)",
+        step: "After `pulumi up` succeeded: remove the adopted manifests and these HelmReleases from the Flux Git repository, delete the suspended HelmReleases (suspended: Helm uninstalls nothing), then resume the Kustomizations (undo instead: see docs/takeover.md, Rollback)",
         objects: [...hrs.map((h) => `HelmRelease ${h}`), ...ks.map((k) => `Kustomization ${k}`)],
         commands: [
             ...hrs.map((h) => `kubectl delete helmrelease ${ns(h)[1] ?? ""} -n ${ns(h)[0] ?? ""}`),
