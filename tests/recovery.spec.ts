@@ -516,7 +516,12 @@ describe("recovery", () => {
                 "platform:tenants"
             ] as Settings[];
             const poolers = rows.filter((r) => r.type === POOLER);
-            assert.equal(poolers.length, tenants.filter((t) => t.pooler?.enabled !== false).length);
+            const withPooler = tenants.filter((t) => t.pooler?.enabled !== false);
+            // Each tenant's pooler, and its session-mode one beside it when it has one.
+            assert.equal(
+                poolers.length,
+                withPooler.length + withPooler.filter((t) => t.pooler?.session).length,
+            );
             assert.ok(poolers.length > 0);
             for (const pooler of poolers) {
                 assert.equal(pooler.inputs.spec.cluster.name, "shared-postgres", pooler.name);

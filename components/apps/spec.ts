@@ -60,6 +60,8 @@ export interface ConnectionInfo {
     username: string;
     password: string;
     sslmode: string;
+    /** The tenant's session-mode pooler (for migrations), when it has one. */
+    sessionHost?: string;
 }
 
 /** libpq key=value quoting: bare when safe, else single-quoted with \\ and ' escaped. */
@@ -70,9 +72,13 @@ function dsnValue(value: string): string {
 }
 
 /** The keys of an application's `<app>-database` Secret that carry the password. */
-export const CONNECTION_SECRET_KEYS: readonly string[] = ["password", "uri", "dsn"];
+export const CONNECTION_SECRET_KEYS: readonly string[] = ["password", "uri", "dsn", "sessionUri"];
 
-/** Every key of an application's `<app>-database` Secret, including ready `uri` and `dsn`. */
+/**
+ * Every key of an application's `<app>-database` Secret, including ready `uri` and `dsn`; with a
+ * session-mode pooler also `sessionHost` and `sessionUri`, the path for migrations (a session
+ * advisory lock holds there, not through a transaction pooler).
+ */
 export function connectionSecretData(c: ConnectionInfo): Record<string, string> {
     const user = encodeURIComponent(c.username);
     const pass = encodeURIComponent(c.password);
@@ -95,6 +101,12 @@ export function connectionSecretData(c: ConnectionInfo): Record<string, string> 
         ]
             .map(([k, v]) => `${k ?? ""}=${dsnValue(v ?? "")}`)
             .join(" "),
+        ...(c.sessionHost
+            ? {
+                  sessionHost: c.sessionHost,
+                  sessionUri: `postgresql://${user}:${pass}@${c.sessionHost}:${c.port}/${db}?sslmode=${c.sslmode}`,
+              }
+            : {}),
     };
 }
 

@@ -18,7 +18,7 @@ import { recoveryBacksUp, type RecoveryConfig } from "./backup-config";
 export { BACKUP_SECRET_KEYS, S3_CHECKSUM_ENV } from "./barman";
 import { adminCertificateName } from "./access-config";
 import { poolerHbaRules, serverHbaRules } from "./hba";
-import { poolerName, poolerOf, sharedTopology, type PoolerNode } from "./topology";
+import { poolerOf, sharedTopology, type PoolerNode } from "./topology";
 
 export { poolerName } from "./topology";
 
@@ -199,9 +199,9 @@ export function buildClusterSpec(
     const names = clusterNames(pg);
     // Pooler Services are not added to the server certificate by CNPG; list them so that clients
     // connecting through a pooler can use sslmode=verify-full.
-    const altNames = tenants
-        .filter((t) => t.pooler.enabled)
-        .flatMap((t) => serviceDnsNames(poolerName(t), pg.namespace));
+    const altNames = sharedTopology(pg, tenants).poolers.flatMap((p) =>
+        serviceDnsNames(p.name, pg.namespace),
+    );
     // The name the SQL provider verifies with verify-full (./access-config.ts).
     const adminName = adminCertificateName(pg);
     if (adminName && !altNames.includes(adminName)) altNames.push(adminName);
@@ -347,15 +347,20 @@ export function buildPoolerSpec(
     node: PoolerNode = poolerOf(sharedTopology(pg, [tenant]), tenant.name),
 ): Record<string, unknown> {
     const p = tenant.pooler;
+    // The session-mode path (`pooler.session`) has its own size; the rest is the tenant's pooler's.
+    const session = node.session ? p.session : undefined;
+    const parameters = session
+        ? { default_pool_size: String(session.defaultPoolSize) }
+        : p.parameters;
     return {
         cluster: { name: node.target },
-        instances: p.instances,
+        instances: session ? session.instances : p.instances,
         type: p.type,
         pgbouncer: {
-            poolMode: p.poolMode,
+            poolMode: session ? "session" : p.poolMode,
             // Only the tenant's role, to the tenant's databases, over TLS (./hba.ts).
             pg_hba: poolerHbaRules(tenant),
-            ...(Object.keys(p.parameters).length > 0 ? { parameters: p.parameters } : {}),
+            ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
         },
         // With the cluster's PodMonitor, one per Pooler too: the PgBouncer alerts read its metrics.
         ...(pg.monitoring.podMonitor ? { monitoring: { enablePodMonitor: true } } : {}),
