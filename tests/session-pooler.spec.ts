@@ -1,11 +1,11 @@
 /**
  * A tenant's session-mode path (`pooler.session`): a second Pooler, `<tenant>-session-pooler`, in
  * session mode beside a transaction-mode one, for what transaction pooling breaks. PgBouncer's
- * doc/config.md (pgbouncer_1_24_1, `pool_mode`, "transaction": session features such as
- * session advisory locks are not supported) and PgBouncer's own src/server.c return a server
- * connection to the pool at the end of each transaction, so `pg_advisory_lock` taken by one client
- * is held by a server connection the next client may get (tests/integration shows it on a real
- * PgBouncer). Rails wraps migrations in such a lock (ActiveRecord::Migrator with_advisory_lock).
+ * doc/config.md (pgbouncer_1_24_1, pool_mode): in transaction mode "Server is released back to
+ * pool after transaction finishes", and "clients must not use any session-based features"; so a
+ * `pg_advisory_lock` taken by one client stays on a server connection the next client may get
+ * (tests/integration/tier.int.ts shows it on a real PgBouncer). Rails takes such a lock around
+ * migrations (ActiveRecord's migrator, unless `advisory_locks: false`).
  *
  * The model (components/postgres/topology.ts) carries it, so the Pooler, the server certificate,
  * the network policies, the connection budget, the infra outputs and the apps' ClusterMesh stub
