@@ -24,6 +24,7 @@ import { buildPlan, importFile, type Plan } from "../scripts/takeover-plan";
 import { InventoryError, readInventory } from "../scripts/takeover-inventory";
 import { ConfigError, formatProblem, parseConfig } from "../components/config";
 import { fixtureInfraRun, runStack, fixtureSettings, toConfigMap, unwrap, type Run } from "./mocks";
+import { scramSha256Verifier } from "../components/postgres/scram";
 
 const FIXTURE = path.join(__dirname, "fixtures", "takeover");
 const fixture = (file: string) =>
@@ -284,9 +285,13 @@ describe("takeover from Flux", function () {
                 ).secretKey,
             "render-secret-harbor-core/secret_key",
         );
+        // The role gets the verifier of the item's password: the live cleartext keeps working.
         assert.equal(
             run.inputs("postgresql:index/role:Role", "harbor_app").password,
-            "render-secret-kubernetes/infra/cloudnative-pg/harbor/password",
+            scramSha256Verifier(
+                "render-secret-kubernetes/infra/cloudnative-pg/harbor/password",
+                Buffer.alloc(16, "render-secret-harbor-db-password-salt"),
+            ),
         );
         // Still generated: secrets Flux's chart made itself and nothing else holds.
         assert.ok(run.has("random:index/randomPassword:RandomPassword", "harbor-xsrf-key"));

@@ -1,5 +1,6 @@
 /**
- * One tenant of the shared cluster: a generated password, its login role, its databases (owned by
+ * One tenant of the shared cluster: a generated password, its login role (whose password reaches
+ * PostgreSQL as a SCRAM-SHA-256 verifier, ./role-password.ts), its databases (owned by
  * the role, protected), the grants that close them to everybody else, its extensions, its
  * credentials in Kubernetes and 1Password, and its PgBouncer `Pooler`.
  *
@@ -18,6 +19,7 @@ import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
+import { roleVerifier } from "./role-password";
 import { buildPoolerSpec, CNPG_API_VERSION } from "./spec";
 import { tenantEndpoint, type PoolerNode, type Topology } from "./topology";
 
@@ -70,16 +72,28 @@ export class Tenant extends pulumi.ComponentResource {
         const endpoint = tenantEndpoint(args.topology, t.name);
         this.host = endpoint.host;
 
-        this.password = generatedPassword(`${t.name}-db-password`, this, {
+        const generated = generatedPassword(`${t.name}-db-password`, this, {
             rotation: t.passwordRotation,
-        }).value;
+        });
+        this.password = generated.value;
+        // PostgreSQL receives the SCRAM verifier only; the Secret and the item keep the cleartext.
+        const verifier = roleVerifier(
+            `${t.name}-db-password-salt`,
+            {
+                role: t.role,
+                password: this.password,
+                rotation: t.passwordRotation,
+                source: generated.source,
+            },
+            this,
+        );
 
         this.role = new postgresql.Role(
             t.role,
             {
                 name: t.role,
                 login: true,
-                password: this.password,
+                password: verifier,
                 connectionLimit: t.connectionLimit,
                 superuser: false,
                 createDatabase: false,
