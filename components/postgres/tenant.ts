@@ -84,6 +84,10 @@ export class Tenant extends pulumi.ComponentResource {
                 password: this.password,
                 rotation: t.passwordRotation,
                 source: generated.source,
+                // After a cut-over the restored cluster serves with the passwords of its recovery
+                // target: a new salt makes a new verifier, which the provider applies there.
+                servingCluster:
+                    args.topology.serving.name === pg.name ? undefined : args.topology.serving.name,
             },
             this,
         );

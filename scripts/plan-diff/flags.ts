@@ -61,6 +61,27 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
                 ? `${short(c.head.parent.split("::")[0] ?? "")} ${code(c.head.parent.split("::")[1] ?? "")}`
                 : what(c);
             const keepers = c.changes.filter((x) => under(x.path, "keepers"));
+            // A role's salt keyed on the serving cluster (a restore's cut-over or its rollback):
+            // the same password, set again on the cluster that now serves.
+            const servingOnly = (v: unknown) =>
+                v === undefined ||
+                v === null ||
+                (typeof v === "object" &&
+                    Object.keys(v).every((k) => k === "servingCluster"));
+            if (
+                keepers.every(
+                    (k) =>
+                        k.path === "keepers.servingCluster" ||
+                        (k.path === "keepers" && servingOnly(k.before) && servingOnly(k.after)),
+                )
+            ) {
+                out.push({
+                    level: 1,
+                    text: `${at} **re-applies the password of ${owner}** on the serving cluster (${what(c)}, ${keepers.map((k) => `${k.path} ${show(k.before)} → ${show(k.after)}`).join(", ")}): a new salt, the same password; the Role is updated (ALTER ROLE) where the restored data holds the password of the recovery target`,
+                    notes: [],
+                });
+                continue;
+            }
             out.push({
                 level: 1,
                 text: `${at} **rotates the password of ${owner}** (${what(c)}, ${keepers.map((k) => `${k.path} ${show(k.before)} → ${show(k.after)}`).join(", ")})`,
