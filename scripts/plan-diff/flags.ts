@@ -66,8 +66,7 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
             const servingOnly = (v: unknown) =>
                 v === undefined ||
                 v === null ||
-                (typeof v === "object" &&
-                    Object.keys(v).every((k) => k === "servingCluster"));
+                (typeof v === "object" && Object.keys(v).every((k) => k === "servingCluster"));
             if (
                 keepers.every(
                     (k) =>
