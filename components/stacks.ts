@@ -21,6 +21,7 @@ import { BackupExporter } from "./monitoring/exporter-component";
 import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
 import { buildSystemPolicies } from "./network/system-policies";
+import { buildAppsNetworkPolicies } from "./network/apps-policies";
 import { sharedTopology } from "./postgres/topology";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
@@ -270,6 +271,15 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         const rules = buildPrometheusRules(cfg);
         if (rules.length > 0) {
             new Alerts("platform-alerts", { rules, namespaces, k8sProvider: providers.k8s });
+        }
+        // The co-located clusters' policies, each after its application's namespace.
+        const policies = buildAppsNetworkPolicies(cfg);
+        if (policies.length > 0) {
+            new NetworkPolicies("platform-network", {
+                policies,
+                namespaces,
+                k8sProvider: providers.k8s,
+            });
         }
         backupExporter(cfg, namespaces, [operator.release, barmanPlugin], providers.k8s);
         return {

@@ -13,6 +13,7 @@ import * as YAML from "yaml";
 import { createHash } from "node:crypto";
 import { ConfigError, type PlatformConfig } from "../components/config";
 import { clusterBudget } from "../components/postgres/budget";
+import { supportNotes } from "../components/versions/pins";
 import { buildInfraOutputs } from "../components/contract/infra-outputs-build";
 import { infraOutputsSchema, type InfraOutputs } from "../components/contract/infra-outputs";
 import { PLAIN_KEYS_ANNOTATION } from "../components/credentials";
@@ -46,13 +47,15 @@ export interface RenderOptions {
      * Pulumi.<last part of platform:infraStack>.yaml beside Pulumi.yaml).
      */
     infraConfigFile?: string;
+    /** The day the support status is reported for (default: now); tests pin it. */
+    today?: Date;
 }
 
 export interface RenderedFiles {
     /** Relative path → file content. */
     files: Record<string, string>;
     result: RunResult;
-    /** What the render prints besides the files (the connection budget on infra). */
+    /** What the render prints besides the files (the connection budget on infra, each pin's support status). */
     notes?: string[];
 }
 
@@ -408,7 +411,11 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
         }
         throw e;
     }
-    return { files: renderFiles(result), result, notes: budgetNote(cfg) };
+    return {
+        files: renderFiles(result),
+        result,
+        notes: [...budgetNote(cfg), ...supportNotes(cfg, opts.today ?? new Date())],
+    };
 }
 
 /** The render's files (relative path → content) for a run of the program. */
@@ -432,15 +439,21 @@ async function main(argv: string[]): Promise<number> {
             out: { type: "string" },
             "infra-outputs": { type: "string" },
             "infra-config": { type: "string" },
+            today: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
     const stack = positionals[0];
     if (values.help || !stack || positionals.length > 1) {
         console.error(
-            "usage: npm run render -- <stack> [--config <file>] [--out <dir>] [--infra-outputs <json file> | --infra-config <infra settings file>]",
+            "usage: npm run render -- <stack> [--config <file>] [--out <dir>] [--infra-outputs <json file> | --infra-config <infra settings file>] [--today YYYY-MM-DD]",
         );
         return values.help ? 0 : 2;
+    }
+    const today = values.today ? new Date(`${values.today}T00:00:00Z`) : undefined;
+    if (today && Number.isNaN(today.getTime())) {
+        console.error(`render: --today ${values.today} is not a date (YYYY-MM-DD)`);
+        return 2;
     }
     const infraOutputs = values["infra-outputs"]
         ? (JSON.parse(fs.readFileSync(values["infra-outputs"], "utf8")) as Record<string, unknown>)
@@ -458,6 +471,7 @@ async function main(argv: string[]): Promise<number> {
         configFile: path.resolve(configFile),
         infraOutputs,
         infraConfigFile,
+        ...(today ? { today } : {}),
     });
     const leaks = findLeaks(files);
     if (leaks.length > 0) {

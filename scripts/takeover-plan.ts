@@ -7,6 +7,7 @@
 import { NEVER_ADOPTED_SECRETS, type TakeoverConfig } from "../components/takeover/config";
 import { SECRET_PREFIX, unwrap, type Registration } from "./mock-runtime";
 import type { Inventory, KubernetesObject } from "./takeover-inventory";
+import { versionFindings } from "./takeover-versions";
 
 export interface Plan {
     adopt: { type: string; name: string; id: string }[];
@@ -148,6 +149,10 @@ export function buildPlan(regs: Registration[], inv: Inventory): Plan {
     planRoleNames(regs, inv, stackRoles, plan);
     planHarbor(regs, inv, plan);
     planManual(inv, adoptedLive, stackSecrets, stackRoles, plan);
+    // Live chart and image versions against the stack's (never a downgrade): scripts/takeover-versions.ts.
+    const versions = versionFindings(regs, inv);
+    plan.conflicts.push(...versions.conflicts);
+    plan.manual.unshift(...versions.manual);
     return plan;
 }
 

@@ -168,7 +168,7 @@ describe("config", () => {
             "image without a version tag",
             (s) => (pg(s).imageName = "ghcr.io/cloudnative-pg/postgresql"),
             [
-                'platform:postgres.imageName = "ghcr.io/cloudnative-pg/postgresql": needs an explicit PostgreSQL version tag (e.g. ":16.8"): CloudNativePG 1.26 defaults to PostgreSQL 17',
+                'platform:postgres.imageName = "ghcr.io/cloudnative-pg/postgresql": needs an explicit PostgreSQL version tag (e.g. ":16.15-system-trixie"): CloudNativePG 1.30 defaults to PostgreSQL 18',
             ],
         ],
         [

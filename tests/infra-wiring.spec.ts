@@ -34,12 +34,12 @@ describe("infra stack wiring (the infra fixture under mocks)", () => {
         run = await fixtureInfraRun();
     });
 
-    it("installs the CNPG operator chart 0.25.0 as a named release with the seed's resources", () => {
+    it("installs the CNPG operator chart 0.29.0 as a named release with the seed's resources", () => {
         const rel = run.inputs(RELEASE, "cloudnative-pg");
         assert.equal(rel.name, "cloudnative-pg");
         assert.equal(rel.namespace, "cnpg-system");
         assert.equal(rel.chart, "cloudnative-pg");
-        assert.equal(rel.version, "0.25.0");
+        assert.equal(rel.version, "0.29.0");
         assert.deepEqual(rel.repositoryOpts, { repo: "https://cloudnative-pg.github.io/charts" });
         assert.equal(rel.skipAwait, false);
         const values = rel.values as Record<string, unknown>;

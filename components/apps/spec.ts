@@ -12,6 +12,7 @@ import {
 import type { BarmanDestination } from "../postgres/barman";
 import { recoveryBacksUp } from "../postgres/backup-config";
 import { topology, type Topology } from "../postgres/topology";
+import { REJECT_PLAIN_TCP } from "../postgres/hba";
 import {
     applyBackupWiring,
     applyRecovery,
@@ -220,6 +221,7 @@ export function colocatedDestination(app: ApplicationConfig): BarmanDestination 
         walCompression: b.walCompression,
         dataCompression: b.dataCompression,
         encryption: b.encryption,
+        endpointCA: b.endpointCA,
     };
 }
 
@@ -305,6 +307,8 @@ export function buildColocatedClusterSpec(
         enablePDB: colocatedEnablePDB(pg),
         postgresql: {
             parameters: { ...COLOCATED_DEFAULT_PARAMETERS, ...pg.parameters },
+            // Like the shared cluster: no plain TCP, the application connects with TLS.
+            pg_hba: [REJECT_PLAIN_TCP],
             ...(pg.sharedPreloadLibraries.length > 0
                 ? { shared_preload_libraries: pg.sharedPreloadLibraries }
                 : {}),

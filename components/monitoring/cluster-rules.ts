@@ -1,7 +1,7 @@
 /**
  * The instance, replication and max_connections alerts of one CNPG cluster, shared by the shared
  * cluster (components/monitoring/rules.ts) and the co-located clusters (colocated-rules.ts).
- * Metric names: CloudNativePG 1.26.1 pg_collector.go (`cnpg_collector_up`) and
+ * Metric names: CloudNativePG 1.30.0 (as 1.26.1) pg_collector.go (`cnpg_collector_up`) and
  * config/manager/default-monitoring.yaml (`cnpg_pg_replication_*`, `cnpg_backends_total`). Pure.
  */
 import { re, rule, sel, type AlertRule, type Alerts } from "./promql";

@@ -27,7 +27,7 @@
  *   `cnpg_pgbouncer_pools_sv_{active,idle,used,tested,login}{database,user}`.
  * - Dragonfly v1.39.0, src/server/server_family.cc PrintPrometheusMetrics (prefix `dragonfly_`):
  *   `dragonfly_memory_used_bytes`, `dragonfly_master` (1 on the master, 0 on a replica).
- * - Harbor v2.12.4 (chart 1.16.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
+ * - Harbor v2.15.1 (chart 1.19.1; unchanged since v2.12.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
  *   (components from src/controller/health/checker.go: core, registry, jobservice, ...; no series
  *   at all when core's health API does not answer, hence `absent`) and js_collector.go:
  *   `harbor_task_queue_size{type}`.
@@ -46,6 +46,7 @@ import { sharedTopology, type Topology } from "../postgres/topology";
 import { maxMemoryBytes } from "../dragonfly/config";
 import { backupRules } from "./backup-rules";
 import { buildColocatedAlertGroups } from "./colocated-rules";
+import { webhookRules } from "./webhook-rules";
 import { connectionsNearMaxRule, instanceSelector, replicationRules } from "./cluster-rules";
 import { rule, re, sel, type AlertRule, type PrometheusRuleObject, type RuleGroup } from "./promql";
 
@@ -234,6 +235,8 @@ export function buildPrometheusRules(
     const groups =
         cfg.role === "infra" ? buildAlertGroups(cfg, topology) : buildColocatedAlertGroups(cfg);
     if (groups.length === 0) return [];
+    // Both stacks run a CNPG operator whose webhooks every CNPG write goes through.
+    groups.push({ name: "cnpg-operator", rules: webhookRules(a) });
     const home = cfg.role === "infra" ? cfg.postgres?.namespace : cfg.cnpg.namespace;
     return [
         {

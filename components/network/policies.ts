@@ -15,16 +15,17 @@
  * the same under either default. It also has `toEntities: [kube-apiserver]` for the instance
  * manager's API calls, which NetworkPolicy can only approximate with node IPs.
  *
- * Ports and labels, CloudNativePG 1.26.1: PostgreSQL 5432 (pkg/postgres/configuration.go
+ * Ports and labels, CloudNativePG 1.30.0 (the same as 1.26.1): PostgreSQL 5432 (pkg/postgres/configuration.go
  * ServerPort), instance manager status 8000 and metrics 9187 (pkg/management/url/url.go
  * StatusPort, PostgresMetricsPort), PgBouncer 5432 and metrics 9127
  * (pkg/management/pgbouncer/config/config.go PgBouncerPort, url.go PgBouncerMetricsPort); pod
  * labels cnpg.io/cluster, cnpg.io/podRole (instance | pooler), cnpg.io/poolerName
  * (pkg/utils/labels_annotations.go, pkg/specs/pgbouncer/deployments.go). The operator's pods carry
- * app.kubernetes.io/name: cloudnative-pg (chart cloudnative-pg 0.25.0, templates/_helpers.tpl
+ * app.kubernetes.io/name: cloudnative-pg (chart cloudnative-pg 0.29.0, templates/_helpers.tpl
  * `cloudnative-pg.selectorLabels`). Dragonfly serves clients
- * and /metrics on 6379; its admin port 9999 stays with the operator's own NetworkPolicy
- * (dragonfly-operator v1.6.1).
+ * and /metrics on 6379; its password-less admin port 9999 is reached by the operator and its own
+ * pods only (./dragonfly.ts). Which cluster serves and what each pooler targets come from the
+ * stack's topology (components/postgres/topology.ts): every cluster of a restore is policed.
  */
 import type { StackRole } from "../schema";
 import {
@@ -50,8 +51,7 @@ import {
     type PoolerNode,
     type Topology,
 } from "../postgres/topology";
-import { DRAGONFLY_PORT } from "../dragonfly/config";
-import { dragonflyPodLabels } from "../dragonfly/spec";
+import { dragonflyPolicy } from "./dragonfly";
 import { objectStoreEgress } from "./object-store";
 import type { NetworkConfig } from "./config";
 
@@ -222,28 +222,8 @@ export function buildNetworkPolicies(cfg: PolicyStackConfig, topology?: Topology
         ...topo.poolers.map((p) => poolerPolicy(cfg, topo, p)),
     ];
 
-    const df = cfg.dragonfly?.mode === "managed" ? cfg.dragonfly : undefined;
-    if (df) {
-        policies.push({
-            name: `${df.name}-clients`,
-            namespace: df.namespace,
-            spec: {
-                description: `Dragonfly ${df.name}: 6379 from ${df.clientNamespaces.join(", ")} and metrics, in cluster ${local} only`,
-                endpointSelector: { matchLabels: dragonflyPodLabels(df.name) },
-                ingress: [
-                    {
-                        fromEndpoints: [
-                            ...df.clientNamespaces.map((ns) => peer(local, ns)),
-                            peer(local, df.namespace),
-                            peer(local, net.monitoringNamespace),
-                        ],
-                        toPorts: tcp(DRAGONFLY_PORT),
-                    },
-                    { fromEntities: ["host"], toPorts: tcp(DRAGONFLY_PORT) },
-                ],
-            },
-        });
-    }
+    const df = dragonflyPolicy(cfg.dragonfly, net);
+    if (df) policies.push(df);
 
     const h = cfg.harbor;
     if (h) {

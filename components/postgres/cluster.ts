@@ -10,7 +10,7 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
-import type { PostgresConfig, TenantConfig } from "./config";
+import { MAJOR_UPGRADE_ANNOTATIONS, type PostgresConfig, type TenantConfig } from "./config";
 import { RESTORED_FROM_LABEL } from "../contract/names";
 import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
@@ -156,8 +156,19 @@ export class PostgresCluster extends pulumi.ComponentResource {
             {
                 name: pg.name,
                 namespace: pg.namespace,
+                ...(pg.majorUpgrade
+                    ? {
+                          annotations: {
+                              [MAJOR_UPGRADE_ANNOTATIONS.fromMajor]: String(
+                                  pg.majorUpgrade.fromMajor,
+                              ),
+                              [MAJOR_UPGRADE_ANNOTATIONS.baseBackup]: pg.majorUpgrade.baseBackup,
+                          },
+                      }
+                    : {}),
                 spec: buildClusterSpec(pg, args.tenants, {
                     plugin,
+                    ...(pg.backup?.serverName ? { serverName: pg.backup.serverName } : {}),
                     // On cut-over the admin LoadBalancer (one name, one IP) moves to the restored cluster.
                     adminService: !pg.recovery?.cutOver,
                 }),
@@ -178,7 +189,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 recovery,
                 sharedDestination(pg, pg.backup),
                 names.objectStore,
-                pg.name,
+                pg.backup.serverName ?? pg.name,
             );
             // After the current cluster: its update releases the admin Service on cut-over. CNPG
             // 1.26.1 (internal/controller/cluster_create.go, reconcileManagedServices) deletes a

@@ -21,6 +21,7 @@ import { cronProblem } from "./cron";
 import { recoveryProblems, recoverySchema } from "./backup-config";
 import { hbaNameReason, pgHbaProblems } from "./hba-config";
 import { poolerName, sessionPoolerName } from "./topology";
+import { backupTransportFields, backupTransportProblems } from "./backup-transport";
 
 // PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
 
@@ -158,6 +159,12 @@ export const backupSchema = z.strictObject({
      * policy, as CloudNativePG does; MinIO without a KMS rejects SSE requests, failing every backup.
      */
     encryption: z.enum(["AES256", "aws:kms"]).optional(),
+    /**
+     * The server name the cluster archives under (default: its name). A PostgreSQL major upgrade
+     * changes it, so the new major's timeline 1 does not mix with the old one's archive
+     * (CloudNativePG docs/src/postgres_upgrades.md at v1.30.0, "Backup and WAL Archive Considerations").
+     */
+    serverName: dnsLabel(63).optional(),
     /** 1Password item (title relative to onepassword.itemPrefix) holding the MinIO credentials. */
     credentials: z
         .strictObject({
@@ -166,6 +173,7 @@ export const backupSchema = z.strictObject({
             secretKeyField: z.string().min(1).default("secretKey"),
         })
         .prefault({}),
+    ...backupTransportFields,
 });
 
 const adminServiceSchema = z.strictObject({
@@ -193,10 +201,10 @@ export const postgresSchema = z.strictObject({
     imageName: z
         .string()
         .regex(/^[^\s:]+(:[0-9][^\s]*)?(@sha256:[a-f0-9]{64})?$/, {
-            error: 'must be an image reference with a version tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8"',
+            error: 'must be an image reference with a version tag, such as "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie"',
         })
         .refine((s) => /:[0-9]/.test(s), {
-            error: 'needs an explicit PostgreSQL version tag (e.g. ":16.8"): CloudNativePG 1.26 defaults to PostgreSQL 17',
+            error: 'needs an explicit PostgreSQL version tag (e.g. ":16.15-system-trixie"): CloudNativePG 1.30 defaults to PostgreSQL 18',
         }),
     storage: volume,
     walStorage: volume.optional(),
@@ -222,7 +230,24 @@ export const postgresSchema = z.strictObject({
     recovery: recoverySchema.optional(),
     /** How long Pulumi waits for the Cluster to report Ready. */
     readyTimeoutSeconds: int(60, 7200).default(1800),
+    /**
+     * The evidence a PostgreSQL major upgrade needs (docs/upgrades.md): the major the cluster runs
+     * now and the completed base backup taken for the upgrade. plan-diff refuses a major change
+     * of `imageName` without it; the Cluster carries both as annotations.
+     */
+    majorUpgrade: z
+        .strictObject({
+            fromMajor: int(13, 30),
+            baseBackup: dnsLabel(253),
+        })
+        .optional(),
 });
+
+/** Annotations on the Cluster that record `postgres.majorUpgrade` for the review (plan-diff). */
+export const MAJOR_UPGRADE_ANNOTATIONS = {
+    fromMajor: "platform.monosense.io/major-upgrade-from",
+    baseBackup: "platform.monosense.io/major-upgrade-base-backup",
+} as const;
 
 const poolerSchema = z.strictObject({
     enabled: z.boolean().default(true),
@@ -304,6 +329,14 @@ export function postgresProblems(pg: PostgresConfig): Problem[] {
         }
     }
     problems.push(...pgHbaProblems(pg.pgHba));
+    const major = Number(/:(\d+)/.exec(pg.imageName)?.[1]);
+    if (pg.majorUpgrade && !(major > pg.majorUpgrade.fromMajor)) {
+        problems.push({
+            key: "postgres.majorUpgrade.fromMajor",
+            value: pg.majorUpgrade.fromMajor,
+            message: `says the cluster upgrades from PostgreSQL ${pg.majorUpgrade.fromMajor}, but imageName is PostgreSQL ${major}: raise imageName to the new major in the same change`,
+        });
+    }
     if (pg.adminService.enabled && pg.adminService.sourceRanges.length === 0) {
         problems.push({
             key: "postgres.adminService.sourceRanges",
@@ -439,6 +472,7 @@ function sessionPoolerProblems(t: TenantConfig, at: string, tenants: TenantConfi
 /** `postgres.recovery` against its cluster's backup: it needs one, and its source must be sound. */
 export function postgresRecoveryProblems(pg: PostgresConfig): Problem[] {
     const problems: Problem[] = [];
+    if (pg.backup) problems.push(...backupTransportProblems(pg.backup, "postgres.backup"));
     if (pg.recovery) {
         if (!pg.backup) {
             problems.push({

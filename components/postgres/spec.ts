@@ -60,6 +60,7 @@ export function sharedDestination(pg: PostgresConfig, b: BackupConfig): BarmanDe
         walCompression: b.walCompression,
         dataCompression: b.dataCompression,
         encryption: b.encryption,
+        endpointCA: b.endpointCA,
     };
 }
 
@@ -94,6 +95,11 @@ export function planRecovery(
         destinationPath: r.source.destinationPath ?? own.destinationPath,
         endpointURL: r.source.endpointURL ?? own.endpointURL,
         credentialsSecret: r.source.credentials ? `${r.name}-source-s3` : own.credentialsSecret,
+        // The destination's CA verifies only the destination's endpoint.
+        endpointCA:
+            (r.source.endpointURL ?? own.endpointURL) === own.endpointURL
+                ? own.endpointCA
+                : undefined,
     };
     const same =
         source.destinationPath === own.destinationPath &&
@@ -124,7 +130,7 @@ export function planRecovery(
 
 /**
  * Adds the backup wiring to a Cluster spec: `spec.plugins` naming the ObjectStore (plugin), or
- * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.26.1 rejects both at
+ * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.30.0 (as 1.26.1) rejects both at
  * once ("Cannot enable a WAL archiver plugin when barmanObjectStore is configured").
  */
 export function applyBackupWiring(
@@ -300,7 +306,12 @@ export function buildRecoveredClusterSpec(
     const b = pg.backup;
     if (!r || !b) throw new Error("postgres.recovery needs postgres.backup (validated earlier)");
     const names = clusterNames(pg);
-    const plan = planRecovery(r, sharedDestination(pg, b), names.objectStore, pg.name);
+    const plan = planRecovery(
+        r,
+        sharedDestination(pg, b),
+        names.objectStore,
+        b.serverName ?? pg.name,
+    );
     const spec = buildClusterSpec(pg, tenants, {
         plugin,
         serverName: plan.archiveServerName,

@@ -7,6 +7,11 @@
  * Statements that touch one database's ACL run one after another (role → database → revoke
  * PUBLIC → grant owner → grant pooler → extensions): PostgreSQL raises "tuple concurrently
  * updated" when two GRANTs on one database run at once.
+ *
+ * The role is the SQL provider's, not a CloudNativePG `DatabaseRole` (new in 1.30.0): one writer
+ * per role. A DatabaseRole adopting an existing role forces every attribute it omits back to the
+ * default (memberships, connectionLimit) and holds no database grants
+ * (docs/src/declarative_role_management.md at v1.30.0); see docs/upgrades.md "Decisions".
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";

@@ -97,6 +97,8 @@ export interface TopologyClusterConfig {
     /** Config key of `instances`, e.g. "postgres.instances"; the recovery's is "<prefix>.recovery.instances". */
     instancesKey: string;
     recovery?: Pick<RecoveryConfig, "name" | "cutOver" | "serverName" | "instances">;
+    /** The server name the cluster archives under (`backup.serverName`); default its name. */
+    serverName?: string;
 }
 
 /** What the model needs of a tenant. */
@@ -159,7 +161,7 @@ export function clusterNodes(c: TopologyClusterConfig): {
         cutOver ? "standby" : "serving",
         c.instances,
         c.instancesKey,
-        c.name,
+        c.serverName ?? c.name,
     );
     if (!r) return { serving: current, clusters: [current] };
     const restored = clusterNode(
@@ -215,10 +217,19 @@ export function topology(c: TopologyClusterConfig, tenants: readonly TopologyTen
 
 /** The shared cluster's model (`platform:postgres` and `platform:tenants`). */
 export function sharedTopology(
-    pg: Omit<TopologyClusterConfig, "instancesKey">,
+    pg: Omit<TopologyClusterConfig, "instancesKey" | "serverName"> & {
+        backup?: { serverName?: string };
+    },
     tenants: readonly TopologyTenant[],
 ): Topology {
-    return topology({ ...pg, instancesKey: "postgres.instances" }, tenants);
+    return topology(
+        {
+            ...pg,
+            instancesKey: "postgres.instances",
+            ...(pg.backup?.serverName ? { serverName: pg.backup.serverName } : {}),
+        },
+        tenants,
+    );
 }
 
 /** The tenant's endpoint in a model; throws for a tenant the model does not have. */

@@ -35,7 +35,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (at(app(s, 1), "postgres").imageName = "ghcr.io/cloudnative-pg/postgresql:17.2"),
         one(
-            'platform:applications[1].postgres.imageName = "ghcr.io/cloudnative-pg/postgresql:17.2": must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8" (CloudNativePG 1.26 defaults to PostgreSQL 17)',
+            'platform:applications[1].postgres.imageName = "ghcr.io/cloudnative-pg/postgresql:17.2": must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie" (CloudNativePG 1.30 defaults to PostgreSQL 18)',
         ),
     ],
     [

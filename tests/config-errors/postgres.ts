@@ -38,7 +38,7 @@ export const POSTGRES_ROWS: Row[] = [
         "infra",
         (s) => (pg(s).imageName = "ghcr.io/cloudnative-pg/postgresql"),
         one(
-            'platform:postgres.imageName = "ghcr.io/cloudnative-pg/postgresql": needs an explicit PostgreSQL version tag (e.g. ":16.8"): CloudNativePG 1.26 defaults to PostgreSQL 17',
+            'platform:postgres.imageName = "ghcr.io/cloudnative-pg/postgresql": needs an explicit PostgreSQL version tag (e.g. ":16.15-system-trixie"): CloudNativePG 1.30 defaults to PostgreSQL 18',
         ),
     ],
     [
