@@ -90,6 +90,9 @@ function mergeEdits(text: string, target: YAML.YAMLMap, overlay: YAML.YAMLMap): 
             continue;
         }
         const value = existing.value;
+        // The same value: nothing to write (applying an overlay twice changes nothing), whatever
+        // its style (a flow map cannot be edited in place, but an equal one needs no edit).
+        if (isDeepStrictEqual(toJS(value), toJS(pair.value))) continue;
         if (
             YAML.isMap(value) &&
             YAML.isMap(pair.value) &&
@@ -101,8 +104,6 @@ function mergeEdits(text: string, target: YAML.YAMLMap, overlay: YAML.YAMLMap): 
             edits.push(...inner);
             continue;
         }
-        // The same value: nothing to write (applying an overlay twice changes nothing).
-        if (isDeepStrictEqual(toJS(value), toJS(pair.value))) continue;
         const keyNode = existing.key;
         if (!YAML.isNode(keyNode) || !keyNode.range) return undefined;
         const end = YAML.isNode(value) && value.range ? value.range[1] : keyNode.range[1];

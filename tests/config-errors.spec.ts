@@ -25,6 +25,7 @@ import { APPLICATION_ROWS } from "./config-errors/applications";
 import { CIDR_ROWS } from "./config-errors/cidrs";
 import { FILE_ROWS } from "./config-errors/file";
 import { HARBOR_ROWS } from "./config-errors/harbor";
+import { HBA_ROWS } from "./config-errors/hba";
 import { INFRA_OUTPUTS, INFRA_ROWS } from "./config-errors/infra-outputs";
 import { KEY_ROWS } from "./config-errors/keys";
 import { MESSAGE_ROWS } from "./config-errors/messages";
@@ -78,6 +79,7 @@ const ROWS: Row[] = [
     ...FILE_ROWS,
     ...KEY_ROWS,
     ...POSTGRES_ROWS,
+    ...HBA_ROWS,
     ...APPLICATION_ROWS,
     ...STACK_ROWS,
     ...ALLOWED_ROWS,

@@ -69,6 +69,14 @@ describe("plan-diff", () => {
         r.moved = await renderInfra("moved", (s) => {
             s["platform:postgres"].namespace = "databases";
         });
+        r.opened = await renderInfra("opened", (s) => {
+            s["platform:postgres"].pgHba = [
+                "hostssl all all 10.0.0.0/8 scram-sha-256",
+                "hostssl all all all scram-sha-256",
+            ];
+            s["platform:tenants"][1].databases.push({ name: "gitlab_ci" });
+            s["platform:tenants"][1].connectionLimit = 120;
+        });
         r.bumped = await renderInfra("bumped", (s) => {
             s["platform:cnpg"].chart.version = "0.28.3";
         });
@@ -163,6 +171,30 @@ describe("plan-diff", () => {
             out,
             /- metadata\.namespace: "cnpg-system"\n\+ metadata\.namespace: "databases"/,
         );
+    });
+
+    it("flags every change of access rules: the server's pg_hba and a pooler's, rule by rule", () => {
+        const out = md("base", "opened");
+        const first = out.split("### What to look at first")[1] ?? "";
+        assert.match(
+            first,
+            /⚠️ \(infra\) \*\*changes access rules\*\* of Cluster `shared-postgres` \(spec\.postgresql\.pg_hba\)\n\s+- \+ `hostssl all all 10\.0\.0\.0\/8 scram-sha-256`\n/,
+        );
+        assert.match(
+            first,
+            /⚠️ \(infra\) \*\*changes access rules\*\* of Pooler `gitlab-pooler` \(spec\.pgbouncer\.pg_hba\)\n\s+- \+ `hostssl gitlabhq_production,gitlab_ci gitlab_app 0\.0\.0\.0\/0 scram-sha-256`\n\s+- \+ `hostssl gitlabhq_production,gitlab_ci gitlab_app ::\/0 scram-sha-256`\n\s+- - `hostssl gitlabhq_production gitlab_app 0\.0\.0\.0\/0 scram-sha-256`/,
+        );
+        // A new pooler brings its rules; a reorder alone is named as one.
+        assert.match(md("base", "added"), /\*\*brings access rules\*\* of Pooler `wiki-pooler`/);
+        const reordered = structuredClone(r.opened!.stack);
+        const cluster = reordered.rows.find((x) => x.name === "shared-postgres" && x.custom)!;
+        const hba = (cluster.inputs.spec as any).postgresql.pg_hba as string[];
+        hba.push(...hba.splice(hba.length - 2, 1));
+        assert.match(
+            planDiff([r.opened!.stack], [reordered]),
+            /changes access rules\*\* of Cluster `shared-postgres` \(spec\.postgresql\.pg_hba\)\n\s+- same rules in another order: the first rule that matches decides/,
+        );
+        assert.doesNotMatch(md("base", "bumped"), /access rules/);
     });
 
     it("a chart bumped: flags the version change and shows it in the diff", () => {

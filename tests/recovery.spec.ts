@@ -86,10 +86,12 @@ const cfgOf = (s: Settings): PlatformConfig => parseConfig(toConfigMap(s));
 
 describe("recovery", () => {
     describe("builders", () => {
+        // Asked to back up, as a drill may be and a cut-over is by default.
         const cfg = cfgOf(
             infraWithRecovery({
                 name: "shared-postgres-r1",
                 target: { time: "2026-11-30T14:00:00Z" },
+                backups: true,
             }),
         );
         const pg = cfg.postgres!;
@@ -201,7 +203,11 @@ describe("recovery", () => {
             const app = (s["platform:applications"] as Settings[]).find(
                 (a) => a.name === "kubekloud-api",
             )!;
-            app.postgres.recovery = { name: "kubekloud-api-restore", target: { lsn: "0/5000028" } };
+            app.postgres.recovery = {
+                name: "kubekloud-api-restore",
+                target: { lsn: "0/5000028" },
+                backups: true,
+            };
             const apps = cfgOf(s);
             const a = apps.applications.find((x) => x.name === "kubekloud-api")!;
             const spec = buildColocatedRecoveredClusterSpec(a, true) as Settings;
@@ -375,6 +381,14 @@ describe("recovery", () => {
                 restored.managed.services.additional[0].serviceTemplate.metadata.name,
                 "shared-postgres-admin",
             );
+            // The serving cluster backs up by default: WAL archive and its daily base backup.
+            assert.equal(restored.plugins[0].parameters.serverName, "shared-postgres-r1");
+            assert.deepEqual(
+                run
+                    .all(SCHEDULED)
+                    .map((r) => (run.inputs(SCHEDULED, r.name).spec as Settings).cluster.name),
+                ["shared-postgres", "shared-postgres-r1"],
+            );
             // The old cluster stays, protected, for the rollback.
             assert.equal(run.get(CLUSTER, "shared-postgres").protect, true);
             assert.equal((run.outputs.postgres as Settings).cluster, "shared-postgres-r1");
@@ -493,13 +507,20 @@ describe("recovery", () => {
             ]) {
                 assert.ok((drill.dependencies as string[]).includes(dep), dep);
             }
-            assert.deepEqual(row(SCHEDULED, "shared-postgres-drill-daily").dependencies, [
-                ref(CLUSTER, "shared-postgres-drill"),
-            ]);
+            // A drill takes no base backups: the only ScheduledBackup is the serving cluster's.
+            assert.deepEqual(
+                rows.filter((r) => r.type === SCHEDULED).map((r) => r.inputs.spec.cluster.name),
+                ["shared-postgres"],
+            );
             // Every tenant's pooler, all still on the serving cluster.
             const tenants = committedSettings("infra")["platform:tenants"] as Settings[];
             const poolers = rows.filter((r) => r.type === POOLER);
-            assert.equal(poolers.length, tenants.filter((t) => t.pooler?.enabled !== false).length);
+            const withPooler = tenants.filter((t) => t.pooler?.enabled !== false);
+            // Each tenant's pooler, and its session-mode one beside it when it has one.
+            assert.equal(
+                poolers.length,
+                withPooler.length + withPooler.filter((t) => t.pooler?.session).length,
+            );
             assert.ok(poolers.length > 0);
             for (const pooler of poolers) {
                 assert.equal(pooler.inputs.spec.cluster.name, "shared-postgres", pooler.name);
@@ -530,10 +551,11 @@ describe("recovery", () => {
             assert.deepEqual(drill.spec.bootstrap.recovery.recoveryTarget, {
                 targetTime: "2026-11-30T14:00:00Z",
             });
-            assert.equal(
-                drill.spec.plugins[0].parameters.serverName,
-                "shared-postgres-drill-2026-11-30",
-            );
+            assert.equal(drill.spec.plugins, undefined);
+            assert.deepEqual(drill.spec.resources, {
+                requests: { cpu: "1", memory: "8Gi" },
+                limits: { cpu: "2", memory: "16Gi" },
+            });
             assert.ok(
                 docs.some((d) => d.kind === "Cluster" && d.metadata.name === "shared-postgres"),
             );

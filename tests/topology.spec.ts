@@ -69,6 +69,7 @@ describe("topology model", () => {
             selector: { "cnpg.io/poolerName": "gitlab-pooler" },
             host: "gitlab-pooler.cnpg-system.svc",
             global: true,
+            session: false,
         });
         assert.deepEqual(t.tenants.direct, {
             host: "shared-postgres-rw.cnpg-system.svc",

@@ -195,7 +195,14 @@ export class Application extends pulumi.ComponentResource {
         }
 
         let connection:
-            | { host: string; port: number; database: string; username: string; sslmode: string }
+            | {
+                  host: string;
+                  port: number;
+                  database: string;
+                  username: string;
+                  sslmode: string;
+                  sessionHost?: string;
+              }
             | undefined;
         let password: pulumi.Input<string> | undefined;
         const dependsOn: pulumi.Resource[] = [this.namespace];

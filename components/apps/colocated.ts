@@ -19,6 +19,7 @@ import { cnpgClusterResources, objectStoreResource } from "../postgres/resources
 import { backupCredentialsSecret, recoverySourceResources } from "../postgres/backup";
 import { buildObjectStoreSpec } from "../postgres/barman";
 import { recoveryInstructions } from "../postgres/recovery";
+import { recoveryBacksUp } from "../postgres/backup-config";
 import { scheduledBackupSpecFor } from "../postgres/spec";
 import {
     buildColocatedClusterSpec,
@@ -172,10 +173,13 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                     },
                     spec: buildColocatedRecoveredClusterSpec(app, plugin),
                     readyTimeoutSeconds: pg.readyTimeoutSeconds,
-                    scheduledBackup: {
-                        name: plan.scheduledBackup,
-                        spec: scheduledBackupSpecFor(plan.name, pg.backup, plugin),
-                    },
+                    // A drill takes no base backups into the bucket unless asked.
+                    scheduledBackup: recoveryBacksUp(pg.recovery)
+                        ? {
+                              name: plan.scheduledBackup,
+                              spec: scheduledBackupSpecFor(plan.name, pg.backup, plugin),
+                          }
+                        : undefined,
                 },
                 { ...k8sOpts, dependsOn: restoredDeps },
             );
@@ -187,6 +191,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                     namespace: names.namespace,
                     plan,
                     cutOver: pg.recovery.cutOver,
+                    backsUp: recoveryBacksUp(pg.recovery),
                     followers: `the connection Secret ${app.name}-database and the 1Password item cloudnative-pg/${app.name}`,
                     configKey: `platform:applications[${args.index ?? "?"}].postgres.recovery`,
                 }),

@@ -18,7 +18,12 @@ import { claim, type Problem } from "../problems";
 import type { CnpgConfig } from "../cnpg/config";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { cronProblem } from "../postgres/cron";
-import { backupSchema, RESERVED_PG_PARAMETERS, reservedRoleReason } from "../postgres/config";
+import {
+    backupSchema,
+    RESERVED_PG_PARAMETERS,
+    reservedDatabaseReason,
+    reservedRoleReason,
+} from "../postgres/config";
 import { recoveryProblems, recoverySchema } from "../postgres/backup-config";
 import {
     backupTransportProblems,
@@ -297,11 +302,12 @@ export function applicationProblems(cfg: AppsStackConfig): Problem[] {
                 message: reservedRoleReason(pg.owner) ?? "",
             });
         }
-        if (pg.database && ["postgres", "template0", "template1"].includes(pg.database)) {
+        const dbReason = pg.database ? reservedDatabaseReason(pg.database) : undefined;
+        if (dbReason) {
             problems.push({
                 key: `${at}.postgres.database`,
                 value: pg.database,
-                message: "is a PostgreSQL system database",
+                message: dbReason,
             });
         }
         if (pg.backup) {

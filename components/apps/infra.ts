@@ -29,6 +29,8 @@ export interface InfraTenant {
     global: boolean;
     /** The pooler Service and its namespace (when the tenant has a pooler). */
     service?: string;
+    /** The session-mode pooler's Service (same namespace), when the tenant has one. */
+    sessionService?: string;
     namespace?: string;
     sslmode: string;
     password?: string;
@@ -79,6 +81,7 @@ export function parseInfraOutputs(raw: Record<string, unknown>, stack?: string):
             item: nonEmpty(t.item),
             global: t.global ?? false,
             service: nonEmpty(t.service),
+            sessionService: nonEmpty(t.sessionService),
             namespace: nonEmpty(t.namespace),
             sslmode: nonEmpty(t.sslmode) ?? "require",
             password: nonEmpty(t.password),
@@ -151,6 +154,14 @@ export function globalServices(infra: InfraView): GlobalService[] {
                 ports: [{ name: "pgbouncer", port: t.port }],
                 description: `pooler of tenant ${t.name}`,
             });
+            if (t.sessionService) {
+                out.push({
+                    name: t.sessionService,
+                    namespace: t.namespace,
+                    ports: [{ name: "pgbouncer", port: t.port }],
+                    description: `session-mode pooler of tenant ${t.name}`,
+                });
+            }
         }
     }
     const df = infra.dragonfly;
@@ -173,6 +184,8 @@ export interface TenantConnection {
     username: string;
     sslmode: string;
     password?: string;
+    /** The session-mode pooler's cluster-local name, when the tenant has one. */
+    sessionHost?: string;
 }
 
 export function tenantConnection(t: InfraTenant, database: string): TenantConnection {
@@ -183,6 +196,9 @@ export function tenantConnection(t: InfraTenant, database: string): TenantConnec
         username: t.role,
         sslmode: t.sslmode,
         password: t.password,
+        ...(t.sessionService
+            ? { sessionHost: serviceFqdn(t.sessionService, t.namespace ?? "cnpg-system") }
+            : {}),
     };
 }
 

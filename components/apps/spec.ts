@@ -10,11 +10,13 @@ import {
     robotItemName,
 } from "../contract/names";
 import type { BarmanDestination } from "../postgres/barman";
+import { recoveryBacksUp } from "../postgres/backup-config";
 import { topology, type Topology } from "../postgres/topology";
 import { REJECT_PLAIN_TCP } from "../postgres/hba";
 import {
     applyBackupWiring,
     applyRecovery,
+    applyRecoverySizing,
     planRecovery,
     scheduledBackupSpecFor,
     type BackupWiring,
@@ -59,6 +61,8 @@ export interface ConnectionInfo {
     username: string;
     password: string;
     sslmode: string;
+    /** The tenant's session-mode pooler (for migrations), when it has one. */
+    sessionHost?: string;
 }
 
 /** libpq key=value quoting: bare when safe, else single-quoted with \\ and ' escaped. */
@@ -69,9 +73,13 @@ function dsnValue(value: string): string {
 }
 
 /** The keys of an application's `<app>-database` Secret that carry the password. */
-export const CONNECTION_SECRET_KEYS: readonly string[] = ["password", "uri", "dsn"];
+export const CONNECTION_SECRET_KEYS: readonly string[] = ["password", "uri", "dsn", "sessionUri"];
 
-/** Every key of an application's `<app>-database` Secret, including ready `uri` and `dsn`. */
+/**
+ * Every key of an application's `<app>-database` Secret, including ready `uri` and `dsn`; with a
+ * session-mode pooler also `sessionHost` and `sessionUri`, the path for migrations (a session
+ * advisory lock holds there, not through a transaction pooler).
+ */
 export function connectionSecretData(c: ConnectionInfo): Record<string, string> {
     const user = encodeURIComponent(c.username);
     const pass = encodeURIComponent(c.password);
@@ -94,6 +102,12 @@ export function connectionSecretData(c: ConnectionInfo): Record<string, string> 
         ]
             .map(([k, v]) => `${k ?? ""}=${dsnValue(v ?? "")}`)
             .join(" "),
+        ...(c.sessionHost
+            ? {
+                  sessionHost: c.sessionHost,
+                  sessionUri: `postgresql://${user}:${pass}@${c.sessionHost}:${c.port}/${db}?sslmode=${c.sslmode}`,
+              }
+            : {}),
     };
 }
 
@@ -329,16 +343,17 @@ export function buildColocatedRecoveredClusterSpec(
     const plan = colocatedRecoveryPlan(app);
     if (!pg?.recovery || !plan) throw new Error(`application ${app.name} has no recovery`);
     const { database, owner } = colocatedDatabase(app, pg);
-    const spec = buildColocatedClusterSpec(app, { plugin, serverName: plan.archiveServerName });
+    const spec = buildColocatedClusterSpec(app, {
+        plugin,
+        serverName: plan.archiveServerName,
+        archive: recoveryBacksUp(pg.recovery),
+    });
     applyRecovery(spec, plan, pg.recovery.target, plugin, {
         database,
         owner,
         secret: { name: colocatedNames(app).credentialsSecret },
     });
-    if (pg.recovery.instances !== undefined) {
-        spec.instances = pg.recovery.instances;
-        spec.primaryUpdateMethod = pg.recovery.instances > 1 ? "switchover" : "restart";
-    }
+    applyRecoverySizing(spec, pg.recovery);
     return spec;
 }
 

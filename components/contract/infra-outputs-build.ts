@@ -67,6 +67,8 @@ export function buildInfraOutputs(
                     // pooler Service, its namespace, whether it is global, the sslmode.
                     global,
                     service: endpoint.service,
+                    sessionService: endpoint.session?.name,
+                    sessionHost: endpoint.session?.host,
                     namespace: pg.namespace,
                     sslmode: t.sslmode,
                 };

@@ -30,6 +30,12 @@ const tenantOutput = z.object({
     global: z.boolean(),
     /** The Service clients reach (pooler, else the cluster's -rw) and its namespace. */
     service: z.string(),
+    /**
+     * The session-mode pooler's Service and host (`pooler.session`), for what a transaction pooler
+     * breaks (a migration's session advisory lock); absent without one and from older stacks.
+     */
+    sessionService: z.string().optional(),
+    sessionHost: z.string().optional(),
     namespace: z.string(),
     sslmode: z.string(),
 });

@@ -106,7 +106,7 @@ export function buildAlertGroups(cfg: AlertsStackConfig, topology?: Topology): R
                     "5m",
                     "warning",
                     `Role ${t.role} (tenant ${t.name}) is near its connection limit on {{ $labels.pod }}`,
-                    `{{ $value }} backends of ${t.role}; connectionLimit ${b.connectionLimit}, alert at ${a.connectionRatio} × ${b.connectionLimit} = ${threshold}. Its pooler can open ${b.serverConnections} (${b.instances} instances × ${b.perInstance}).`,
+                    `{{ $value }} backends of ${t.role}; connectionLimit ${b.connectionLimit}, alert at ${a.connectionRatio} × ${b.connectionLimit} = ${threshold}. Its pooler can open ${b.serverConnections} (${b.instances} instances × ${b.perInstance}${b.session ? ` + ${b.session.serverConnections} of its session pooler` : ""}).`,
                     { tenant: t.name },
                 ),
             );

@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { VERSIONS } from "../versions/table";
-import { dnsLabel, int, resourcesSchema } from "../schema";
+import { dnsLabel, int, resourcesSchema, volume } from "../schema";
 
 /** The plugin's name, as Clusters and ScheduledBackups refer to it. */
 export const BARMAN_PLUGIN_NAME = "barman-cloud.cloudnative-pg.io";
@@ -92,6 +92,18 @@ export const recoverySchema = z.strictObject({
         .prefault({}),
     /** Instances of the restored cluster; default the current cluster's (a drill may run one). */
     instances: int(1, 9).optional(),
+    /** CPU and memory of each restored instance; default the current cluster's. */
+    resources: resourcesSchema.optional(),
+    /** Data volume of each restored instance (must hold the restored data); default the current cluster's. */
+    storage: volume.optional(),
+    /** WAL volume of each restored instance; default the current cluster's (none if it has none). */
+    walStorage: volume.optional(),
+    /**
+     * Whether the restored cluster archives WAL and takes the daily base backup into the backup
+     * bucket (under its own serverName). Default: true with cutOver (the serving cluster backs
+     * up), false for a drill, which then writes nothing into the production bucket.
+     */
+    backups: z.boolean().optional(),
     /** The server name the new cluster archives under; default its own name. */
     serverName: dnsLabel(63).optional(),
     /**
@@ -102,6 +114,11 @@ export const recoverySchema = z.strictObject({
 });
 
 export type RecoveryConfig = z.infer<typeof recoverySchema>;
+
+/** Whether the restored cluster archives and backs up: asked for, or by default once it serves. */
+export function recoveryBacksUp(r: RecoveryConfig): boolean {
+    return r.backups ?? r.cutOver;
+}
 
 /** The target a recovery stops at, as one of four kinds. */
 export function recoveryTargetKinds(target: RecoveryConfig["target"]): string[] {
@@ -150,6 +167,14 @@ export function recoveryProblems(
             key: "serverName",
             value: archiveServer,
             message: `is the server name the backups are read from (${sourceDestination}): the restored cluster must archive under a new server name so it never overwrites them`,
+        });
+    }
+    if (r.cutOver && r.backups === false) {
+        problems.push({
+            key: "backups",
+            value: false,
+            message:
+                "is false with cutOver: true: the restored cluster serves the tenants and would archive no WAL and take no base backup; remove backups (it defaults to true on cut-over)",
         });
     }
     const kinds = recoveryTargetKinds(r.target);

@@ -28,6 +28,11 @@
  * Service directly), plus the auth pools:
  *   Σ connectionLimit + Σ auth total + superuser reserve + system headroom ≤ max_connections
  * WAL senders for replicas are limited by max_wal_senders, not max_connections (PostgreSQL ≥ 12).
+ *
+ * A tenant's session-mode pooler (`pooler.session`) logs in as the same role, so its server
+ * connections count against the same connectionLimit, and it runs auth pools of its own:
+ *   session total = session instances × databases × session default_pool_size (reserve 0)
+ *   and as many auth_query connections.
  */
 import type { Problem } from "../problems";
 import type { PostgresConfig, TenantConfig } from "./config";
@@ -44,8 +49,10 @@ export interface TenantBudget {
     reservePoolSize: number;
     perDatabase: number;
     perInstance: number;
-    /** Server connections the tenant's Pooler can open in total (0 without a Pooler). */
+    /** Server connections the tenant's Poolers can open in total (0 without a Pooler). */
     serverConnections: number;
+    /** The session-mode pooler's part of serverConnections (and of authConnections), if any. */
+    session?: { instances: number; defaultPoolSize: number; serverConnections: number };
     /** cnpg_pooler_pgbouncer server connections of the auth_query pools, all instances. */
     authConnections: number;
     connectionLimit: number;
@@ -81,6 +88,15 @@ export function tenantBudget(t: TenantConfig): TenantBudget {
     // user per process, so max_user_connections bounds all of its databases together).
     const authPerInstance = perInstance;
     const instances = t.pooler.enabled ? t.pooler.instances : 0;
+    const s = t.pooler.enabled ? t.pooler.session : undefined;
+    const session = s
+        ? {
+              instances: s.instances,
+              defaultPoolSize: s.defaultPoolSize,
+              serverConnections: s.instances * databases * s.defaultPoolSize,
+          }
+        : undefined;
+    const extra = session?.serverConnections ?? 0;
     return {
         tenant: t.name,
         role: t.role,
@@ -90,9 +106,10 @@ export function tenantBudget(t: TenantConfig): TenantBudget {
         reservePoolSize,
         perDatabase,
         perInstance,
-        serverConnections: instances * perInstance,
-        authConnections: instances * authPerInstance,
+        serverConnections: instances * perInstance + extra,
+        authConnections: instances * authPerInstance + extra,
         connectionLimit: t.connectionLimit,
+        ...(session ? { session } : {}),
     };
 }
 
@@ -122,10 +139,14 @@ function describeTenant(b: TenantBudget): string {
         b.perInstance < b.databases * (b.defaultPoolSize + b.reservePoolSize)
             ? " (after max_*_connections caps)"
             : "";
-    return (
+    const main =
         `${b.instances} pooler instance${b.instances === 1 ? "" : "s"} × ${b.databases} database${b.databases === 1 ? "" : "s"} × ` +
-        `(${b.defaultPoolSize} default_pool_size + ${b.reservePoolSize} reserve_pool_size)${caps} = ${b.serverConnections} server connections`
-    );
+        `(${b.defaultPoolSize} default_pool_size + ${b.reservePoolSize} reserve_pool_size)${caps}`;
+    const s = b.session;
+    const session = s
+        ? ` + session pooler ${s.instances} × ${b.databases} × ${s.defaultPoolSize} default_pool_size`
+        : "";
+    return `${main}${session} = ${b.serverConnections} server connections`;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -136,13 +157,15 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
  */
 function roleLine(b: TenantBudget, width: number): string {
     let auth: string;
+    const s = b.session;
+    const session = s ? ` + ${s.serverConnections} session pooler` : "";
     if (b.instances === 0) auth = "0 auth_query (no pooler)";
     else if (b.perInstance < b.databases * (b.defaultPoolSize + b.reservePoolSize)) {
-        auth = `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${b.perInstance} after max_*_connections caps)`;
+        auth = `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${b.perInstance} after max_*_connections caps${session})`;
     } else {
         auth =
             `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${plural(b.databases, "database")} × ` +
-            `(${b.defaultPoolSize} + ${b.reservePoolSize}))`;
+            `(${b.defaultPoolSize} + ${b.reservePoolSize})${session})`;
     }
     return `${b.role.padEnd(width)}  ${b.connectionLimit} + ${auth} = ${b.connectionLimit + b.authConnections}`;
 }

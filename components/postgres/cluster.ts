@@ -18,6 +18,7 @@ import { credentialItem } from "../onepassword";
 import { backupCredentialsSecret, recoverySourceResources } from "./backup";
 import { buildObjectStoreSpec } from "./barman";
 import { recoveryInstructions } from "./recovery";
+import { recoveryBacksUp } from "./backup-config";
 import { cnpgClusterResources, objectStoreResource } from "./resources";
 import {
     buildClusterSpec,
@@ -215,10 +216,13 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     labels: { [RESTORED_FROM_LABEL]: plan.sourceServerName },
                     spec: buildRecoveredClusterSpec(pg, args.tenants, plugin),
                     readyTimeoutSeconds: pg.readyTimeoutSeconds,
-                    scheduledBackup: {
-                        name: plan.scheduledBackup,
-                        spec: scheduledBackupSpecFor(plan.name, pg.backup, plugin),
-                    },
+                    // A drill takes no base backups into the bucket unless asked.
+                    scheduledBackup: recoveryBacksUp(recovery)
+                        ? {
+                              name: plan.scheduledBackup,
+                              spec: scheduledBackupSpecFor(plan.name, pg.backup, plugin),
+                          }
+                        : undefined,
                 },
                 { ...k8sOpts, dependsOn: restoredDeps },
             );
@@ -230,6 +234,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     namespace: pg.namespace,
                     plan,
                     cutOver: recovery.cutOver,
+                    backsUp: recoveryBacksUp(recovery),
                     followers:
                         `the poolers (${topo.poolers
                             .map((p) => p.name)

@@ -19,6 +19,8 @@ import { claim, type Problem } from "../problems";
 import { tenantClientsSchema } from "../network/config";
 import { cronProblem } from "./cron";
 import { recoveryProblems, recoverySchema } from "./backup-config";
+import { hbaNameReason, pgHbaProblems } from "./hba-config";
+import { poolerName, sessionPoolerName } from "./topology";
 import {
     backupTransportFields,
     backupTransportProblems,
@@ -122,12 +124,20 @@ export const RESERVED_PG_PARAMETERS: Record<string, string> = {
     ident_file: "is fixed by CloudNativePG",
 };
 
-/** Role names CNPG or PostgreSQL reserve. */
+/** Role names CNPG or PostgreSQL reserve, or that pg_hba reads as keywords (./hba-config). */
 export function reservedRoleReason(role: string): string | undefined {
     if (["postgres", "streaming_replica", "public"].includes(role)) return "is reserved";
     if (role.startsWith("cnpg_")) return "starts with cnpg_, which CloudNativePG reserves";
     if (role.startsWith("pg_")) return "starts with pg_, which PostgreSQL reserves";
-    return undefined;
+    return hbaNameReason(role, "role");
+}
+
+/** Database names PostgreSQL keeps for itself, or that pg_hba reads as keywords. */
+export function reservedDatabaseReason(db: string): string | undefined {
+    if (["postgres", "template0", "template1"].includes(db)) {
+        return "is a PostgreSQL system database";
+    }
+    return hbaNameReason(db, "database");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +264,18 @@ const poolerSchema = z.strictObject({
      * service). Unset means false; optional so TenantConfig literals elsewhere stay valid.
      */
     global: z.boolean().optional(),
+    /**
+     * A second Pooler in session mode (`<tenant>-session-pooler`) beside a transaction-mode one,
+     * for what transaction pooling breaks: a session advisory lock (Rails and golang-migrate lock
+     * around migrations), LISTEN, session SET. Same role, databases, rules and global flag.
+     */
+    session: z
+        .strictObject({
+            instances: int(1, 3).default(1),
+            /** PgBouncer default_pool_size: server connections per database and instance. */
+            defaultPoolSize: int(1, 100).default(5),
+        })
+        .optional(),
 });
 
 export const tenantSchema = z.strictObject({
@@ -310,6 +332,7 @@ export function postgresProblems(pg: PostgresConfig): Problem[] {
             });
         }
     }
+    problems.push(...pgHbaProblems(pg.pgHba));
     const major = Number(/:(\d+)/.exec(pg.imageName)?.[1]);
     if (pg.majorUpgrade && !(major > pg.majorUpgrade.fromMajor)) {
         problems.push({
@@ -379,11 +402,12 @@ export function tenantProblems(tenants: TenantConfig[], pg: PostgresConfig | und
             }
         }
         t.databases.forEach((db, j) => {
-            if (["postgres", "template0", "template1"].includes(db.name)) {
+            const dbReason = reservedDatabaseReason(db.name);
+            if (dbReason) {
                 problems.push({
                     key: `${at}.databases[${j}].name`,
                     value: db.name,
-                    message: "is a PostgreSQL system database",
+                    message: dbReason,
                 });
             }
             const first = claim(seen.db, db.name, i);
@@ -395,6 +419,7 @@ export function tenantProblems(tenants: TenantConfig[], pg: PostgresConfig | und
                 });
             }
         });
+        problems.push(...sessionPoolerProblems(t, at, tenants));
         for (const [name, value] of Object.entries(t.pooler.parameters)) {
             const key = `${at}.pooler.parameters.${name}`;
             if (!PGBOUNCER_ALLOWED_PARAMETERS.includes(name)) {
@@ -413,6 +438,39 @@ export function tenantProblems(tenants: TenantConfig[], pg: PostgresConfig | und
         }
     });
     return problems;
+}
+
+/** `pooler.session`: only beside a transaction pooler, with a Service name that is free and valid. */
+function sessionPoolerProblems(t: TenantConfig, at: string, tenants: TenantConfig[]): Problem[] {
+    const s = t.pooler.session;
+    if (!s) return [];
+    const key = `${at}.pooler.session`;
+    if (!t.pooler.enabled || t.pooler.poolMode !== "transaction") {
+        return [
+            {
+                key,
+                message: `is a session-mode pooler beside a transaction-mode one; tenant "${t.name}"'s ${t.pooler.enabled ? "pooler is in session mode already (use it)" : "pooler is disabled"}, so remove it`,
+            },
+        ];
+    }
+    const name = sessionPoolerName(t);
+    if (name.length > 63) {
+        return [
+            {
+                key,
+                message: `gives Pooler "${name}" (${name.length} characters), longer than a Service name may be (63); shorten the tenant name to at most 48 characters`,
+            },
+        ];
+    }
+    const clash = tenants.find((o) => poolerName(o) === name);
+    return clash
+        ? [
+              {
+                  key,
+                  message: `gives Pooler "${name}", the name of tenant "${clash.name}"'s pooler; rename one of the tenants`,
+              },
+          ]
+        : [];
 }
 
 /** `postgres.recovery` against its cluster's backup: it needs one, and its source must be sound. */

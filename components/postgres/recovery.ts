@@ -14,6 +14,8 @@ export interface RecoveryInstructionsArgs {
     followers: string;
     /** The config key of the recovery block, e.g. "platform:postgres.recovery". */
     configKey: string;
+    /** Whether the restored cluster archives WAL and takes base backups (./backup-config.ts recoveryBacksUp). */
+    backsUp: boolean;
 }
 
 export function recoveryInstructions(a: RecoveryInstructionsArgs): string {
@@ -21,7 +23,10 @@ export function recoveryInstructions(a: RecoveryInstructionsArgs): string {
     const ns = a.namespace;
     const head =
         `${a.configKey}: Cluster "${p.name}" in ${ns} is restored from server "${p.sourceServerName}" ` +
-        `at ${p.source.destinationPath} and archives under server name "${p.archiveServerName}". `;
+        `at ${p.source.destinationPath} and ` +
+        (a.backsUp
+            ? `archives under server name "${p.archiveServerName}". `
+            : "archives nothing (no WAL archive, no base backup: a drill, unless backups: true). ");
     const verify =
         `Verify it: kubectl -n ${ns} wait --for=condition=Ready cluster/${p.name} --timeout=1h; ` +
         `kubectl -n ${ns} exec ${p.name}-1 -c postgres -- psql -c "select pg_is_in_recovery(), pg_last_xact_replay_timestamp(), now()" ` +
@@ -32,7 +37,8 @@ export function recoveryInstructions(a: RecoveryInstructionsArgs): string {
             `Nothing uses it (a drill): "${a.current}" keeps serving. ` +
             verify +
             `To cut over set cutOver: true. To drop the drill: remove the block, ` +
-            `pulumi state unprotect the Cluster "${p.name}", pulumi up (its backups under "${p.archiveServerName}" stay in the bucket).`
+            `pulumi state unprotect the Cluster "${p.name}", pulumi up` +
+            (a.backsUp ? ` (its backups under "${p.archiveServerName}" stay in the bucket).` : ".")
         );
     }
     return (

@@ -23,8 +23,26 @@ export interface RoleVerifierArgs {
     password: pulumi.Input<string>;
     /** The password's rotation: a change generates a new salt too. */
     rotation?: string;
+    /**
+     * The cluster that serves, when it is not the configured one (after a restore's cut-over).
+     * A new salt, so a new verifier: the provider sets the password again on that cluster, whose
+     * roles hold the passwords of the recovery target. Unset on the configured cluster, so a
+     * stack that never restored keeps its salts.
+     */
+    servingCluster?: string;
     /** Where the password comes from, for messages (e.g. the 1Password item of an adopted one). */
     source?: string;
+}
+
+/** What regenerates a role's salt: its rotation, and a serving cluster other than the configured one. */
+export function saltKeepers(
+    args: Pick<RoleVerifierArgs, "rotation" | "servingCluster">,
+): Record<string, string> | undefined {
+    const keepers = {
+        ...(args.rotation ? { rotation: args.rotation } : {}),
+        ...(args.servingCluster ? { servingCluster: args.servingCluster } : {}),
+    };
+    return Object.keys(keepers).length > 0 ? keepers : undefined;
 }
 
 /**
@@ -40,7 +58,7 @@ export function roleVerifier(
         name,
         {
             length: SCRAM_SALT_BYTES,
-            ...(args.rotation ? { keepers: { rotation: args.rotation } } : {}),
+            ...(saltKeepers(args) ? { keepers: saltKeepers(args) } : {}),
         },
         { parent, provider: randomProvider() },
     );

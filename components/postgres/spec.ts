@@ -13,12 +13,12 @@ import {
     S3_CHECKSUM_ENV,
     type BarmanDestination,
 } from "./barman";
-import type { RecoveryConfig } from "./backup-config";
+import { recoveryBacksUp, type RecoveryConfig } from "./backup-config";
 
 export { BACKUP_SECRET_KEYS, S3_CHECKSUM_ENV } from "./barman";
 import { adminCertificateName } from "./access-config";
 import { poolerHbaRules, serverHbaRules } from "./hba";
-import { poolerName, poolerOf, sharedTopology, type PoolerNode } from "./topology";
+import { poolerOf, sharedTopology, type PoolerNode } from "./topology";
 
 export { poolerName } from "./topology";
 
@@ -47,6 +47,8 @@ export interface BackupWiring {
     serverName?: string;
     /** Include the admin LoadBalancer (default true). */
     adminService?: boolean;
+    /** Archive WAL to the destination (default true); false keeps only what a recovery reads. */
+    archive?: boolean;
 }
 
 /** The shared cluster's own backup destination. */
@@ -138,12 +140,33 @@ export function applyBackupWiring(
     objectStore: string,
     w: BackupWiring,
 ): void {
+    const archive = w.archive !== false;
     if (w.plugin) {
-        spec.plugins = pluginArchiver(objectStore, w.serverName);
+        if (archive) spec.plugins = pluginArchiver(objectStore, w.serverName);
     } else {
+        // Reading the source through barman-cloud needs the same checksum setting as writing.
         spec.env = S3_CHECKSUM_ENV;
-        spec.backup = inTreeBackup(d, b, w.serverName);
+        if (archive) spec.backup = inTreeBackup(d, b, w.serverName);
     }
+}
+
+/**
+ * Sizes a restored cluster from its recovery block: instances, resources, data and WAL volumes
+ * each default to the current cluster's (already in `spec`).
+ */
+export function applyRecoverySizing(spec: Record<string, unknown>, r: RecoveryConfig): void {
+    if (r.instances !== undefined) {
+        spec.instances = r.instances;
+        // One instance has nobody to switch over to.
+        spec.primaryUpdateMethod = r.instances > 1 ? "switchover" : "restart";
+    }
+    if (r.resources) spec.resources = r.resources;
+    const vol = (v: { size: string; storageClass?: string }) => ({
+        size: v.size,
+        ...(v.storageClass ? { storageClass: v.storageClass } : {}),
+    });
+    if (r.storage) spec.storage = vol(r.storage);
+    if (r.walStorage) spec.walStorage = vol(r.walStorage);
 }
 
 /** Adds `bootstrap.recovery` and its `externalClusters` source to a Cluster spec. */
@@ -182,9 +205,9 @@ export function buildClusterSpec(
     const names = clusterNames(pg);
     // Pooler Services are not added to the server certificate by CNPG; list them so that clients
     // connecting through a pooler can use sslmode=verify-full.
-    const altNames = tenants
-        .filter((t) => t.pooler.enabled)
-        .flatMap((t) => serviceDnsNames(poolerName(t), pg.namespace));
+    const altNames = sharedTopology(pg, tenants).poolers.flatMap((p) =>
+        serviceDnsNames(p.name, pg.namespace),
+    );
     // The name the SQL provider verifies with verify-full (./access-config.ts).
     const adminName = adminCertificateName(pg);
     if (adminName && !altNames.includes(adminName)) altNames.push(adminName);
@@ -270,7 +293,8 @@ export function buildClusterSpec(
 
 /**
  * The restored shared cluster (`postgres.recovery`): the shared cluster's spec under the new name,
- * bootstrapped from the source's backups, archiving under its own server name. The admin
+ * sized by the recovery block, bootstrapped from the source's backups, archiving under its own
+ * server name when it backs up (on cut-over, or when asked; a drill writes nothing by default). The admin
  * LoadBalancer moves to it only on cut-over (one Service name and IP for one cluster at a time).
  */
 export function buildRecoveredClusterSpec(
@@ -292,13 +316,10 @@ export function buildRecoveredClusterSpec(
         plugin,
         serverName: plan.archiveServerName,
         adminService: r.cutOver,
+        archive: recoveryBacksUp(r),
     });
     applyRecovery(spec, plan, r.target, plugin);
-    if (r.instances !== undefined) {
-        spec.instances = r.instances;
-        // One instance has nobody to switch over to.
-        spec.primaryUpdateMethod = r.instances > 1 ? "switchover" : "restart";
-    }
+    applyRecoverySizing(spec, r);
     return spec;
 }
 
@@ -337,15 +358,20 @@ export function buildPoolerSpec(
     node: PoolerNode = poolerOf(sharedTopology(pg, [tenant]), tenant.name),
 ): Record<string, unknown> {
     const p = tenant.pooler;
+    // The session-mode path (`pooler.session`) has its own size; the rest is the tenant's pooler's.
+    const session = node.session ? p.session : undefined;
+    const parameters = session
+        ? { default_pool_size: String(session.defaultPoolSize) }
+        : p.parameters;
     return {
         cluster: { name: node.target },
-        instances: p.instances,
+        instances: session ? session.instances : p.instances,
         type: p.type,
         pgbouncer: {
-            poolMode: p.poolMode,
+            poolMode: session ? "session" : p.poolMode,
             // Only the tenant's role, to the tenant's databases, over TLS (./hba.ts).
             pg_hba: poolerHbaRules(tenant),
-            ...(Object.keys(p.parameters).length > 0 ? { parameters: p.parameters } : {}),
+            ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
         },
         // With the cluster's PodMonitor, one per Pooler too: the PgBouncer alerts read its metrics.
         ...(pg.monitoring.podMonitor ? { monitoring: { enablePodMonitor: true } } : {}),

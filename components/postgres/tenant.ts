@@ -26,7 +26,7 @@ import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
 import { roleVerifier } from "./role-password";
 import { buildPoolerSpec, CNPG_API_VERSION } from "./spec";
-import { tenantEndpoint, type Topology } from "./topology";
+import { tenantEndpoint, type PoolerNode, type Topology } from "./topology";
 
 export interface TenantArgs {
     tenant: TenantConfig;
@@ -57,6 +57,8 @@ export class Tenant extends pulumi.ComponentResource {
     public readonly role: postgresql.Role;
     public readonly databases: postgresql.Database[];
     public readonly pooler?: k8s.apiextensions.CustomResource;
+    /** The session-mode Pooler beside a transaction one (`pooler.session`). */
+    public readonly sessionPooler?: k8s.apiextensions.CustomResource;
     public readonly secret: k8s.core.v1.Secret;
     public readonly item: onepassword.Item;
     public readonly password: pulumi.Output<string>;
@@ -87,6 +89,10 @@ export class Tenant extends pulumi.ComponentResource {
                 password: this.password,
                 rotation: t.passwordRotation,
                 source: generated.source,
+                // After a cut-over the restored cluster serves with the passwords of its recovery
+                // target: a new salt makes a new verifier, which the provider applies there.
+                servingCluster:
+                    args.topology.serving.name === pg.name ? undefined : args.topology.serving.name,
             },
             this,
         );
@@ -176,14 +182,15 @@ export class Tenant extends pulumi.ComponentResource {
                     port: String(this.port),
                     database: firstDb,
                     sslmode: t.sslmode,
+                    // Where session features work (migrations' advisory lock), when it has one.
+                    ...(endpoint.session ? { sessionHost: endpoint.session.host } : {}),
                 },
             },
             { parent: this, provider: args.opProvider },
         );
 
-        const node = endpoint.pooler;
-        if (node) {
-            this.pooler = new k8s.apiextensions.CustomResource(
+        const pooler = (node: PoolerNode) =>
+            new k8s.apiextensions.CustomResource(
                 node.name,
                 {
                     apiVersion: CNPG_API_VERSION,
@@ -199,7 +206,8 @@ export class Tenant extends pulumi.ComponentResource {
                 // it sees a Pooler, racing the Role below ("role already exists").
                 { ...k8sOpts, dependsOn: [args.operator, args.cluster, args.poolerAuthRole] },
             );
-        }
+        if (endpoint.pooler) this.pooler = pooler(endpoint.pooler);
+        if (endpoint.session) this.sessionPooler = pooler(endpoint.session);
 
         this.registerOutputs({
             host: this.host,
@@ -208,6 +216,7 @@ export class Tenant extends pulumi.ComponentResource {
             password: this.password,
             databases: t.databases.map((d) => d.name),
             secretName: tenantSecretName(t),
+            sessionHost: endpoint.session?.host,
         });
     }
 }

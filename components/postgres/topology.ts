@@ -65,6 +65,8 @@ export interface PoolerNode {
     host: string;
     /** A ClusterMesh global Service (reachable from the apps cluster). */
     global: boolean;
+    /** The tenant's session-mode pooler beside its main one (`pooler.session`). */
+    session: boolean;
 }
 
 /** How a tenant's clients connect: through its pooler, or straight to the serving -rw Service. */
@@ -72,6 +74,8 @@ export interface TenantEndpoint {
     host: string;
     service: string;
     pooler?: PoolerNode;
+    /** The session-mode path (`pooler.session`): for session features a transaction pooler breaks. */
+    session?: PoolerNode;
 }
 
 export interface Topology {
@@ -100,11 +104,21 @@ export interface TopologyClusterConfig {
 /** What the model needs of a tenant. */
 export interface TopologyTenant {
     name: string;
-    pooler: { enabled: boolean; global?: boolean };
+    pooler: { enabled: boolean; global?: boolean; session?: object };
 }
 
 export function poolerName(tenant: { name: string }): string {
     return `${tenant.name}-pooler`;
+}
+
+/**
+ * The tenant's session-mode Pooler. It ends in `-pooler` like every Pooler of the stack, and does
+ * not start with `<tenant>-pooler-`, so nothing that selects the main pooler's pods by name prefix
+ * (its Deployment's pods are `<tenant>-pooler-<hash>-<hash>`) takes this one's pods for its own.
+ * A tenant named `<tenant>-session` would get the same name: refused in config (./config.ts).
+ */
+export function sessionPoolerName(tenant: { name: string }): string {
+    return `${tenant.name}-session-pooler`;
 }
 
 /** The in-cluster host of a Service. */
@@ -173,8 +187,7 @@ export function topology(c: TopologyClusterConfig, tenants: readonly TopologyTen
             endpoints[t.name] = { host: serving.rwHost, service: serving.rwService };
             continue;
         }
-        const name = poolerName(t);
-        const pooler: PoolerNode = {
+        const node = (name: string, session: boolean): PoolerNode => ({
             tenant: t.name,
             name,
             namespace: c.namespace,
@@ -187,9 +200,17 @@ export function topology(c: TopologyClusterConfig, tenants: readonly TopologyTen
             selector: { [CNPG_LABELS.poolerName]: name },
             host: serviceHost(name, c.namespace),
             global: t.pooler.global === true,
+            session,
+        });
+        const pooler = node(poolerName(t), false);
+        const session = t.pooler.session ? node(sessionPoolerName(t), true) : undefined;
+        poolers.push(pooler, ...(session ? [session] : []));
+        endpoints[t.name] = {
+            host: pooler.host,
+            service: pooler.name,
+            pooler,
+            ...(session ? { session } : {}),
         };
-        poolers.push(pooler);
-        endpoints[t.name] = { host: pooler.host, service: name, pooler };
     }
     return { namespace: c.namespace, serving, clusters, poolers, tenants: endpoints };
 }

@@ -1,8 +1,9 @@
 /**
  * What to look at first: replaces and deletes of stateful or protected objects, renames,
- * rotations, the connection budget, chart changes and adoptions.
+ * rotations, access rules (pg_hba), the connection budget, chart changes and adoptions.
  */
 import type { Row, StackDiff } from "./model";
+import { accessRuleChanges } from "./access";
 import { under } from "./replace";
 import { rotationNotes } from "./rotation";
 import { code, short, show, what } from "./text";
@@ -60,6 +61,26 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
                 ? `${short(c.head.parent.split("::")[0] ?? "")} ${code(c.head.parent.split("::")[1] ?? "")}`
                 : what(c);
             const keepers = c.changes.filter((x) => under(x.path, "keepers"));
+            // A role's salt keyed on the serving cluster (a restore's cut-over or its rollback):
+            // the same password, set again on the cluster that now serves.
+            const servingOnly = (v: unknown) =>
+                v === undefined ||
+                v === null ||
+                (typeof v === "object" && Object.keys(v).every((k) => k === "servingCluster"));
+            if (
+                keepers.every(
+                    (k) =>
+                        k.path === "keepers.servingCluster" ||
+                        (k.path === "keepers" && servingOnly(k.before) && servingOnly(k.after)),
+                )
+            ) {
+                out.push({
+                    level: 1,
+                    text: `${at} **re-applies the password of ${owner}** on the serving cluster (${what(c)}, ${keepers.map((k) => `${k.path} ${show(k.before)} → ${show(k.after)}`).join(", ")}): a new salt, the same password; the Role is updated (ALTER ROLE) where the restored data holds the password of the recovery target`,
+                    notes: [],
+                });
+                continue;
+            }
             out.push({
                 level: 1,
                 text: `${at} **rotates the password of ${owner}** (${what(c)}, ${keepers.map((k) => `${k.path} ${show(k.before)} → ${show(k.after)}`).join(", ")})`,
@@ -107,6 +128,8 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
                 notes: [],
             });
         }
+        const access = accessRuleChanges(c);
+        if (access) out.push({ level: 1, text: `${at} ${access.text}`, notes: access.notes });
         const budget = BUDGET_PATHS[c.type];
         if (budget && c.op === "update") {
             for (const x of c.changes.filter((y) => budget.test(y.path))) {

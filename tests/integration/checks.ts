@@ -215,18 +215,27 @@ export async function fullBudget(
     }
 }
 
-/** Harbor's migrations: a session advisory lock held across statements through its pooler. */
+/**
+ * A migration's session advisory lock (Harbor's golang-migrate, GitLab's Rails) held across
+ * statements through a pooler (the tenant's, or `via`): the same backend answers, and a second
+ * client cannot take the lock. With `expect: "not exclusive"`, the control for a transaction
+ * pooler: PgBouncer returns the server connection to the pool after each transaction, so the
+ * next client gets the backend that holds the lock and "acquires" it again (advisory locks are
+ * re-entrant per session). Returns what the second client got.
+ */
 export async function advisoryLock(
     t: TenantView,
     db: string,
     byPooler: Map<string, BouncerInstance[]>,
     asTenant: (t: TenantView, db: string, port?: number) => Promise<Client>,
     fail: Fail,
-): Promise<void> {
-    const b = t.pooler ? byPooler.get(t.pooler)?.[0] : undefined;
+    via: string | undefined = t.pooler,
+    expect: "exclusive" | "not exclusive" = "exclusive",
+): Promise<boolean | undefined> {
+    const b = via ? byPooler.get(via)?.[0] : undefined;
     if (!b) {
-        fail(t.name, db, "advisory lock", "the tenant has no pooler");
-        return;
+        fail(t.name, db, "advisory lock", `no pooler ${via ?? ""} to go through`);
+        return undefined;
     }
     const what = `session advisory lock through ${b.pooler}`;
     let a: Client | undefined;
@@ -244,6 +253,17 @@ export async function advisoryLock(
         const taken = (await other.query("SELECT pg_try_advisory_lock($1) AS ok", [key])).rows[0]
             .ok;
         const released = (await a.query("SELECT pg_advisory_unlock($1) AS ok", [key])).rows[0].ok;
+        if (expect === "not exclusive") {
+            if (taken !== true) {
+                fail(
+                    t.name,
+                    db,
+                    `control: ${what}`,
+                    `the second client could not take the lock (${String(taken)}): the transaction pooler kept it exclusive, so the control shows nothing`,
+                );
+            }
+            return taken as boolean;
+        }
         if (pid1 !== pid2 || held.rows[0].n !== 1 || taken !== false || released !== true) {
             fail(
                 t.name,
@@ -252,8 +272,10 @@ export async function advisoryLock(
                 `backend ${pid1} then ${pid2}, locks held ${held.rows[0].n}, second session acquired ${taken}, unlock ${released}`,
             );
         }
+        return taken as boolean;
     } catch (err) {
         fail(t.name, db, what, err);
+        return undefined;
     } finally {
         await a?.end().catch(() => undefined);
         await other?.end().catch(() => undefined);

@@ -17,6 +17,8 @@ export interface TenantView {
     databases: string[];
     extensions: Record<string, string[]>;
     pooler?: string;
+    /** The session-mode Pooler beside a transaction one (`pooler.session`), when it has one. */
+    sessionPooler?: string;
 }
 
 const TENANT_TYPE = "platform:postgres:Tenant";
@@ -50,9 +52,17 @@ export function tenantViews(regs: Registration[]): TenantView[] {
                     `tenant "${t.name}": expected one Secret with username ${String(role.name)}, found ${secrets.length}`,
                 );
             }
-            const pooler = children.find(
-                (r) => r.type === "kubernetes:postgresql.cnpg.io/v1:Pooler",
-            );
+            // A tenant with two Poolers: a transaction-mode one, and its session-mode path.
+            const poolers = children
+                .filter((r) => r.type === "kubernetes:postgresql.cnpg.io/v1:Pooler")
+                .map((r) => unwrap(r.inputs) as any);
+            const mode = (p: any) => p.spec?.pgbouncer?.poolMode ?? "session";
+            const transaction = poolers.find((p) => mode(p) === "transaction");
+            const session =
+                poolers.length > 1 && transaction
+                    ? poolers.find((p) => mode(p) === "session")
+                    : undefined;
+            const pooler = session ? transaction : poolers[0];
             return {
                 name: t.name,
                 role: String(role.name),
@@ -61,7 +71,8 @@ export function tenantViews(regs: Registration[]): TenantView[] {
                 connectionLimit: Number(role.connectionLimit ?? -1),
                 databases,
                 extensions,
-                pooler: pooler ? String((unwrap(pooler.inputs) as any).metadata.name) : undefined,
+                pooler: pooler ? String(pooler.metadata.name) : undefined,
+                ...(session ? { sessionPooler: String(session.metadata.name) } : {}),
             };
         });
 }

@@ -111,6 +111,63 @@ describe("integration tier: the tenant model on real PostgreSQL and PgBouncer", 
         assert.deepEqual(report.failures, []);
     });
 
+    // PgBouncer (pgbouncer_1_24_1 doc/config.md pool_mode "transaction": "Server is released back
+    // to pool after transaction finishes"; the same in the 1.18.0 this tier runs): a session
+    // advisory lock stays on a server connection the next client may get.
+    it("keeps a migration's advisory lock exclusive through a session-mode pooler, not through the transaction one", async () => {
+        const settings = fixtureSettings("infra");
+        const gitlab = (settings["platform:tenants"] as Record<string, any>[]).find(
+            (t) => t.name === "gitlab",
+        )!;
+        assert.equal(gitlab.pooler.poolMode, "transaction");
+        gitlab.pooler.session = { instances: 1, defaultPoolSize: 5 };
+        gitlab.connectionLimit = Number(gitlab.connectionLimit) + 5;
+        const pg = settings["platform:postgres"] as Record<string, unknown>;
+        pg.maxConnections = Number(pg.maxConnections) + 10;
+        const regs = await renderInfra(settings);
+        assert.equal(
+            tenantViews(regs).find((t) => t.name === "gitlab")?.sessionPooler,
+            "gitlab-session-pooler",
+        );
+        const report = await runTier(regs);
+        log(summary(report));
+        assert.deepEqual(report.failures, []);
+        assert.ok(
+            report.notes.includes(
+                'advisory lock of tenant "gitlab": a second client took it through gitlab-session-pooler: false; through gitlab-pooler (transaction): true',
+            ),
+            report.notes.join("\n"),
+        );
+    });
+
+    // PgBouncer's hba parser reads `all` in the database field as every database
+    // (src/hba.c parse_names, the same at pgbouncer_1_18_0 and pgbouncer_1_24_1).
+    it("a database named all in a pooler's hba rule lets the tenant into postgres and template1 (why the name is refused)", async () => {
+        // The rules poolerHbaRules writes for a tenant whose database is named "all"
+        // (components/postgres/hba.ts), on gitlab's pooler of the shipped render.
+        const regs = (await renderInfra()).map((r) => {
+            if (r.type !== "kubernetes:postgresql.cnpg.io/v1:Pooler" || r.name !== "gitlab-pooler")
+                return r;
+            const inputs = structuredClone(r.inputs) as any;
+            const hba = inputs.spec.pgbouncer.pg_hba as string[];
+            inputs.spec.pgbouncer.pg_hba = hba.map((l) =>
+                l.replace(/^hostssl gitlabhq_production /, "hostssl all "),
+            );
+            assert.notDeepEqual(inputs.spec.pgbouncer.pg_hba, hba);
+            return { ...r, inputs };
+        });
+        const report = await runTier(regs);
+        log(report.failures.slice(0, 3).join("\n    "));
+        const holes = report.failures.filter((f) =>
+            /reached database (postgres|template1) through gitlab-pooler/.test(f),
+        );
+        assert.equal(holes.length, 2, report.failures.join("\n"));
+        assert.deepEqual(
+            report.failures.filter((f) => !f.includes('"gitlab"')),
+            [],
+        );
+    });
+
     // The program before SCRAM verifiers: the Role sent the cleartext, which PostgreSQL hashed
     // itself. Logins work either way; only the password checks can tell.
     describe("fails, naming the tenant, on a render whose Role sends the cleartext password", () => {

@@ -275,7 +275,64 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
             if (harbor)
                 await advisoryLock(harbor.tenant, harbor.database, byPooler, asTenant, fail);
             else notes.push("no Harbor release on a tenant pooler: advisory-lock check skipped");
+            // A tenant's session-mode path keeps a migration's lock exclusive; its transaction
+            // pooler, the control, does not.
+            for (const t of tenants.filter((x) => x.sessionPooler && x.databases.length > 0)) {
+                const db = t.databases[0]!;
+                const s = await advisoryLock(t, db, byPooler, asTenant, fail, t.sessionPooler);
+                const main = poolers.find((p) => p.name === t.pooler);
+                const c =
+                    main?.poolMode === "transaction"
+                        ? await advisoryLock(
+                              t,
+                              db,
+                              byPooler,
+                              asTenant,
+                              fail,
+                              t.pooler,
+                              "not exclusive",
+                          )
+                        : undefined;
+                notes.push(
+                    `advisory lock of tenant "${t.name}": a second client took it through ${t.sessionPooler}: ${String(s)}` +
+                        (c === undefined
+                            ? ""
+                            : `; through ${t.pooler} (transaction): ${String(c)}`),
+                );
+            }
             lap("advisory-lock");
+
+            // A pooler admits its tenant to its tenant's databases only: `postgres` and
+            // `template1` grant CONNECT to PUBLIC, so only the pooler's hba rules keep a tenant
+            // out of them (a database named like an hba keyword, e.g. `all`, would not).
+            for (const t of tenants) {
+                for (const via of [t.pooler, t.sessionPooler]) {
+                    const b = via ? byPooler.get(via)?.[0] : undefined;
+                    if (!b) continue;
+                    for (const db of ["postgres", "template1"]) {
+                        try {
+                            const c = await asTenant(t, db, b.port);
+                            await c.end().catch(() => undefined);
+                            fail(
+                                t.name,
+                                db,
+                                `role ${t.role} reached database ${db} through ${b.pooler}`,
+                                "the connection was accepted",
+                            );
+                        } catch (err) {
+                            if (!/^login rejected(;|$)/.test((err as Error).message ?? "")) {
+                                fail(
+                                    t.name,
+                                    db,
+                                    `through ${b.pooler}: refused for another reason`,
+                                    err,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            lap("system-databases");
 
             // The full pools stay open, idle, in every PgBouncer and hold each role at its limit
             // (a refusal for "too many connections for role" would prove nothing below): close
