@@ -44,7 +44,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     if (!pg) throw new Error("platform:postgres is required on infra (validated earlier)");
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
-    enableTakeover(cfg.takeover, vault, providers.onepassword);
+    enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
 
     const operator = new CnpgOperator(
         "cnpg",
@@ -199,7 +199,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
     if (!infraStack) throw new Error("platform:infraStack is required on apps (validated earlier)");
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
-    enableTakeover(cfg.takeover, vault, providers.onepassword);
+    enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
     const operator = new CnpgOperator(
         "cnpg",
         {

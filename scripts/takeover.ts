@@ -48,19 +48,33 @@ export async function planTakeover(opts: {
     return { plan, importDoc: importFile(plan, result.registrations) };
 }
 
+/** Open blockers: `npm run takeover` exits 1 while there is one. */
+export function blockers(plan: Plan): Plan["conflicts"] {
+    return plan.conflicts.filter((c) => c.severity === "blocker");
+}
+
+/** The review: risks first (blockers, then risks), then values, then the expected adoptions. */
 export function summary(plan: Plan): string {
+    const risks = plan.conflicts.filter((c) => c.severity === "risk");
+    const row = (c: Plan["conflicts"][number]) =>
+        `    [${c.rule}] ${c.type} ${c.name}: ${c.problem}`;
     const lines = [
         `takeover plan (needs Pulumi CLI >= ${MIN_PULUMI_CLI}):`,
-        `  adopt ${plan.adopt.length}:`,
+        `  blockers ${blockers(plan).length} (resolve, capture again, plan again):`,
+        ...blockers(plan).map(row),
+        `  risks ${risks.length}:`,
+        ...risks.map(row),
+        `  values kept ${plan.values.kept.length}:`,
+        ...plan.values.kept.map((v) => `    ${v.secret} <- ${v.source}`),
+        `  values regenerated ${plan.values.regenerated.length}:`,
+        ...plan.values.regenerated.map((v) => `    ${v.secret}: ${v.blastRadius}`),
+        `  expected: adopt ${plan.adopt.length}:`,
         ...plan.adopt.map((a) => `    ${a.type} ${a.name} <- ${a.id}`),
-        `  conflicts ${plan.conflicts.length}:`,
-        ...plan.conflicts.map((c) => `    ${c.type} ${c.name}: ${c.problem}`),
         `  manual steps ${plan.manual.length}:`,
         ...plan.manual.flatMap((m, i) => [
             `    ${i + 1}. ${m.step}`,
             ...m.commands.map((c) => `       $ ${c}`),
         ]),
-        "  config: paste plan.config into the stack's settings file",
     ];
     return `${lines.join("\n")}\n`;
 }
@@ -102,6 +116,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(
         `wrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), importOut)}`,
     );
+    const open = blockers(plan).length;
+    if (open > 0) {
+        console.error(
+            `takeover: ${open} blocker${open > 1 ? "s" : ""} open; \`pulumi up\` would stop or lose data`,
+        );
+        return 1;
+    }
     return 0;
 }
 

@@ -77,9 +77,14 @@ describe("takeover from Flux", function () {
             "cnpg-system/harbor-pooler",
             "cnpg-system/keycloak-pooler",
         ]);
+        // The CNPG-made superuser Secret, and the Secrets the plan has Harbor's live values
+        // copied into (manual steps) before `up`.
         assert.deepEqual(ids("kubernetes:core/v1:Secret").sort(), [
             "cnpg-system/harbor-db-credentials",
+            "cnpg-system/shared-postgres-superuser",
             "dragonfly/dragonfly-auth",
+            "harbor/harbor-creds-admin",
+            "harbor/harbor-creds-secret-key",
         ]);
         assert.deepEqual(ids("kubernetes:dragonflydb.io/v1alpha1:Dragonfly"), [
             "dragonfly/dragonfly",
@@ -122,15 +127,15 @@ describe("takeover from Flux", function () {
         });
     });
 
-    it("reads every existing secret from its item and field (admin password, secretKey, tenant and Dragonfly passwords)", () => {
+    it("reads every existing secret where the running system reads it: the adopted Secret, else its 1Password field", () => {
+        const live = (secret: string, key: string) => ({ kubernetes: { secret, key } });
         assert.deepEqual(plan.config["platform:takeover"].secrets, {
-            "harbor-admin-password": { item: "harbor-core", field: "admin_password" },
-            "harbor-secret-key": { item: "harbor-core", field: "secret_key" },
+            // Harbor's encryption key and admin password as the running Harbor reads them
+            // (harbor-core key secret is the core secret, not the key), copied before `up`.
+            "harbor-admin-password": live("harbor/harbor-creds-admin", "HARBOR_ADMIN_PASSWORD"),
+            "harbor-secret-key": live("harbor/harbor-creds-secret-key", "secretKey"),
             "harbor-registry-http-secret": { item: "harbor-registry", field: "http_secret" },
-            "harbor-db-password": {
-                item: "kubernetes/infra/cloudnative-pg/harbor",
-                field: "password",
-            },
+            "harbor-db-password": live("cnpg-system/harbor-db-credentials", "password"),
             "gitlab-db-password": {
                 item: "kubernetes/infra/cloudnative-pg/gitlab",
                 field: "password",
@@ -139,19 +144,35 @@ describe("takeover from Flux", function () {
                 item: "kubernetes/infra/cloudnative-pg/keycloak",
                 field: "password",
             },
-            "dragonfly-auth": { item: "kubernetes/infra/dragonfly/auth", field: "password" },
+            "dragonfly-auth": live("dragonfly/dragonfly-auth", "password"),
+            "shared-postgres-superuser": live("cnpg-system/shared-postgres-superuser", "password"),
         });
+        assert.deepEqual(
+            plan.manual.find((m) => m.step.startsWith("Copy the values Harbor"))?.commands,
+            [
+                `kubectl create secret generic harbor-creds-admin -n harbor --from-literal=HARBOR_ADMIN_PASSWORD="$(kubectl get secret harbor-core -n harbor -o jsonpath='{.data.HARBOR_ADMIN_PASSWORD}' | base64 -d)"`,
+                `kubectl create secret generic harbor-creds-secret-key -n harbor --from-literal=secretKey="$(kubectl get secret harbor-core -n harbor -o jsonpath='{.data.secretKey}' | base64 -d)"`,
+            ],
+        );
+        assert.deepEqual(plan.values.regenerated.map((v) => v.secret).sort(), [
+            "harbor-core-secret",
+            "harbor-jobservice-secret",
+            "harbor-xsrf-key",
+        ]);
     });
 
     it("reports the managed.roles and ExternalSecret conflicts, and no role-name conflict with the shipped names", () => {
-        const problems = plan.conflicts.map((c) => `${c.type} ${c.name}`);
+        const problems = plan.conflicts
+            .filter((c) => c.rule === "cnpg-managed-roles" || c.rule === "external-secret")
+            .map((c) => `${c.type} ${c.name}`);
         assert.deepEqual(problems.sort(), [
             "Cluster cnpg-system/shared-postgres",
             "ExternalSecret cnpg-system/harbor-database",
             "ExternalSecret dragonfly/dragonfly-auth",
         ]);
+        assert.ok(!plan.conflicts.some((c) => c.rule === "role-name"));
         assert.match(
-            plan.conflicts.find((c) => c.type === "Cluster")?.problem ?? "",
+            plan.conflicts.find((c) => c.rule === "cnpg-managed-roles")?.problem ?? "",
             /spec\.managed\.roles declares harbor_app, gitlab_app/,
         );
     });
@@ -189,13 +210,13 @@ describe("takeover from Flux", function () {
         );
         const other = buildPlan(committed.registrations, inv);
         const problem = (name: string) =>
-            other.conflicts.find((c) => c.name === name)?.problem ?? "";
+            other.conflicts.find((c) => c.name === name && c.rule.startsWith("onepassword"))
+                ?.problem ?? "";
         assert.match(
             problem("harbor-core"),
             /^2 1Password items are titled "harbor-core" \(a1harborcore0000000000000a, z9harborcoreduplicate00000\)/,
         );
         assert.ok(!("harbor-core" in other.config["platform:takeover"].onepassword));
-        assert.ok(!("harbor-secret-key" in other.config["platform:takeover"].secrets));
         assert.match(
             problem("harbor-registry"),
             /has category PASSWORD; the stack writes a LOGIN item/,
@@ -203,14 +224,20 @@ describe("takeover from Flux", function () {
     });
 
     it("lists the Flux and ExternalSecret steps with the exact objects, in order", () => {
-        const steps = plan.manual.map((m) => m.step.split(":")[0]);
+        const steps = plan.manual.map((m) => m.step.split(/[:(,]/)[0]?.trim());
         assert.deepEqual(steps, [
             "Back up first",
             "Freeze Flux",
-            "Remove spec.managed.roles from the Cluster (CNPG keeps the roles; the SQL provider owns them from now on)",
-            "Orphan and delete the ExternalSecrets that write Secrets the stack writes (the Secrets stay; Pulumi adopts them)",
+            "Remove spec.managed.roles from the Cluster",
+            "Orphan and delete the ExternalSecrets that write Secrets the stack writes",
+            "Copy the values Harbor runs with into the stack's own Secrets",
+            "Recreate the adopted Secrets whose type differs",
+            "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
+            "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
+            "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
             "Before any Kustomization runs again",
             "After `pulumi up` succeeded",
+            "Then delete the suspended HelmReleases",
         ]);
         assert.deepEqual(plan.manual[1]?.objects, [
             "Kustomization flux-system/cluster-infra-harbor",
@@ -282,11 +309,18 @@ describe("takeover from Flux", function () {
                     run.inputs("kubernetes:core/v1:Secret", "harbor-creds-secret-key")
                         .stringData as Record<string, string>
                 ).secretKey,
-            "render-secret-harbor-core/secret_key",
+            "render-secret-harbor-secret-key",
         );
+        // Read at `up` from the live Secret through the stack's Kubernetes provider (a read).
+        const read = run.registrations.find((r) => r.name === "harbor-secret-key-in-use");
+        assert.equal(read?.type, "kubernetes:core/v1:Secret");
         assert.equal(
             run.inputs("postgresql:index/role:Role", "harbor_app").password,
-            "render-secret-kubernetes/infra/cloudnative-pg/harbor/password",
+            "render-secret-harbor-db-password",
+        );
+        assert.equal(
+            run.inputs("postgresql:index/role:Role", "gitlab_app").password,
+            "render-secret-kubernetes/infra/cloudnative-pg/gitlab/password",
         );
         // Still generated: secrets Flux's chart made itself and nothing else holds.
         assert.ok(run.has("random:index/randomPassword:RandomPassword", "harbor-xsrf-key"));
@@ -410,7 +444,7 @@ describe("takeover from Flux", function () {
             [
                 "secrets.json",
                 "{}",
-                "secrets.json: unknown inventory file (known: kubernetes.json, helm.json, onepassword.json, postgres.json, harbor.json)",
+                "secrets.json: unknown inventory file (known: kubernetes.json, helm.json, onepassword.json, postgres.json, harbor.json, cluster.json)",
             ],
         ];
         for (const [file, content, message] of cases) {

@@ -31,12 +31,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as onepassword from "@1password/pulumi-onepassword";
+import type * as k8s from "@pulumi/kubernetes";
 import { isEmptyTakeover, type AdoptedSecret, type TakeoverConfig } from "./config";
 
 interface TakeoverContext {
     cfg: TakeoverConfig;
     vault: pulumi.Input<string>;
     opProvider: onepassword.Provider;
+    k8sProvider?: k8s.Provider;
 }
 
 let current: TakeoverContext | undefined;
@@ -111,10 +113,11 @@ export function enableTakeover(
     cfg: TakeoverConfig | undefined,
     vault: pulumi.Input<string>,
     opProvider: onepassword.Provider,
+    k8sProvider?: k8s.Provider,
 ): void {
     current = undefined;
     if (!cfg || isEmptyTakeover(cfg)) return;
-    current = { cfg, vault, opProvider };
+    current = { cfg, vault, opProvider, k8sProvider };
     // A stack transformation (not a transform) runs in-process, so the mock runtime applies it too.
     pulumi.runtime.registerStackTransformation((args) => {
         const props = args.props as Record<string, unknown>;
@@ -136,8 +139,19 @@ export function enableTakeover(
 export function adoptedSecret(
     name: string,
     rotation: string | undefined,
-): (AdoptedSecret & { vault: pulumi.Input<string>; opProvider: onepassword.Provider }) | undefined {
+):
+    | (AdoptedSecret & {
+          vault: pulumi.Input<string>;
+          opProvider: onepassword.Provider;
+          k8sProvider?: k8s.Provider;
+      })
+    | undefined {
     const entry = current?.cfg.secrets[name];
     if (!current || !entry || entry.rotation !== rotation) return undefined;
-    return { ...entry, vault: current.vault, opProvider: current.opProvider };
+    return {
+        ...entry,
+        vault: current.vault,
+        opProvider: current.opProvider,
+        k8sProvider: current.k8sProvider,
+    };
 }

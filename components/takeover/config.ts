@@ -36,17 +36,36 @@ const pgName = z.string().regex(PG, { error: "must be a lowercase PostgreSQL ide
 /** 1Password's item ids as the provider imports them. */
 export const ITEM_ID = /^vaults\/[a-z0-9]{26}\/items\/[a-z0-9]{26}$/;
 
-const adoptedSecret = z.strictObject({
-    /** Title of the 1Password item that holds the value (absolute, e.g. "harbor-core"). */
-    item: z.string().min(1),
-    /** Field label: "password", "username" or a section field such as "secret_key". */
-    field: z.string().min(1),
-    /**
-     * The owner's `passwordRotation` when the takeover was planned. The value is read from
-     * 1Password while the rotation setting still equals this; changing it generates a new one.
-     */
-    rotation: z.string().optional(),
-});
+const adoptedSecret = z
+    .strictObject({
+        /** Title of the 1Password item that holds the value (absolute, e.g. "harbor-core"). */
+        item: z.string().min(1).optional(),
+        /** Field label: "password", "username" or a field inside a section such as "secret_key". */
+        field: z.string().min(1).optional(),
+        /**
+         * The live Kubernetes Secret that holds the value in use, read at `pulumi up` through the
+         * Kubernetes provider (the value never enters config, the inventory or Git).
+         */
+        kubernetes: z
+            .strictObject({
+                secret: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, {
+                    error: 'must be "<namespace>/<name>"',
+                }),
+                key: z.string().min(1),
+            })
+            .optional(),
+        /**
+         * The owner's `passwordRotation` when the takeover was planned. The value is read while the
+         * rotation setting still equals this; changing it generates a new one.
+         */
+        rotation: z.string().optional(),
+    })
+    .refine(
+        (s) => (s.kubernetes === undefined) === (s.item !== undefined && s.field !== undefined),
+        {
+            error: "needs either item and field (1Password) or kubernetes (a live Secret), not both",
+        },
+    );
 
 export const takeoverSchema = z.strictObject({
     /** Kubernetes objects to import, by kind: `{Namespace: [harbor], Secret: [cnpg-system/x]}`. */
@@ -103,7 +122,7 @@ export function takeoverProblems(cfg: TakeoverConfig): TakeoverProblem[] {
     const problems: TakeoverProblem[] = [];
     const items = new Set(Object.keys(cfg.onepassword));
     for (const [name, s] of Object.entries(cfg.secrets)) {
-        if (!items.has(s.item)) {
+        if (s.item !== undefined && !items.has(s.item)) {
             problems.push({
                 key: `takeover.secrets.${name}.item`,
                 value: s.item,
