@@ -87,13 +87,14 @@ async function main(argv: string[]): Promise<number> {
             inventory: { type: "string" },
             config: { type: "string" },
             out: { type: "string" },
+            "expect-blockers": { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
     const stack = positionals[0];
     if (values.help || !stack || positionals.length > 1 || !values.inventory) {
         console.error(
-            "usage: npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>]",
+            "usage: npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>] [--expect-blockers <rule,...>]",
         );
         return values.help ? 0 : 2;
     }
@@ -117,6 +118,16 @@ async function main(argv: string[]): Promise<number> {
         `wrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), importOut)}`,
     );
     const open = blockers(plan).length;
+    if (values["expect-blockers"] !== undefined) {
+        // CI on a fixture with known blockers: exactly these rules are open, no other.
+        const expected = [...new Set(values["expect-blockers"].split(",").filter(Boolean))].sort();
+        const actual = [...new Set(blockers(plan).map((c) => c.rule))].sort();
+        if (expected.join(",") === actual.join(",")) return 0;
+        console.error(
+            `takeover: open blockers are from rules ${actual.join(",") || "none"}, expected ${expected.join(",") || "none"}`,
+        );
+        return 1;
+    }
     if (open > 0) {
         console.error(
             `takeover: ${open} blocker${open > 1 ? "s" : ""} open; \`pulumi up\` would stop or lose data`,
