@@ -2,7 +2,7 @@
  * CI guard (.ci/run): `node --require ts-node/register/transpile-only scripts/ci-add-tenant.ts <dir>`
  *
  * Edits the stack files in <dir> (a copy of the checkout, never the checkout itself) as a user adds
- * a tenant and an application (README "Add a tenant / an application"): tenant `wiki` with a
+ * a tenant and an application (docs/running.md "Add a tenant / an application"): tenant `wiki` with a
  * global pooler reached from the apps namespace `wiki`, a Harbor project `wiki` with a pull robot,
  * max_connections raised to what the program's budget asks, and on apps an application on that
  * tenant and project. examples/restore-drill.yaml gets the same infra edits (it must stay the infra

@@ -1,6 +1,6 @@
 /**
  * The takeover inventory: what a user collects from the live system with the standard tools
- * (README "Taking over from Flux"), one JSON file each, all optional. Each file is checked
+ * (docs/takeover.md "Taking over from Flux"), one JSON file each, all optional. Each file is checked
  * against the shape its tool prints; a bad file gives one error naming it.
  */
 import * as fs from "node:fs";
@@ -106,7 +106,7 @@ const clusterFile = z.strictObject({
     kubeSystemUid: z.string().min(1),
 });
 
-/** The README's `psql -At` query (json_build_object). */
+/** The `psql -At` query of docs/takeover.md (json_build_object). */
 const postgresFile = z.strictObject({
     roles: z.array(
         z.looseObject({

@@ -454,7 +454,7 @@ function planManual(
         ],
     });
     plan.manual.push({
-        step: "Then delete the suspended HelmReleases (suspended: Helm uninstalls nothing) and resume the Kustomizations (undo instead: see docs/takeover.md, rollback)",
+        step: "Then delete the suspended HelmReleases (suspended: Helm uninstalls nothing) and resume the Kustomizations (undo instead: see docs/takeover.md, Rollback)",
         objects: [...hrs.map((h) => `HelmRelease ${h}`), ...ks.map((k) => `Kustomization ${k}`)],
         commands: [
             ...hrs.map((h) => `kubectl delete helmrelease ${ns(h)[1] ?? ""} -n ${ns(h)[0] ?? ""}`),

@@ -130,10 +130,10 @@ describe("alerts from the infra fixture config", () => {
         assert.match(expr, /user="gitlab_app"/);
     });
 
-    it("links every alert to a README section that exists", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    it("links every alert to a runbook section of docs/alerts.md that exists", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "docs", "alerts.md"), "utf8");
         const headings = new Set(
-            [...readme.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+            [...readme.matchAll(/^#{1,4} (.+)$/gm)].map((m) =>
                 (m[1] ?? "")
                     .trim()
                     .toLowerCase()
@@ -147,7 +147,10 @@ describe("alerts from the infra fixture config", () => {
                 r.annotations.runbook_url.startsWith(cfg.monitoring.alerts.runbookBaseUrl),
                 r.alert,
             );
-            assert.ok(headings.has(anchor), `${r.alert}: README has no heading for #${anchor}`);
+            assert.ok(
+                headings.has(anchor),
+                `${r.alert}: docs/alerts.md has no heading for #${anchor}`,
+            );
         }
     });
 

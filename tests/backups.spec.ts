@@ -334,7 +334,7 @@ describe("co-located clusters' own backup credentials", () => {
     it("refuses the infra cluster's MinIO item, absolute or relative", () => {
         for (const item of ["/kubernetes/infra/cloudnative-pg/minio", "cloudnative-pg/minio"]) {
             assert.deepEqual(problemsOf(appsWith((b) => (b.credentials = { item }))), [
-                `- platform:applications[2].postgres.backup.credentials.item = ${JSON.stringify(item)}: is the infra cluster's backup credentials (cloudnative-pg/minio), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix (README "Backup credentials of co-located clusters") and its own item, e.g. "cloudnative-pg/kubekloud-api-backup"`,
+                `- platform:applications[2].postgres.backup.credentials.item = ${JSON.stringify(item)}: is the infra cluster's backup credentials (cloudnative-pg/minio), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix (docs/backup-restore.md "Backup credentials of co-located clusters") and its own item, e.g. "cloudnative-pg/kubekloud-api-backup"`,
             ]);
         }
     });

@@ -340,7 +340,7 @@ export function applicationBackupProblems(cfg: AppsStackConfig): Problem[] {
             problems.push({
                 key: `${at}.backup.credentials.item`,
                 value: item,
-                message: `is the infra cluster's backup credentials (${INFRA_BACKUP_ITEM}), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix (README "Backup credentials of co-located clusters") and its own item, e.g. "cloudnative-pg/${app.name}-backup"`,
+                message: `is the infra cluster's backup credentials (${INFRA_BACKUP_ITEM}), which can read and delete every shared backup: give the cluster its own MinIO user limited to its prefix (docs/backup-restore.md "Backup credentials of co-located clusters") and its own item, e.g. "cloudnative-pg/${app.name}-backup"`,
             });
         }
         const first = claim(items, title, i);

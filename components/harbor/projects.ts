@@ -73,7 +73,7 @@ export const harborProjectsSchema = z.strictObject({
     apiWaitSeconds: z.number().int().min(0).max(3600).default(900),
     gc: z.strictObject({ schedule: z.string().default("0 0 2 * * *") }).prefault({}),
     projects: z.array(projectSchema).default([]),
-    /** Existing objects to adopt instead of creating: see README "Harbor configuration as code". */
+    /** Existing objects to adopt instead of creating: see docs/running.md "Harbor: first login, projects, robots". */
     imports: z
         .strictObject({
             projects: z.array(z.string()).optional(),

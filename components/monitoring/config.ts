@@ -54,12 +54,12 @@ export const monitoringSchema = z.strictObject({
             namespace: dnsLabel().optional(),
             /** Labels on every PrometheusRule (what the Prometheus' ruleSelector matches). */
             labels: z.record(z.string(), z.string()).default({}),
-            /** Base of every alert's runbook_url; the README section's anchor is appended. */
+            /** Base of every alert's runbook_url; the runbook section's anchor (docs/alerts.md) is appended. */
             runbookBaseUrl: z
                 .url({
-                    error: "must be a URL such as https://github.com/<org>/platform/blob/main/README.md",
+                    error: "must be a URL such as https://github.com/<org>/platform/blob/main/docs/alerts.md",
                 })
-                .default("https://github.com/monosense-io/platform/blob/main/README.md"),
+                .default("https://github.com/monosense-io/platform/blob/main/docs/alerts.md"),
             /** Fraction of a limit at which a "near the limit" alert fires. */
             connectionRatio: ratio.default(0.9),
             memoryRatio: ratio.default(0.9),

@@ -33,7 +33,7 @@ export interface PrometheusRuleObject {
 
 export type Alerts = MonitoringConfig["alerts"];
 
-/** GitHub's anchor of a README heading made of the alert's name. */
+/** GitHub's anchor of a runbook heading (docs/alerts.md) made of the alert's name. */
 export function runbookAnchor(alert: string): string {
     return alert.toLowerCase();
 }

@@ -208,7 +208,7 @@ export const postgresSchema = z.strictObject({
     backup: backupSchema.optional(),
     adminService: adminServiceSchema.prefault({}),
     admin: adminSchema,
-    /** Restore the cluster's backups into a new cluster (see README "Restoring"). */
+    /** Restore the cluster's backups into a new cluster (see docs/backup-restore.md "Restoring"). */
     recovery: recoverySchema.optional(),
     /** How long Pulumi waits for the Cluster to report Ready. */
     readyTimeoutSeconds: int(60, 7200).default(1800),

@@ -1,6 +1,6 @@
 /**
  * What a recovery leaves to people, printed by the program (pulumi.log.warn) on every run that
- * has a `recovery` block. The README's "Restoring" runbook says the same, at length.
+ * has a `recovery` block. The docs/backup-restore.md "Restoring" runbook says the same, at length.
  */
 import type { RecoveryPlan } from "./spec";
 
@@ -25,7 +25,7 @@ export function recoveryInstructions(a: RecoveryInstructionsArgs): string {
     const verify =
         `Verify it: kubectl -n ${ns} wait --for=condition=Ready cluster/${p.name} --timeout=1h; ` +
         `kubectl -n ${ns} exec ${p.name}-1 -c postgres -- psql -c "select pg_is_in_recovery(), pg_last_xact_replay_timestamp(), now()" ` +
-        `and the queries in README "Restoring: verify". `;
+        `and the queries in docs/backup-restore.md "Restoring: verify". `;
     if (!a.cutOver) {
         return (
             head +

@@ -1,7 +1,7 @@
 /**
  * Config fragment `platform:takeover`: what already exists in the cluster, PostgreSQL and
  * 1Password, and is taken over instead of created. `npm run takeover` writes it from an inventory
- * (see README "Taking over from Flux"); empty (the default) means "build from nothing".
+ * (see docs/takeover.md "Taking over from Flux"); empty (the default) means "build from nothing".
  *
  * Adoption needs Pulumi CLI 3.174.0 or newer (MIN_PULUMI_CLI): since pulumi/pulumi#19339 the
  * engine imports a resource whose live state differs from the program's inputs and then updates
