@@ -9,7 +9,7 @@ import * as random from "@pulumi/random";
 import { randomProvider } from "./local-providers";
 import { MANAGED_BY } from "./namespace";
 import { readItemFields } from "./onepassword";
-import { adoptedSecret } from "./takeover/adopt";
+import { adoptedSecret, takenOverSecret, ValueInUse } from "./takeover/adopt";
 
 /**
  * Annotation of a Kubernetes Secret naming the keys of its `stringData` that hold no secret
@@ -39,6 +39,7 @@ export function generatedPassword(
     opts: PasswordOptions = {},
 ): { resource?: random.RandomPassword; value: pulumi.Output<string> } {
     const existing = adoptedSecret(name, opts.rotation);
+    if (takenOverSecret(name)) new ValueInUse(name, existing !== undefined, parent);
     if (existing?.kubernetes) {
         return { value: liveSecretValue(name, existing.kubernetes, parent, existing.k8sProvider) };
     }

@@ -351,6 +351,27 @@ describe("takeover from Flux", function () {
         const rotated = await runStack("infra", toConfigMap(settings));
         assert.ok(rotated.has("random:index/randomPassword:RandomPassword", "harbor-db-password"));
         assert.ok(!rotated.has("random:index/randomPassword:RandomPassword", "gitlab-db-password"));
+        // The deliberate rotation drops the marker's protection; the others stay protected.
+        const marker = (r: Run, name: string) =>
+            r.registrations.find(
+                (x) =>
+                    x.type === "platform:takeover:ValueInUse" && x.name === `${name}-value-in-use`,
+            );
+        assert.equal(marker(rotated, "harbor-db-password")?.protect, false);
+        assert.equal(marker(rotated, "gitlab-db-password")?.protect, true);
+    });
+
+    it("marks every value taken over with a protected marker, so removing the setting stops preview instead of generating", () => {
+        const markers = run.registrations
+            .filter((r) => r.type === "platform:takeover:ValueInUse")
+            .map((r) => `${r.name} ${String(r.protect)}`)
+            .sort();
+        assert.deepEqual(
+            markers,
+            Object.keys(plan.config["platform:takeover"].secrets)
+                .map((n) => `${n}-value-in-use true`)
+                .sort(),
+        );
     });
 
     it("an empty inventory gives an empty plan, whose config renders exactly today's stack", async () => {

@@ -133,6 +133,30 @@ export function enableTakeover(
 }
 
 /**
+ * Marks a generated secret whose value in use was taken over (`platform:takeover.secrets`), as a
+ * protected component `<name>-value-in-use` registered on every run while the entry exists:
+ * - entry present, rotation unchanged: protected; the value is read as it is.
+ * - entry present, the owner's rotation changed on purpose: registered unprotected, so the
+ *   engine drops the protection and the new password is generated.
+ * - entry removed from the config: the marker is no longer registered, and the engine refuses to
+ *   delete a protected resource, in preview as in update (pulumi/pulumi v3.259.0
+ *   pkg/resource/deploy/step.go `DeleteStep.Apply`: "cannot be deleted because it is protected",
+ *   checked before the dry-run branch), so `pulumi preview`, and the preview `pulumi up` runs
+ *   first, stop instead of silently generating a new value.
+ */
+export class ValueInUse extends pulumi.ComponentResource {
+    constructor(name: string, protect: boolean, parent: pulumi.Resource) {
+        super("platform:takeover:ValueInUse", `${name}-value-in-use`, {}, { parent, protect });
+        this.registerOutputs({});
+    }
+}
+
+/** The takeover entry of generated secret `name`, whatever its rotation. */
+export function takenOverSecret(name: string): AdoptedSecret | undefined {
+    return current?.cfg.secrets[name];
+}
+
+/**
  * The existing secret to use instead of generating `name`, while its owner's rotation setting
  * still equals the one recorded at takeover.
  */
