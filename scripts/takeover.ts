@@ -16,6 +16,7 @@ import { ProgramError, runProgram } from "./mock-runtime";
 import { infraSettingsFile, loadStackConfig, placeholderInfraOutputs } from "./render";
 import { buildPlan, importFile, type Plan } from "./takeover-plan";
 import { InventoryError, readInventory } from "./takeover-inventory";
+import { formattedWithPlanConfig, StackFileWriteError } from "./takeover/stack-file";
 
 export async function planTakeover(opts: {
     stack: string;
@@ -88,13 +89,14 @@ async function main(argv: string[]): Promise<number> {
             config: { type: "string" },
             out: { type: "string" },
             "expect-blockers": { type: "string" },
+            "write-config": { type: "boolean" },
             help: { type: "boolean", short: "h" },
         },
     });
     const stack = positionals[0];
     if (values.help || !stack || positionals.length > 1 || !values.inventory) {
         console.error(
-            "usage: npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>] [--expect-blockers <rule,...>]",
+            "usage: npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>] [--write-config] [--expect-blockers <rule,...>]",
         );
         return values.help ? 0 : 2;
     }
@@ -114,6 +116,12 @@ async function main(argv: string[]): Promise<number> {
     const importOut = out.replace(/\.json$/, "") + ".import.json";
     fs.writeFileSync(importOut, `${JSON.stringify(importDoc, null, 2)}\n`);
     process.stdout.write(summary(plan));
+    if (values["write-config"]) {
+        // Into the stack file itself, comments kept; review it with `git diff` before `pulumi up`.
+        const text = fs.readFileSync(configFile, "utf8");
+        fs.writeFileSync(configFile, await formattedWithPlanConfig(configFile, text, plan.config));
+        console.log(`wrote the plan's config into ${path.relative(process.cwd(), configFile)}`);
+    }
     console.log(
         `wrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), importOut)}`,
     );
@@ -141,7 +149,11 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (err: unknown) => {
-            if (err instanceof InventoryError || err instanceof ConfigError)
+            if (
+                err instanceof InventoryError ||
+                err instanceof ConfigError ||
+                err instanceof StackFileWriteError
+            )
                 console.error(err.message);
             else if (err instanceof ProgramError)
                 console.error(`takeover: the program failed:\n${err.message}`);

@@ -23,7 +23,21 @@ import { planTakeover } from "../scripts/takeover";
 import { buildPlan, importFile, type Plan } from "../scripts/takeover-plan";
 import { InventoryError, readInventory } from "../scripts/takeover-inventory";
 import { ConfigError, formatProblem, parseConfig } from "../components/config";
-import { fixtureInfraRun, runStack, fixtureSettings, toConfigMap, unwrap, type Run } from "./mocks";
+import { loadStackConfig } from "../scripts/render";
+import {
+    formattedWithPlanConfig,
+    withPlanConfig as writePlanConfig,
+} from "../scripts/takeover/stack-file";
+import { readStackSettings } from "../components/stack-file";
+import {
+    fixtureFile,
+    fixtureInfraRun,
+    runStack,
+    fixtureSettings,
+    toConfigMap,
+    unwrap,
+    type Run,
+} from "./mocks";
 
 const FIXTURE = path.join(__dirname, "fixtures", "takeover");
 const fixture = (file: string) =>
@@ -35,16 +49,15 @@ function tmpDir(files: Record<string, string>): string {
     return dir;
 }
 
-/** The committed infra settings with the plan's config pasted in. */
+/**
+ * The infra fixture settings file with the plan's config written into it by the command's own
+ * writer (no hand edits), as the flat config map the program reads.
+ */
 function withPlanConfig(plan: Plan): Record<string, string> {
-    const settings = fixtureSettings("infra");
-    settings["platform:takeover"] = plan.config["platform:takeover"];
-    const imports = plan.config["platform:harborProjects.imports"];
-    if (imports) {
-        const hp = settings["platform:harborProjects"] as Record<string, unknown>;
-        settings["platform:harborProjects"] = { ...hp, imports };
-    }
-    return toConfigMap(settings);
+    const text = fs.readFileSync(fixtureFile("infra"), "utf8");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), "Pulumi.infra.yaml");
+    fs.writeFileSync(file, writePlanConfig(file, text, plan.config));
+    return loadStackConfig(path.join(__dirname, "..", "Pulumi.yaml"), file).config;
 }
 
 describe("takeover from Flux", function () {
@@ -407,6 +420,30 @@ describe("takeover from Flux", function () {
             /\$platform:harbor:Harbor::harbor$/,
         );
         assert.ok(!importDoc.resources.some((r) => r.type.startsWith("pulumi-nodejs:dynamic/")));
+    });
+
+    it("writes its config into the stack file itself: every comment and setting kept, Harbor's imports under platform:harborProjects", async () => {
+        const file = path.join(__dirname, "..", "Pulumi.infra.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        const written = await formattedWithPlanConfig(file, text, plan.config);
+        const before = text.split("\n");
+        const after = written.split("\n");
+        // Only lines added: the original file is a subsequence of the written one.
+        let i = 0;
+        for (const line of after) if (line === before[i]) i++;
+        assert.equal(i, before.length, `line ${i + 1} of the stack file changed: ${before[i]}`);
+        const settings = readStackSettings(file, written);
+        assert.deepEqual(settings["platform:takeover"], plan.config["platform:takeover"]);
+        assert.deepEqual(
+            (settings["platform:harborProjects"] as { imports?: unknown }).imports,
+            plan.config["platform:harborProjects.imports"],
+        );
+        assert.ok(!("platform:harborProjects.imports" in settings));
+        assert.throws(
+            () =>
+                writePlanConfig("Pulumi.x.yaml", "config:\n  platform:role: infra\n", plan.config),
+            /^StackFileWriteError: Pulumi\.x\.yaml: the plan adopts Harbor projects, robots or the GC schedule, but the file has no platform:harborProjects/,
+        );
     });
 
     describe("platform:takeover is validated like every key", () => {
