@@ -462,30 +462,3 @@ function planManual(
         ],
     });
 }
-
-/** The adopt list as a `pulumi import --file` document (dynamic Harbor resources cannot be imported). */
-export function importFile(
-    plan: Plan,
-    regs: Registration[],
-): {
-    nameTable: Record<string, string>;
-    resources: { type: string; name: string; id: string; parent?: string }[];
-} {
-    const nameTable: Record<string, string> = {};
-    const resources = plan.adopt
-        .filter((a) => !a.type.startsWith("pulumi-nodejs:dynamic/"))
-        .map((a) => {
-            const reg = regs.find((r) => r.type === a.type && r.name === a.name);
-            const parent = reg?.parent
-                ? regs.find((p) => `${p.type}::${p.name}` === reg.parent)
-                : undefined;
-            if (parent && parent.type !== "pulumi:pulumi:Stack") {
-                // Keys are unique per parent (two components may share a name, e.g. "harbor").
-                const key = `${parent.type.split(":").pop() ?? ""}-${parent.name}`;
-                nameTable[key] = parent.urn;
-                return { type: a.type, name: a.name, id: a.id, parent: key };
-            }
-            return { type: a.type, name: a.name, id: a.id };
-        });
-    return { nameTable, resources };
-}

@@ -14,7 +14,7 @@ import { ConfigError, parseConfig } from "../components/config";
 import { MIN_PULUMI_CLI } from "../components/takeover/config";
 import { ProgramError, runProgram } from "./mock-runtime";
 import { infraSettingsFile, loadStackConfig, placeholderInfraOutputs } from "./render";
-import { buildPlan, importFile, type Plan } from "./takeover-plan";
+import { buildPlan, type Plan } from "./takeover-plan";
 import { InventoryError, readInventory } from "./takeover-inventory";
 import { formattedWithPlanConfig, StackFileWriteError } from "./takeover/stack-file";
 
@@ -23,7 +23,7 @@ export async function planTakeover(opts: {
     inventoryDir: string;
     configFile?: string;
     projectDir?: string;
-}): Promise<{ plan: Plan; importDoc: ReturnType<typeof importFile> }> {
+}): Promise<{ plan: Plan }> {
     const projectDir = opts.projectDir ?? path.resolve(__dirname, "..");
     const inventory = readInventory(opts.inventoryDir);
     const stackFile = opts.configFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
@@ -46,7 +46,7 @@ export async function planTakeover(opts: {
         stackOutputs,
     });
     const plan = buildPlan(result.registrations, inventory);
-    return { plan, importDoc: importFile(plan, result.registrations) };
+    return { plan };
 }
 
 /** Open blockers: `npm run takeover` exits 1 while there is one. */
@@ -80,7 +80,8 @@ export function summary(plan: Plan): string {
     return `${lines.join("\n")}\n`;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command; returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`takeover: no stack settings file ${configFile} (pass --config <file>)`);
         return 2;
     }
-    const { plan, importDoc } = await planTakeover({
+    const { plan } = await planTakeover({
         stack,
         inventoryDir: values.inventory,
         configFile,
@@ -113,8 +114,6 @@ async function main(argv: string[]): Promise<number> {
     const out = path.resolve(values.out ?? path.join("render", stack, "takeover-plan.json"));
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(plan, null, 2)}\n`);
-    const importOut = out.replace(/\.json$/, "") + ".import.json";
-    fs.writeFileSync(importOut, `${JSON.stringify(importDoc, null, 2)}\n`);
     process.stdout.write(summary(plan));
     if (values["write-config"]) {
         // Into the stack file itself, comments kept; review it with `git diff` before `pulumi up`.
@@ -122,9 +121,7 @@ async function main(argv: string[]): Promise<number> {
         fs.writeFileSync(configFile, await formattedWithPlanConfig(configFile, text, plan.config));
         console.log(`wrote the plan's config into ${path.relative(process.cwd(), configFile)}`);
     }
-    console.log(
-        `wrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), importOut)}`,
-    );
+    console.log(`wrote ${path.relative(process.cwd(), out)}`);
     const open = blockers(plan).length;
     if (values["expect-blockers"] !== undefined) {
         // CI on a fixture with known blockers: exactly these rules are open, no other.

@@ -19,8 +19,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { planTakeover } from "../scripts/takeover";
-import { buildPlan, importFile, type Plan } from "../scripts/takeover-plan";
+import { main as takeoverMain, planTakeover } from "../scripts/takeover";
+import { buildPlan, type Plan } from "../scripts/takeover-plan";
 import { InventoryError, readInventory } from "../scripts/takeover-inventory";
 import { ConfigError, formatProblem, parseConfig } from "../components/config";
 import { loadStackConfig } from "../scripts/render";
@@ -43,6 +43,27 @@ const FIXTURE = path.join(__dirname, "fixtures", "takeover");
 const fixture = (file: string) =>
     JSON.parse(fs.readFileSync(path.join(FIXTURE, file), "utf8")) as unknown;
 
+/** Runs the command in-process, with what it prints. */
+async function captured(
+    run: () => Promise<number>,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const write = process.stdout.write.bind(process.stdout);
+    const { log, error } = console;
+    process.stdout.write = (chunk: string) => ((stdout += chunk), true);
+    Object.assign(console, {
+        log: (...a: unknown[]) => void (stdout += `${a.join(" ")}\n`),
+        error: (...a: unknown[]) => void (stderr += `${a.join(" ")}\n`),
+    });
+    try {
+        return { status: await run(), stdout, stderr };
+    } finally {
+        process.stdout.write = write;
+        Object.assign(console, { log, error });
+    }
+}
+
 function tmpDir(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "inventory-"));
     for (const [f, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), content);
@@ -63,7 +84,6 @@ function withPlanConfig(plan: Plan): Record<string, string> {
 describe("takeover from Flux", function () {
     this.timeout(60000);
     let plan: Plan;
-    let importDoc: ReturnType<typeof importFile>;
     let run: Run;
 
     before(async () => {
@@ -71,7 +91,6 @@ describe("takeover from Flux", function () {
         // the shared run saves a program run. The command itself runs in the empty-inventory test.
         const committed = await fixtureInfraRun();
         plan = buildPlan(committed.registrations, readInventory(FIXTURE));
-        importDoc = importFile(plan, committed.registrations);
         run = await runStack("infra", withPlanConfig(plan));
     });
 
@@ -389,14 +408,13 @@ describe("takeover from Flux", function () {
 
     it("an empty inventory gives an empty plan, whose config renders exactly today's stack", async () => {
         const empty = tmpDir({});
-        const { plan: none, importDoc } = await planTakeover({
+        const { plan: none } = await planTakeover({
             stack: "infra",
             inventoryDir: empty,
         });
         assert.deepEqual(none.adopt, []);
         assert.deepEqual(none.conflicts, []);
         assert.deepEqual(none.manual, []);
-        assert.deepEqual(importDoc.resources, []);
         const settings = fixtureSettings("infra");
         settings["platform:takeover"] = none.config["platform:takeover"];
         const withEmpty = await runStack("infra", toConfigMap(settings));
@@ -405,21 +423,27 @@ describe("takeover from Flux", function () {
         assert.ok(!withEmpty.registrations.some((r) => r.importId !== undefined));
     });
 
-    it("writes adopt as a pulumi import --file document (dynamic Harbor resources left to harborProjects.imports)", () => {
-        const release = importDoc.resources.find(
-            (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "harbor",
+    it("writes no pulumi import --file document: adoption goes through platform:takeover on up", async () => {
+        const out = path.join(tmpDir({}), "plan.json");
+        const res = await captured(() =>
+            takeoverMain([
+                "infra",
+                "--inventory",
+                FIXTURE,
+                "--config",
+                path.join(__dirname, "..", "Pulumi.infra.yaml"),
+                "--out",
+                out,
+            ]),
         );
-        assert.deepEqual(release, {
-            type: "kubernetes:helm.sh/v3:Release",
-            name: "harbor",
-            id: "harbor/harbor",
-            parent: "Harbor-harbor",
-        });
+        assert.equal(res.status, 1, res.stderr);
         assert.match(
-            importDoc.nameTable["Harbor-harbor"] ?? "",
-            /\$platform:harbor:Harbor::harbor$/,
+            res.stderr,
+            /^takeover: \d+ blockers open; `pulumi up` would stop or lose data$/m,
         );
-        assert.ok(!importDoc.resources.some((r) => r.type.startsWith("pulumi-nodejs:dynamic/")));
+        assert.deepEqual(fs.readdirSync(path.dirname(out)), ["plan.json"]);
+        const blockersFirst = res.stdout.indexOf("  blockers ");
+        assert.ok(blockersFirst >= 0 && blockersFirst < res.stdout.indexOf("  expected: adopt "));
     });
 
     it("writes its config into the stack file itself: every comment and setting kept, Harbor's imports under platform:harborProjects", async () => {
