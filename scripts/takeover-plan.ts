@@ -4,6 +4,7 @@
  * conflicts, what to do by hand, and the `platform:takeover` config that adopts it. Pure: the
  * registrations and the inventory in, the plan out.
  */
+import { reservedRoleReason } from "../components/postgres/config";
 import { NEVER_ADOPTED_SECRETS, type TakeoverConfig } from "../components/takeover/config";
 import { SECRET_PREFIX, unwrap, type Registration } from "./mock-runtime";
 import type { Inventory, KubernetesObject } from "./takeover-inventory";
@@ -115,12 +116,17 @@ export function buildPlan(regs: Registration[], inv: Inventory): Plan {
                 adopt(r, name);
                 cfg.postgres.databases.push(name);
                 if (live.owner !== owner) {
+                    // Advice the program accepts: a reserved owner (postgres, cnpg_*, pg_*) cannot
+                    // be a tenant's role, so the database changes hands instead.
+                    const reserved = reservedRoleReason(live.owner);
                     plan.conflicts.push({
                         rule: "database-owner",
-                        severity: "blocker",
+                        severity: reserved ? "risk" : "blocker",
                         type: r.type,
                         name: r.name,
-                        problem: `database "${name}" is owned by "${live.owner}" but the stack configures owner "${owner}": set the tenant's role to "${live.owner}" in platform:tenants, or the update would ALTER DATABASE ${name} OWNER TO ${owner}${liveRoles.has(owner) ? "" : ` (and create a new role "${owner}")`}`,
+                        problem: reserved
+                            ? `database "${name}" is owned by "${live.owner}", which a tenant's role cannot be (${live.owner} ${reserved}): \`pulumi up\` runs ALTER DATABASE ${name} OWNER TO ${owner}${liveRoles.has(owner) ? "" : ` after creating role "${owner}"`}; the tables inside keep their owner and the tenant's grants apply to them`
+                            : `database "${name}" is owned by "${live.owner}" but the stack configures owner "${owner}": set the tenant's role to "${live.owner}" in platform:tenants, or the update would ALTER DATABASE ${name} OWNER TO ${owner}${liveRoles.has(owner) ? "" : ` (and create a new role "${owner}")`}`,
                     });
                 }
                 break;
@@ -237,6 +243,7 @@ function planRoleNames(
         const db = inv.postgres.databases.find((d) => d.name === inputs.name);
         const owner = str(inputs.owner) ?? "";
         if (!db || live.has(owner) || !stackRoles.has(owner)) continue;
+        if (reservedRoleReason(db.owner)) continue; // the database-owner risk says what happens
         plan.conflicts.push({
             rule: "role-name",
             severity: "blocker",

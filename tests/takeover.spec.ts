@@ -231,6 +231,29 @@ describe("takeover from Flux", function () {
         );
     });
 
+    it("advises only what the program accepts: a database owned by a reserved role is handed to the tenant's role, not the reverse", async () => {
+        const committed = await fixtureInfraRun();
+        const inv = readInventory(FIXTURE);
+        inv.postgres.databases = inv.postgres.databases.map((d) =>
+            d.name === "keycloak" ? { ...d, owner: "postgres" } : d,
+        );
+        const other = buildPlan(committed.registrations, inv);
+        const found = other.conflicts.filter((c) => c.name === "keycloak" || c.name === "postgres");
+        assert.deepEqual(
+            found.map((c) => `${c.rule} ${c.severity}`),
+            ["database-owner risk"],
+        );
+        assert.doesNotMatch(found[0]?.problem ?? "", /set the tenant's role/);
+        assert.match(found[0]?.problem ?? "", /ALTER DATABASE keycloak OWNER TO keycloak;/);
+        // The advice the ordinary case gives is a config the program accepts.
+        const settings = fixtureSettings("infra");
+        const tenants = settings["platform:tenants"] as { name: string; role?: string }[];
+        const keycloak = tenants.find((t) => t.name === "keycloak");
+        assert.ok(keycloak);
+        keycloak.role = "postgres";
+        assert.throws(() => parseConfig(toConfigMap(settings)), /reserved/);
+    });
+
     it("reports two 1Password items under one title, and an item of another category, instead of adopting them", async () => {
         const committed = await fixtureInfraRun();
         const inv = readInventory(FIXTURE);
