@@ -199,6 +199,21 @@ describe("takeover rules", function () {
         ]);
     });
 
+    it("Harbor robots: adopting refreshes the secret, so the pull secrets switch right after up, in order", () => {
+        const [risk] = byRule("harbor-robot-secret");
+        assert.equal(risk?.name, "robot$synergyflow+synergyflow-puller");
+        assert.equal(risk?.severity, "risk");
+        const steps = plan.manual.map((m) => m.step);
+        const apps = steps.findIndex((s) => s.startsWith("Right after `pulumi up` refreshed"));
+        const others = steps.findIndex((s) => s.startsWith("Then switch the pull secrets"));
+        const flux = steps.findIndex((s) => s.startsWith("After `pulumi up` succeeded"));
+        assert.ok(apps >= 0 && apps < others && others < flux, steps.join("\n"));
+        // The gitlab pull secret belongs to an ExternalSecret reading the item the stack updates.
+        assert.deepEqual(plan.manual[others]?.commands, [
+            "kubectl annotate externalsecret harbor-pull -n gitlab force-sync=$(date +%s) --overwrite",
+        ]);
+    });
+
     it("1Password: a custom field outside any section is not readable by the provider", () => {
         const item = readInventory(FIXTURE).onepassword.find((i) => i.title === "harbor-core");
         assert.ok(item);

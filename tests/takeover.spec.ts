@@ -291,6 +291,8 @@ describe("takeover from Flux", function () {
             "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
             "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
             "Before any Kustomization runs again",
+            "Right after `pulumi up` refreshed the robots' secrets",
+            "Then switch the pull secrets no stack writes that use a robot of harbor.monosense.io",
             "After `pulumi up` succeeded",
             "Then delete the suspended HelmReleases",
         ]);

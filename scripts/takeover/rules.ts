@@ -9,6 +9,7 @@ import type { TakeoverRule } from "./types";
 import { unownedRule } from "./unowned";
 import { onepasswordFieldRule, valuesInUseRule } from "./values";
 import { clusterIdentityRule } from "./cluster";
+import { harborRobotRule } from "./robots";
 
 export const TAKEOVER_RULES: TakeoverRule[] = [
     clusterIdentityRule,
@@ -18,4 +19,5 @@ export const TAKEOVER_RULES: TakeoverRule[] = [
     cnpgWebhookRule,
     backupPathRule,
     unownedRule,
+    harborRobotRule,
 ];
