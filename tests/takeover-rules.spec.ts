@@ -84,6 +84,20 @@ describe("takeover rules", function () {
             assert.match(step?.commands[0] ?? "", /jq '\.type = "kubernetes\.io\/basic-auth"/);
         });
 
+        it("records, per adopted object, the replace-only paths compared and that none differs but the flagged one", () => {
+            const k8s = plan.adopt.filter(
+                (a) => a.type.startsWith("kubernetes:") && !a.type.includes("helm.sh"),
+            );
+            assert.ok(k8s.length > 10);
+            for (const a of k8s)
+                assert.ok(a.replaceOnly?.checked.includes(".metadata.name"), a.name);
+            const differing = k8s.filter((a) => (a.replaceOnly?.differing.length ?? 0) > 0);
+            assert.deepEqual(
+                differing.map((a) => `${a.id} ${a.replaceOnly?.differing.join(",") ?? ""}`),
+                ["cnpg-system/harbor-db-credentials .type"],
+            );
+        });
+
         it("without enableSecretMutable every adopted Secret written with stringData would be replaced", async () => {
             const committed = await fixtureInfraRun();
             const regs = committed.registrations.map((r) =>

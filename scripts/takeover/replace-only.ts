@@ -139,9 +139,12 @@ export const replaceOnlyRule = (ctx: RuleContext): RuleResult => {
     const conflicts: Conflict[] = [];
     for (const a of ctx.adopted) {
         const mutable = secretMutable(ctx.regs, a.reg);
-        const differing = forceNewPaths(a.inputs, mutable).filter(
+        const checked = forceNewPaths(a.inputs, mutable);
+        const differing = checked.filter(
             (p) => !isDeepStrictEqual(valuesAt(a.live, p), valuesAt(a.inputs, p)),
         );
+        const entry = ctx.plan.adopt.find((e) => e.type === a.reg.type && e.name === a.reg.name);
+        if (entry) entry.replaceOnly = { checked, differing };
         if (differing.length === 0) continue;
         const detail = differing
             .map(

@@ -45,7 +45,13 @@ export interface HarborImports {
 }
 
 export interface Plan {
-    adopt: { type: string; name: string; id: string }[];
+    adopt: {
+        type: string;
+        name: string;
+        id: string;
+        /** Kubernetes objects: the replace-only paths compared with the live object, and those that differ. */
+        replaceOnly?: { checked: string[]; differing: string[] };
+    }[];
     conflicts: Conflict[];
     manual: ManualStep[];
     values: { kept: KeptValue[]; regenerated: RegeneratedValue[] };

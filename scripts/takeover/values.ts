@@ -18,6 +18,7 @@
 import { NEVER_ADOPTED_SECRETS } from "../../components/takeover/config";
 import { SECRET_PREFIX, unwrap, type Registration } from "../mock-runtime";
 import type { KubernetesObject, OnePasswordEntry } from "../takeover-inventory";
+import { forceNewPaths, secretMutable } from "./replace-only";
 import type { Conflict, ManualStep, RuleContext, RuleResult } from "./types";
 
 type Obj = Record<string, unknown>;
@@ -149,7 +150,17 @@ export const valuesInUseRule = (ctx: RuleContext): RuleResult => {
                 `kubectl create secret generic ${target} -n ${ns} --from-literal=${held.key}="$(kubectl get secret ${live.secret} -n ${ns} -o jsonpath='{.data.${live.key}}' | base64 -d)"`,
             );
             cfg.kubernetes.Secret = [...(cfg.kubernetes.Secret ?? []), held.id];
-            ctx.plan.adopt.push({ type: held.reg.type, name: held.reg.name, id: held.id });
+            // `kubectl create secret generic` makes an Opaque Secret, as the program writes it.
+            const inputs = unwrap(held.reg.inputs) as Obj;
+            ctx.plan.adopt.push({
+                type: held.reg.type,
+                name: held.reg.name,
+                id: held.id,
+                replaceOnly: {
+                    checked: forceNewPaths(inputs, secretMutable(ctx.regs, held.reg)),
+                    differing: inputs.type === "Opaque" ? [] : [".type"],
+                },
+            });
             cfg.secrets[r.name] = { kubernetes: { secret: held.id, key: held.key }, ...rotation };
             if (
                 r.name === "harbor-secret-key" &&
