@@ -44,6 +44,7 @@ export function emptyTakeover(): TakeoverConfig {
         postgres: { roles: [], databases: [], extensions: [] },
         onepassword: {},
         secrets: {},
+        colocatedImports: {},
     };
 }
 

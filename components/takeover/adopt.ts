@@ -32,7 +32,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as onepassword from "@1password/pulumi-onepassword";
 import type * as k8s from "@pulumi/kubernetes";
-import { isEmptyTakeover, type AdoptedSecret, type TakeoverConfig } from "./config";
+import {
+    isEmptyTakeover,
+    type AdoptedSecret,
+    type ColocatedImport,
+    type TakeoverConfig,
+} from "./config";
 
 interface TakeoverContext {
     cfg: TakeoverConfig;
@@ -104,6 +109,49 @@ function withPatchForce(props: Record<string, unknown>): Record<string, unknown>
     };
 }
 
+/** The externalClusters entry name of an import source. */
+export const IMPORT_SOURCE = "takeover-import-source";
+
+/**
+ * A co-located Cluster's spec with `bootstrap.initdb.import` from `source`: CNPG copies the
+ * database (pg_dump/pg_restore) while it creates the cluster, so it never starts empty. Only the
+ * creation reads `bootstrap`; a later change of it is accepted and ignored (cloudnative-pg
+ * v1.26.1 `validateClusterChanges` checks no bootstrap field).
+ */
+export function withImport(spec: Record<string, unknown>, source: ColocatedImport) {
+    const bootstrap = (spec.bootstrap ?? {}) as Record<string, unknown>;
+    const initdb = (bootstrap.initdb ?? {}) as Record<string, unknown>;
+    const external = (spec.externalClusters ?? []) as unknown[];
+    return {
+        ...spec,
+        bootstrap: {
+            ...bootstrap,
+            initdb: {
+                ...initdb,
+                import: {
+                    type: "microservice",
+                    databases: [source.database],
+                    source: { externalCluster: IMPORT_SOURCE },
+                },
+            },
+        },
+        externalClusters: [
+            ...external,
+            {
+                name: IMPORT_SOURCE,
+                connectionParameters: {
+                    host: source.host,
+                    port: String(source.port),
+                    user: source.user,
+                    dbname: source.database,
+                    sslmode: source.sslmode,
+                },
+                password: source.passwordSecret,
+            },
+        ],
+    };
+}
+
 /**
  * Turns adoption on for this run: every resource registered afterwards that `platform:takeover`
  * lists is imported (and retained). A no-op when nothing is taken over, so such a stack
@@ -122,7 +170,16 @@ export function enableTakeover(
     pulumi.runtime.registerStackTransformation((args) => {
         const props = args.props as Record<string, unknown>;
         const id = importIdFor(cfg, args.type, args.name, props);
-        if (id === undefined) return undefined;
+        if (id === undefined) {
+            const ref = kubernetesRef(props);
+            const source =
+                args.type === "kubernetes:postgresql.cnpg.io/v1:Cluster" && ref
+                    ? cfg.colocatedImports[ref.id]
+                    : undefined;
+            if (!source) return undefined;
+            const spec = (props.spec ?? {}) as Record<string, unknown>;
+            return { props: { ...props, spec: withImport(spec, source) }, opts: args.opts };
+        }
         const isKubernetesObject =
             args.type.startsWith("kubernetes:") && args.type !== "kubernetes:helm.sh/v3:Release";
         return {

@@ -67,6 +67,26 @@ const adoptedSecret = z
         },
     );
 
+/**
+ * A database that runs today outside CNPG and moves into a co-located CNPG cluster when the
+ * stack creates it: CNPG `bootstrap.initdb.import` (type `microservice`, one database) from an
+ * `externalClusters` entry (cloudnative-pg v1.26.1 `internal/webhook/v1/cluster_webhook.go`
+ * `validateImport`: one database, no roles, no wildcard).
+ */
+const colocatedImport = z.strictObject({
+    /** The old server's Service host, e.g. `postgres-service.kubekloud-api.svc`. */
+    host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a host name" }),
+    port: z.number().int().min(1).max(65535).default(5432),
+    /** The database to import (into the cluster's own initdb database). */
+    database: z.string().min(1),
+    /** A role of the old server that can read the whole database. */
+    user: z.string().min(1),
+    /** The Secret (in the cluster's namespace) and key holding that role's password. */
+    passwordSecret: z.strictObject({ name: z.string().min(1), key: z.string().min(1) }),
+    /** `sslmode` towards the old server (an in-cluster postgres image serves no TLS). */
+    sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
+});
+
 export const takeoverSchema = z.strictObject({
     /** Kubernetes objects to import, by kind: `{Namespace: [harbor], Secret: [cnpg-system/x]}`. */
     kubernetes: z
@@ -106,10 +126,13 @@ export const takeoverSchema = z.strictObject({
         .default({}),
     /** Generated secrets whose existing value is read instead, by the program's secret name. */
     secrets: z.record(z.string().min(1), adoptedSecret).default({}),
+    /** Co-located clusters created with the data of a database that runs today: `<namespace>/<cluster>` → source. */
+    colocatedImports: z.record(z.string(), colocatedImport).default({}),
 });
 
 export type TakeoverConfig = z.infer<typeof takeoverSchema>;
 export type AdoptedSecret = z.infer<typeof adoptedSecret>;
+export type ColocatedImport = z.infer<typeof colocatedImport>;
 
 export interface TakeoverProblem {
     key: string;
@@ -156,6 +179,7 @@ export function isEmptyTakeover(cfg: TakeoverConfig | undefined): boolean {
             cfg.postgres.extensions.length ===
             0 &&
         Object.keys(cfg.onepassword).length === 0 &&
-        Object.keys(cfg.secrets).length === 0
+        Object.keys(cfg.secrets).length === 0 &&
+        Object.keys(cfg.colocatedImports).length === 0
     );
 }

@@ -10,6 +10,7 @@ import { unownedRule } from "./unowned";
 import { onepasswordFieldRule, valuesInUseRule } from "./values";
 import { clusterIdentityRule } from "./cluster";
 import { harborRobotRule } from "./robots";
+import { colocatedImportRule } from "./colocated";
 
 export const TAKEOVER_RULES: TakeoverRule[] = [
     clusterIdentityRule,
@@ -20,4 +21,5 @@ export const TAKEOVER_RULES: TakeoverRule[] = [
     backupPathRule,
     unownedRule,
     harborRobotRule,
+    colocatedImportRule,
 ];

@@ -36,12 +36,17 @@ function fate(o: KubernetesObject): { severity: "blocker" | "risk"; what: string
 }
 
 export const unownedRule = (ctx: RuleContext): RuleResult => {
-    // The kinds the stack writes (adopted or created), in the namespaces it adopts.
+    // The kinds the stack writes (adopted or created) in each namespace it adopts.
     const kinds = new Set(
         ctx.regs.flatMap((r) => {
-            const i = unwrap(r.inputs) as { apiVersion?: unknown; kind?: unknown };
+            const i = unwrap(r.inputs) as {
+                apiVersion?: unknown;
+                kind?: unknown;
+                metadata?: unknown;
+            };
+            const ns = (i.metadata as { namespace?: unknown } | undefined)?.namespace;
             return r.type.startsWith("kubernetes:") && typeof i.kind === "string"
-                ? [`${String(i.apiVersion)} ${i.kind}`]
+                ? [`${typeof ns === "string" ? ns : ""} ${String(i.apiVersion)} ${i.kind}`]
                 : [];
         }),
     );
@@ -55,7 +60,8 @@ export const unownedRule = (ctx: RuleContext): RuleResult => {
     const adopted = new Set(ctx.adopted.map((a) => a.live));
     const conflicts: Conflict[] = [];
     for (const o of ctx.inv.kubernetes) {
-        if (adopted.has(o) || !kinds.has(`${o.apiVersion} ${o.kind}`)) continue;
+        const ns = o.metadata.namespace ?? "";
+        if (adopted.has(o) || !kinds.has(`${ns} ${o.apiVersion} ${o.kind}`)) continue;
         if (o.kind === "Namespace" || !namespaces.has(o.metadata.namespace ?? "")) continue;
         if ((o.metadata.ownerReferences ?? []).length > 0) continue;
         if (o.metadata.labels?.["app.kubernetes.io/managed-by"] === "Helm") continue;
