@@ -254,6 +254,16 @@ describe("takeover rules", function () {
         );
     });
 
+    it("the fixture's open blockers are exactly the rules CI expects (--expect-blockers)", () => {
+        assert.deepEqual([...new Set(blockers(plan).map((c) => c.rule))].sort(), [
+            "cnpg-managed-roles",
+            "cnpg-webhook",
+            "external-secret",
+            "not-owned-by-stack",
+            "replace-only-field",
+        ]);
+    });
+
     it("blockers come first, and the command exits non-zero while one is open", () => {
         const severities = plan.conflicts.map((c) => c.severity);
         assert.deepEqual(severities, [...severities].sort());
