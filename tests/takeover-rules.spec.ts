@@ -182,7 +182,7 @@ describe("takeover rules", function () {
             assert.equal(steps.length, 3);
             assert.match(
                 steps[0]?.commands[0] ?? "",
-                /^pulumi up --target '.*ObjectStore::shared-postgres-backups'$/,
+                /^yq 'select\(\.kind == "ObjectStore" and \.metadata\.namespace == "cnpg-system" and \.metadata\.name == "shared-postgres-backups"\)' render\/infra\/manifests\.yaml \| kubectl apply --server-side/,
             );
             const patch = JSON.parse(
                 /-p '(.*)'$/.exec(steps[1]?.commands[0] ?? "")?.[1] ?? "[]",

@@ -90,6 +90,9 @@ export function cnpgPluginProblems(cluster: Obj): string[] {
 const isCnpg = (o: { apiVersion?: unknown }) =>
     typeof o.apiVersion === "string" && o.apiVersion.startsWith("postgresql.cnpg.io/");
 
+/** The stack name of a URN (`urn:pulumi:<stack>::<project>::…`). */
+const stackOf = (urn: string) => urn.split("::")[0]?.replace(/^urn:pulumi:/, "") ?? "";
+
 function migrationSteps(ctx: RuleContext, a: AdoptedObject, merged: Obj): ManualStep[] {
     const [ns = "", name = ""] = a.id.split("/");
     const ours = (a.inputs.spec ?? {}) as Obj;
@@ -117,9 +120,12 @@ function migrationSteps(ctx: RuleContext, a: AdoptedObject, merged: Obj): Manual
     );
     return [
         {
-            step: `In-tree → plugin backups of Cluster ${a.id}, 1 of 3: create the ObjectStore (same destinationPath and credentials as spec.backup.barmanObjectStore) before the Cluster changes`,
+            step: `In-tree → plugin backups of Cluster ${a.id}, 1 of 3: create the ObjectStore from the render (same destinationPath and credentials as spec.backup.barmanObjectStore) before the Cluster changes; the next capture and plan adopt it`,
             objects: objectStores.map((r) => `ObjectStore ${ns}/${r.name}`),
-            commands: objectStores.map((r) => `pulumi up --target '${r.urn}'`),
+            commands: objectStores.map(
+                (r) =>
+                    `yq 'select(.kind == "ObjectStore" and .metadata.namespace == "${ns}" and .metadata.name == "${r.name}")' render/${stackOf(r.urn)}/manifests.yaml | kubectl apply --server-side --field-manager=platform-takeover -f -`,
+            ),
         },
         {
             step: `In-tree → plugin backups of Cluster ${a.id}, 2 of 3: one atomic change of the Cluster (remove barmanObjectStore${liveBackup.retentionPolicy !== undefined ? " and retentionPolicy" : ""}, add the WAL-archiver plugin): CNPG rolls the instances once and archiving moves to the plugin without a gap`,
