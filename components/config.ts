@@ -12,8 +12,8 @@
  * areas' rules in a fixed order. No area imports it.
  */
 import { z } from "zod";
-import { issueMessage, stackRole, valueAt } from "./schema";
-import { ConfigError, NAMESPACE, pathToKey, type Problem } from "./problems";
+import { issueMessage, knownKeysAt, stackRole, valueAt } from "./schema";
+import { closest, ConfigError, NAMESPACE, pathToKey, type Problem } from "./problems";
 import { kubernetesSchema } from "./providers";
 import { onepasswordSchema } from "./onepassword";
 import { cnpgProblems, cnpgSchema } from "./cnpg/config";
@@ -43,7 +43,14 @@ import { monitoringSchema } from "./monitoring/config";
 import { networkProblems, networkSchema } from "./network/config";
 
 // For callers outside the areas (the stack builders, scripts, tests): one place to import from.
-export { ConfigError, formatProblem, NAMESPACE, pathToKey, type Problem } from "./problems";
+export {
+    ConfigError,
+    formatProblem,
+    NAMESPACE,
+    pathToKey,
+    type Locator,
+    type Problem,
+} from "./problems";
 export { resourcesSchema, type Resources } from "./schema";
 export { itemTitle, SEED_ITEM_PREFIX, type OnePasswordConfig } from "./onepassword";
 export type { CnpgConfig } from "./cnpg/config";
@@ -151,20 +158,54 @@ export function parseConfig(raw: Record<string, string>): PlatformConfig {
     const input = rawToObject(raw);
     const result = configSchema.safeParse(input);
     if (!result.success) {
-        const problems = result.error.issues.map((issue) => {
-            const value =
-                issue.code === "unrecognized_keys" ? undefined : valueAt(input, issue.path);
-            return {
-                key: pathToKey(issue.path) || "(root)",
-                value,
-                message: issueMessage(issue, value),
-            };
+        const problems = result.error.issues.flatMap((issue): Problem[] => {
+            if (issue.code === "unrecognized_keys") return unknownKeyProblems(issue, input);
+            const value = valueAt(input, issue.path);
+            return [
+                {
+                    key: pathToKey(issue.path) || "(root)",
+                    value,
+                    message: issueMessage(issue, value),
+                },
+            ];
         });
         throw new ConfigError(problems);
     }
     const problems = validate(result.data);
     if (problems.length > 0) throw new ConfigError(problems);
     return result.data;
+}
+
+/**
+ * One problem per unknown key, at the key itself, with the known key it is closest to. A plain
+ * `password` on a tenant is answered with how tenant passwords are set.
+ */
+function unknownKeyProblems(
+    issue: z.core.$ZodIssueUnrecognizedKeys,
+    input: Record<string, unknown>,
+): Problem[] {
+    const known = knownKeysAt(configSchema, issue.path);
+    const [area, index] = issue.path;
+    return issue.keys.map((name) => {
+        const key = pathToKey([...issue.path, name]);
+        if (area === "tenants" && typeof index === "number" && issue.path.length === 2) {
+            if (name === "password") {
+                const tenant = valueAt(input, issue.path) as { name?: unknown } | undefined;
+                const secret = `${typeof tenant?.name === "string" ? tenant.name : "<tenant>"}-db-password`;
+                return {
+                    key,
+                    message: `is not a setting: a tenant's password is generated and never written in config; set platform:tenants[${index}].passwordRotation to a new value to generate another, or keep the role's current password by taking it over from 1Password with platform:takeover.secrets.${secret} = {item, field} (docs/takeover.md)`,
+                };
+            }
+        }
+        const near = closest(name, known);
+        return {
+            key,
+            message: near
+                ? `is not a setting; did you mean "${near}"?`
+                : `is not a setting (known here: ${[...known].sort().join(", ")})`,
+        };
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

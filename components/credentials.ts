@@ -31,13 +31,13 @@ export interface PasswordOptions {
 /**
  * A generated password, as a secret. `name` is the RandomPassword's resource name. When
  * `platform:takeover.secrets` lists `name` (and its rotation still matches), nothing is generated:
- * the existing value is read from its 1Password item and used as it is.
+ * the existing value is read from its 1Password item and used as it is (`source` names that item).
  */
 export function generatedPassword(
     name: string,
     parent: pulumi.Resource,
     opts: PasswordOptions = {},
-): { resource?: random.RandomPassword; value: pulumi.Output<string> } {
+): { resource?: random.RandomPassword; value: pulumi.Output<string>; source?: string } {
     const existing = adoptedSecret(name, opts.rotation);
     if (takenOverSecret(name)) new ValueInUse(name, existing !== undefined, parent);
     if (existing?.kubernetes) {
@@ -50,7 +50,10 @@ export function generatedPassword(
             [existing.field],
             existing.opProvider,
         );
-        return { value: pulumi.secret(value ?? "") };
+        return {
+            value: pulumi.secret(value ?? ""),
+            source: `1Password item "${existing.item}", field "${existing.field}"`,
+        };
     }
     const resource = randomPassword(name, parent, opts);
     return { resource, value: pulumi.secret(resource.result) };

@@ -13,9 +13,11 @@ import { robotItemName } from "./contract/names";
 import { HarborConfig } from "./harbor-api";
 import { credentialItem } from "./onepassword";
 import type { Tenant } from "./postgres/tenant";
-import { buildNetworkPolicies } from "./network/policies";
+import type { CiliumPolicy } from "./network/cilium";
 
 export interface RegistryContext {
+    /** The stack's network policies (components/network/policies.ts); Dragonfly's are among them. */
+    policies: CiliumPolicy[];
     vaultUuid: pulumi.Input<string>;
     tenants: Tenant[];
     k8sProvider: k8s.Provider;
@@ -23,7 +25,7 @@ export interface RegistryContext {
 }
 
 export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): void {
-    const policies = buildNetworkPolicies(cfg);
+    const policies = ctx.policies;
     const policyIn = (ns: string | undefined) => policies.find((p) => p.namespace === ns);
     let dragonfly: Dragonfly | undefined;
     if (cfg.dragonfly) {

@@ -213,3 +213,42 @@ export function k8sResources(r: Resources): {
     }
     return out;
 }
+
+interface SchemaDef {
+    type: string;
+    innerType?: z.core.$ZodType;
+    in?: z.core.$ZodType;
+    shape?: Record<string, z.core.$ZodType>;
+    element?: z.core.$ZodType;
+    valueType?: z.core.$ZodType;
+    options?: z.core.$ZodType[];
+    left?: z.core.$ZodType;
+    right?: z.core.$ZodType;
+    getter?: () => z.core.$ZodType;
+}
+
+/** The object schemas a value at `path` of `schema` may be parsed by (through wrappers and unions). */
+function objectsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): SchemaDef[] {
+    const def = schema._zod.def as unknown as SchemaDef;
+    const inner = def.innerType ?? def.in ?? def.getter?.();
+    if (inner) return objectsAt(inner, path);
+    if (def.type === "union") return (def.options ?? []).flatMap((o) => objectsAt(o, path));
+    if (def.type === "intersection") {
+        return [def.left, def.right].flatMap((o) => (o ? objectsAt(o, path) : []));
+    }
+    const [seg, ...rest] = path;
+    if (seg === undefined) return def.type === "object" ? [def] : [];
+    if (def.type === "object" && typeof seg === "string" && def.shape?.[seg]) {
+        return objectsAt(def.shape[seg], rest);
+    }
+    if (def.type === "array" && typeof seg === "number" && def.element) {
+        return objectsAt(def.element, rest);
+    }
+    if (def.type === "record" && def.valueType) return objectsAt(def.valueType, rest);
+    return [];
+}
+
+/** The keys the map at `path` of `schema` knows (for "did you mean" on an unknown one). */
+export function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+    return [...new Set(objectsAt(schema, path).flatMap((d) => Object.keys(d.shape ?? {})))];
+}

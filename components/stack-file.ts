@@ -7,7 +7,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ConfigError, NAMESPACE, parseConfig, type PlatformConfig, type Problem } from "./config";
+import {
+    ConfigError,
+    NAMESPACE,
+    parseConfig,
+    rawToObject,
+    type PlatformConfig,
+    type Problem,
+} from "./config";
+import { describeProblems, editDistance, keySegments, type Locator } from "./problems";
 
 /** A stack file that cannot be read as settings; the message names the file (and line). */
 export class StackFileError extends Error {
@@ -17,16 +25,27 @@ export class StackFileError extends Error {
     }
 }
 
-/** Parses YAML text, throwing `<file>:<line>:<column>: <parser's reason>` on the first error. */
-export function parseYamlFile(file: string, text: string): unknown {
+/** A parsed YAML file with its node ranges: `position(offset)` is `<file>:<line>:<column>`. */
+interface YamlFile {
+    doc: YAML.Document;
+    position: (offset: number) => string;
+}
+
+function parseYamlDocument(file: string, text: string): YamlFile {
     const lineCounter = new YAML.LineCounter();
     const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    const position = (offset: number) => {
+        const { line, col } = lineCounter.linePos(offset);
+        return `${file}:${line}:${col}`;
+    };
     const error = doc.errors[0];
-    if (error) {
-        const { line, col } = lineCounter.linePos(error.pos[0]);
-        throw new StackFileError(`${file}:${line}:${col}: ${error.message}`);
-    }
-    return doc.toJS() as unknown;
+    if (error) throw new StackFileError(`${position(error.pos[0])}: ${error.message}`);
+    return { doc, position };
+}
+
+/** Parses YAML text, throwing `<file>:<line>:<column>: <parser's reason>` on the first error. */
+export function parseYamlFile(file: string, text: string): unknown {
+    return parseYamlDocument(file, text).doc.toJS() as unknown;
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
@@ -44,24 +63,100 @@ function kind(value: unknown): string {
  * be a map whose `config:` is a map of `<namespace>:<key>` settings.
  */
 export function readStackSettings(file: string, text: string): Record<string, unknown> {
-    const doc = parseYamlFile(file, text);
+    return readStackFile(file, text).config;
+}
+
+/** A stack settings file: its `config:` map and where each key of it is written. */
+export interface StackFile {
+    config: Record<string, unknown>;
+    /**
+     * Where a full key (`platform:tenants[1].pooler`) is written: the deepest part of it the file
+     * holds (`depth` segments) and that part's `<file>:<line>:<column>`.
+     */
+    find: (fullKey: string) => { depth: number; position: string };
+}
+
+const yamlKeys = (node: unknown): string[] | undefined =>
+    YAML.isMap(node)
+        ? node.items.map((p) => String(YAML.isScalar(p.key) ? p.key.value : p.key))
+        : undefined;
+
+function yamlPair(node: unknown, seg: string): YAML.Pair | undefined {
+    if (!YAML.isMap(node)) return undefined;
+    return node.items.find((p) => String(YAML.isScalar(p.key) ? p.key.value : p.key) === seg);
+}
+
+/** A map's value node, or a list's item; an empty value (`key:`) is its key's node. */
+function yamlItem(node: unknown, seg: string | number): unknown {
+    if (typeof seg === "number")
+        return YAML.isSeq(node) ? (node.items[seg] ?? undefined) : undefined;
+    const pair = yamlPair(node, seg);
+    if (!pair) return undefined;
+    return pair.value ?? pair.key;
+}
+
+function start(node: unknown): number | undefined {
+    return YAML.isNode(node) ? node.range?.[0] : undefined;
+}
+
+/** Reads a stack settings file as `readStackSettings` does, keeping where each key is written. */
+export function readStackFile(file: string, text: string): StackFile {
+    const { doc: parsed, position } = parseYamlDocument(file, text);
+    const configPair = yamlPair(parsed.contents, "config");
+    const config = stackConfig(parsed.toJS() as unknown, {
+        root: position(start(parsed.contents) ?? 0),
+        config: position(start(configPair?.value) ?? start(configPair?.key) ?? 0),
+    });
+    const configNode = configPair?.value;
+    const configAt = position(start(configPair?.key) ?? 0);
+    const find = (fullKey: string) => {
+        const { segments, nodes } = keySegments(fullKey, configNode, yamlKeys, yamlItem);
+        const depth = segments.length;
+        const last = segments[depth - 1];
+        if (last === undefined) return { depth, position: configAt };
+        const parent = depth === 1 ? configNode : nodes[depth - 2];
+        const at =
+            typeof last === "number" ? start(nodes[depth - 1]) : start(yamlPair(parent, last)?.key);
+        return { depth, position: at === undefined ? configAt : position(at) };
+    };
+    return { config, find };
+}
+
+/**
+ * Where a problem key is written among a stack's files (the stack file first, then the overlays
+ * merged onto it): the file that holds most of the key, the later one on a tie.
+ */
+export function stackLocator(files: readonly StackFile[]): Locator {
+    return (key) => {
+        const full = key.includes(":") ? key : `${NAMESPACE}:${key}`;
+        let best: { depth: number; position: string } | undefined;
+        for (const f of files) {
+            const hit = f.find(full);
+            if (!best || hit.depth >= best.depth) best = hit;
+        }
+        return best?.position;
+    };
+}
+
+/** The `config:` map of a parsed stack file; `at` are the positions of the document and of `config:`'s value. */
+function stackConfig(doc: unknown, at: { root: string; config: string }): Record<string, unknown> {
     if (doc === null || doc === undefined) return {};
     if (!isMap(doc)) {
         throw new StackFileError(
-            `${file}: must be a map with a "config:" key holding the stack's settings, but is ${kind(doc)}`,
+            `${at.root}: must be a map with a "config:" key holding the stack's settings, but is ${kind(doc)}`,
         );
     }
     if (!("config" in doc)) {
         const keys = Object.keys(doc).join(", ");
         throw new StackFileError(
-            `${file}: has no "config:" key; the stack's settings go under "config:" (found: ${keys})`,
+            `${at.root}: has no "config:" key; the stack's settings go under "config:" (found: ${keys})`,
         );
     }
     const config = doc.config;
     if (config === null || config === undefined) return {};
     if (!isMap(config)) {
         throw new StackFileError(
-            `${file}: "config:" must be a map of "platform:<key>: <value>" settings, but is ${kind(config)}`,
+            `${at.config}: "config:" must be a map of "platform:<key>: <value>" settings, but is ${kind(config)}`,
         );
     }
     return config;
@@ -100,25 +195,6 @@ const ONEPASSWORD_KEYS = [
 
 /** Keys that hold credentials and must be set with --secret. */
 const SECRET_ONLY_KEYS = ["onepassword:token", "onepassword:serviceAccountToken"];
-
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0] ?? 0;
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const cur = row[j] ?? 0;
-            row[j] = Math.min(
-                cur + 1,
-                (row[j - 1] ?? 0) + 1,
-                prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-            );
-            prev = cur;
-        }
-    }
-    return row[b.length] ?? 0;
-}
 
 /** A kubeconfig's contents (rather than a path to one): these carry the cluster's credentials. */
 function isKubeconfigContents(value: string): boolean {
@@ -166,7 +242,7 @@ export function configKeyProblems(
         const known = FOREIGN_KEYS[key] ?? FOREIGN_NAMESPACES[namespace];
         if (known) {
             problems.push({ key, message: `is not read by this program: ${known}` });
-        } else if (namespace !== "" && distance(namespace, project) <= 2) {
+        } else if (namespace !== "" && editDistance(namespace, project) <= 2) {
             problems.push({
                 key,
                 message: `is in the unknown namespace "${namespace}"; did you mean ${project}:${name}?`,
@@ -184,19 +260,33 @@ export function configKeyProblems(
 export function parseStackConfig(
     raw: Record<string, string>,
     isSecret: (key: string) => boolean,
+    locate?: Locator,
 ): PlatformConfig {
     const keyProblems = configKeyProblems(raw, isSecret, NAMESPACE);
     let cfg: PlatformConfig;
     try {
         cfg = parseConfig(raw);
     } catch (e) {
-        if (e instanceof ConfigError && keyProblems.length > 0) {
-            throw new ConfigError([...keyProblems, ...e.problems]);
+        if (e instanceof ConfigError) {
+            throw describedError(new ConfigError([...keyProblems, ...e.problems]), raw, locate);
         }
         throw e;
     }
-    if (keyProblems.length > 0) throw new ConfigError(keyProblems);
+    if (keyProblems.length > 0) throw describedError(new ConfigError(keyProblems), raw, locate);
     return cfg;
+}
+
+/**
+ * A ConfigError about this config map with each key named (list entries by their `name`) and,
+ * when the config was read from stack files, placed at its `<file>:<line>:<column>`. Under the
+ * engine (`pulumi config`) there is no file, and the key path is the pointer.
+ */
+export function describedError(
+    e: ConfigError,
+    raw: Record<string, string>,
+    locate?: Locator,
+): ConfigError {
+    return new ConfigError(describeProblems(e.problems, rawToObject(raw), locate));
 }
 
 /**

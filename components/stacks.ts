@@ -3,7 +3,8 @@
  * `infra-staging` works too). Returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "./config";
+import { formatProblem, type PlatformConfig } from "./config";
+import { adminHostWarnings } from "./postgres/access-config";
 import { buildInfraOutputs } from "./contract/infra-outputs-build";
 import type { WrittenInfraOutputs } from "./contract/infra-outputs";
 import { CnpgOperator } from "./cnpg/operator";
@@ -21,6 +22,8 @@ import { BackupExporter } from "./monitoring/exporter-component";
 import { NetworkPolicies } from "./network/component";
 import { buildNetworkPolicies } from "./network/policies";
 import { buildSystemPolicies } from "./network/system-policies";
+import { buildAppsNetworkPolicies } from "./network/apps-policies";
+import { sharedTopology } from "./postgres/topology";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { colocatedServingCluster, connectionSecretName } from "./apps/spec";
@@ -42,6 +45,7 @@ export function buildStack(cfg: PlatformConfig): StackOutputs {
 export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     const pg = cfg.postgres;
     if (!pg) throw new Error("platform:postgres is required on infra (validated earlier)");
+    for (const warning of adminHostWarnings(pg)) void pulumi.log.warn(formatProblem(warning));
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
     enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
@@ -52,12 +56,16 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
         { providers: [providers.k8s] },
     );
     const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
+    // Which cluster serves, what each pooler targets, the hosts: computed once, read by the
+    // cluster, the tenants, the policies, the alerts and the outputs.
+    const topology = sharedTopology(pg, cfg.tenants);
 
     const shared = new PostgresCluster(
         pg.name,
         {
             config: pg,
             tenants: cfg.tenants,
+            topology,
             onepassword: cfg.onepassword,
             vaultUuid: vault,
             operator: operator.release,
@@ -76,6 +84,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
                 {
                     tenant: t,
                     postgres: pg,
+                    topology,
                     onepassword: cfg.onepassword,
                     vaultUuid: vault,
                     namespace: shared.namespaceResource,
@@ -90,7 +99,9 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
             ),
     );
 
+    const policyList = buildNetworkPolicies(cfg, topology);
     buildRegistry(cfg, {
+        policies: policyList,
         vaultUuid: vault,
         tenants,
         k8sProvider: providers.k8s,
@@ -98,7 +109,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     });
 
     // The shared cluster's namespace; Dragonfly's and Harbor's policies live in their components.
-    const policies = buildNetworkPolicies(cfg).filter((p) => p.namespace === pg.namespace);
+    const policies = policyList.filter((p) => p.namespace === pg.namespace);
     if (policies.length > 0) {
         new NetworkPolicies("platform-network", {
             policies,
@@ -120,7 +131,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
         });
     }
 
-    const rules = buildPrometheusRules(cfg);
+    const rules = buildPrometheusRules(cfg, topology);
     if (rules.length > 0) {
         new Alerts("platform-alerts", {
             rules,
@@ -136,11 +147,15 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     );
 
     const passwords = new Map(cfg.tenants.map((t, i) => [t.name, tenants[i]?.password]));
-    return buildInfraOutputs(cfg, (name) => {
-        const password = passwords.get(name);
-        if (!password) throw new Error(`tenant ${name} has no Tenant component`);
-        return password;
-    });
+    return buildInfraOutputs(
+        cfg,
+        (name) => {
+            const password = passwords.get(name);
+            if (!password) throw new Error(`tenant ${name} has no Tenant component`);
+            return password;
+        },
+        topology,
+    );
 }
 
 /** The backup-metrics exporter, when this stack has one (monitoring.alerts.backupExporter). */
@@ -258,6 +273,15 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         const rules = buildPrometheusRules(cfg);
         if (rules.length > 0) {
             new Alerts("platform-alerts", { rules, namespaces, k8sProvider: providers.k8s });
+        }
+        // The co-located clusters' policies, each after its application's namespace.
+        const policies = buildAppsNetworkPolicies(cfg);
+        if (policies.length > 0) {
+            new NetworkPolicies("platform-network", {
+                policies,
+                namespaces,
+                k8sProvider: providers.k8s,
+            });
         }
         backupExporter(cfg, namespaces, [operator.release, barmanPlugin], providers.k8s);
         return {

@@ -5,9 +5,9 @@
  * a tenant and an application (docs/running.md "Add a tenant / an application"): tenant `wiki` with a
  * global pooler reached from the apps namespace `wiki`, a Harbor project `wiki` with a pull robot,
  * max_connections raised to what the program's budget asks, and on apps an application on that
- * tenant and project. examples/restore-drill.yaml gets the same infra edits (it must stay the infra
- * config plus its recovery block). `npm test` must then still pass: a test that depends on the
- * committed tenant or application list fails CI.
+ * tenant and project. Only the stack files change: an example is an overlay that holds only what
+ * it adds (examples/restore-drill.yaml), so it needs no edit. `npm test` must then still pass: a
+ * test that depends on the committed tenant or application list fails CI.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -71,13 +71,11 @@ function raiseBudget(projectDir: string, file: string, doc: YAML.Document): void
 
 function main(dir: string): void {
     const projectDir = path.resolve(dir);
-    for (const file of ["Pulumi.infra.yaml", path.join("examples", "restore-drill.yaml")]) {
-        const full = path.join(projectDir, file);
-        edit(full, addToInfra);
-        edit(full, (doc) => {
-            raiseBudget(projectDir, full, doc);
-        });
-    }
+    const infra = path.join(projectDir, "Pulumi.infra.yaml");
+    edit(infra, addToInfra);
+    edit(infra, (doc) => {
+        raiseBudget(projectDir, infra, doc);
+    });
     edit(path.join(projectDir, "Pulumi.apps.yaml"), (doc) => {
         const known = doc.getIn(["config", "platform:knownTenants"]);
         if (YAML.isSeq(known) && known.items.length > 0) known.add(doc.createNode(TENANT));

@@ -231,8 +231,18 @@ function resourceState(args: MockResourceArgs, opts: MockOptions): Record<string
                 result: generated,
                 bcryptHash: secretValue(`$2a$10$${SECRET_PREFIX}${args.name}`),
             };
-        case "random:index/randomBytes:RandomBytes":
-            return { ...inputs, base64: generated, hex: generated };
+        case "random:index/randomBytes:RandomBytes": {
+            // Real encodings of `length` bytes (a salt is decoded, not shown): the bytes of
+            // `render-secret-<name>`, cut or repeated to the length.
+            const text = Buffer.from(`${SECRET_PREFIX}${args.name}`);
+            const length = typeof inputs.length === "number" ? inputs.length : text.length;
+            const bytes = Buffer.alloc(length, text);
+            return {
+                ...inputs,
+                base64: secretValue(bytes.toString("base64")),
+                hex: secretValue(bytes.toString("hex")),
+            };
+        }
         case "kubernetes:helm.sh/v3:Release":
             return {
                 ...inputs,

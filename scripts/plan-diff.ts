@@ -11,8 +11,10 @@
  *
  * The modules under plan-diff/: model (rows and changes), load, values (the value diff), replace
  * (what Pulumi replaces), diff, flags and rotation (what to look at first), graph (Mermaid),
- * markdown (the review); this file is the command and what the specs import.
+ * markdown (the review), versions (pins against components/versions: end of life, skipped steps,
+ * downgrades, what an upgrade does); this file is the command and what the specs import.
  */
+import { parseArgs } from "node:util";
 import { loadRenderDir } from "./plan-diff/load";
 import { planDiff } from "./plan-diff/markdown";
 
@@ -24,14 +26,23 @@ export { diffStack, planDiffStacks } from "./plan-diff/diff";
 export { flags, STATEFUL_TYPES, type Flag } from "./plan-diff/flags";
 export { changeGraph, MERMAID_LIMITS } from "./plan-diff/graph";
 export { planDiff } from "./plan-diff/markdown";
+export { foundVersions, versionFlags } from "./plan-diff/versions";
 
 function main(argv: string[]): number {
-    const [baseDir, headDir, ...rest] = argv;
-    if (!baseDir || !headDir || rest.length > 0) {
-        console.error("usage: npm run plan-diff -- <base render dir> <head render dir>");
+    const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { today: { type: "string" } },
+    });
+    const [baseDir, headDir, ...rest] = positionals;
+    const today = values.today ? new Date(`${values.today}T00:00:00Z`) : new Date();
+    if (!baseDir || !headDir || rest.length > 0 || Number.isNaN(today.getTime())) {
+        console.error(
+            "usage: npm run plan-diff -- <base render dir> <head render dir> [--today YYYY-MM-DD]",
+        );
         return 2;
     }
-    process.stdout.write(planDiff(loadRenderDir(baseDir), loadRenderDir(headDir)));
+    process.stdout.write(planDiff(loadRenderDir(baseDir), loadRenderDir(headDir), { today }));
     return 0;
 }
 

@@ -1,5 +1,7 @@
 /**
- * Offline render: `npm run render -- <stack> [--config <file>] [--out <dir>] [--infra-outputs <json>]`
+ * Offline render: `npm run render -- <stack> [--config <file>] [--overlay <file>]... [--out <dir>]
+ * [--infra-outputs <json>]`; an overlay (examples/restore-drill.yaml) is merged onto the stack's
+ * settings as scripts/overlay.ts merges it.
  *
  * Runs the real program under Pulumi's mock runtime (no cluster, no credentials, no Pulumi CLI)
  * and writes what `pulumi up` would create: manifests.yaml, releases/<name>.yaml,
@@ -13,15 +15,20 @@ import * as YAML from "yaml";
 import { createHash } from "node:crypto";
 import { ConfigError, type PlatformConfig } from "../components/config";
 import { clusterBudget } from "../components/postgres/budget";
+import { supportNotes } from "../components/versions/pins";
 import { buildInfraOutputs } from "../components/contract/infra-outputs-build";
 import { infraOutputsSchema, type InfraOutputs } from "../components/contract/infra-outputs";
 import { PLAIN_KEYS_ANNOTATION } from "../components/credentials";
+import type { Locator } from "../components/problems";
 import {
+    describedError,
     parseStackConfig,
     parseYamlFile,
-    readStackSettings,
+    readStackFile,
+    stackLocator,
     StackFileError,
 } from "../components/stack-file";
+import { mergeSettings } from "./overlay";
 import {
     isSecretMarker,
     ProgramError,
@@ -37,6 +44,8 @@ export interface RenderOptions {
     stack: string;
     /** Stack settings file; default Pulumi.<stack>.yaml beside Pulumi.yaml. */
     configFile?: string;
+    /** Overlays merged onto the stack's settings in order (scripts/overlay.ts). */
+    overlays?: string[];
     /** Project directory holding Pulumi.yaml. */
     projectDir?: string;
     /** Outputs of the infra stack for the apps stack's StackReference. */
@@ -46,13 +55,15 @@ export interface RenderOptions {
      * Pulumi.<last part of platform:infraStack>.yaml beside Pulumi.yaml).
      */
     infraConfigFile?: string;
+    /** The day the support status is reported for (default: now); tests pin it. */
+    today?: Date;
 }
 
 export interface RenderedFiles {
     /** Relative path → file content. */
     files: Record<string, string>;
     result: RunResult;
-    /** What the render prints besides the files (the connection budget on infra). */
+    /** What the render prints besides the files (the connection budget on infra, each pin's support status). */
     notes?: string[];
 }
 
@@ -65,20 +76,33 @@ function budgetNote(cfg: PlatformConfig): string[] {
     ];
 }
 
+/** A file as errors name it: relative to the working directory when inside it. */
+function shownPath(file: string): string {
+    const rel = path.relative(process.cwd(), file);
+    return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;
+}
+
 /**
- * Flattens a stack settings file into the config map Pulumi hands a program, applying the
- * project's defaults from Pulumi.yaml. Secure values become `render-secret-config-<key>` and are
- * reported as secret keys.
+ * Flattens a stack settings file, with overlays merged onto it in order (scripts/overlay.ts), into
+ * the config map Pulumi hands a program, applying the project's defaults from Pulumi.yaml. Secure
+ * values become `render-secret-config-<key>` and are reported as secret keys. `locate` says where
+ * a config key is written (`<file>:<line>:<column>`), for errors.
  */
 export function loadStackConfig(
     projectFile: string,
     stackFile: string,
-): { config: Record<string, string>; secretKeys: string[] } {
+    overlays: readonly string[] = [],
+): { config: Record<string, string>; secretKeys: string[]; locate: Locator } {
     const project = parseYamlFile(projectFile, fs.readFileSync(projectFile, "utf8")) as {
         name: string;
         config?: Record<string, unknown>;
     };
-    const stack = { config: readStackSettings(stackFile, fs.readFileSync(stackFile, "utf8")) };
+    const files = [stackFile, ...overlays].map((file) =>
+        readStackFile(shownPath(file), fs.readFileSync(file, "utf8")),
+    );
+    const stack = {
+        config: files.map((f) => f.config).reduce((base, overlay) => mergeSettings(base, overlay)),
+    };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
@@ -96,7 +120,7 @@ export function loadStackConfig(
             config[full] = encode(value);
         }
     }
-    return { config, secretKeys };
+    return { config, secretKeys, locate: stackLocator(files) };
 }
 
 function encode(value: unknown): string {
@@ -352,10 +376,13 @@ export function placeholderInfraOutputs(projectDir: string, infraFile: string): 
             `render: the apps stack has no infra outputs (--infra-outputs) and its placeholders come from the infra settings ${shown}, which does not exist; pass --infra-outputs <json> or --infra-config <file>`,
         );
     }
-    const { config, secretKeys } = loadStackConfig(path.join(projectDir, "Pulumi.yaml"), infraFile);
+    const { config, secretKeys, locate } = loadStackConfig(
+        path.join(projectDir, "Pulumi.yaml"),
+        infraFile,
+    );
     let cfg;
     try {
-        cfg = parseStackConfig(config, (key) => secretKeys.includes(key));
+        cfg = parseStackConfig(config, (key) => secretKeys.includes(key), locate);
     } catch (e) {
         if (!(e instanceof ConfigError || e instanceof StackFileError)) throw e;
         throw new PlaceholderError(
@@ -377,9 +404,13 @@ export function placeholderInfraOutputs(projectDir: string, infraFile: string): 
 export async function render(opts: RenderOptions): Promise<RenderedFiles> {
     const projectDir = opts.projectDir ?? path.resolve(__dirname, "..");
     const stackFile = opts.configFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
-    const { config, secretKeys } = loadStackConfig(path.join(projectDir, "Pulumi.yaml"), stackFile);
+    const { config, secretKeys, locate } = loadStackConfig(
+        path.join(projectDir, "Pulumi.yaml"),
+        stackFile,
+        opts.overlays,
+    );
     // Validate first, so that a bad config fails with its message and nothing else.
-    const cfg = parseStackConfig(config, (key) => secretKeys.includes(key));
+    const cfg = parseStackConfig(config, (key) => secretKeys.includes(key), locate);
     // The program reads the infra stack's outputs through a StackReference named in its config.
     const stackOutputs: Record<string, Record<string, unknown>> = {};
     const infraRef = (cfg as { infraStack?: string }).infraStack;
@@ -397,7 +428,9 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
     let result: RunResult;
     try {
         result = await runProgram(program, { stack: opts.stack, config, secretKeys, stackOutputs });
-    } catch (e) {
+    } catch (caught) {
+        // A config problem the program finds (against the infra outputs) points at the file too.
+        const e = caught instanceof ConfigError ? describedError(caught, config, locate) : caught;
         // The apps config is valid (parsed above): what fails is a check against the infra outputs,
         // which here are placeholders from the infra settings file, not a deployed infra stack.
         if (placeholdersFrom && (e instanceof ConfigError || e instanceof ProgramError)) {
@@ -408,7 +441,11 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
         }
         throw e;
     }
-    return { files: renderFiles(result), result, notes: budgetNote(cfg) };
+    return {
+        files: renderFiles(result),
+        result,
+        notes: [...budgetNote(cfg), ...supportNotes(cfg, opts.today ?? new Date())],
+    };
 }
 
 /** The render's files (relative path → content) for a run of the program. */
@@ -429,18 +466,25 @@ async function main(argv: string[]): Promise<number> {
         allowPositionals: true,
         options: {
             config: { type: "string" },
+            overlay: { type: "string", multiple: true },
             out: { type: "string" },
             "infra-outputs": { type: "string" },
             "infra-config": { type: "string" },
+            today: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
     });
     const stack = positionals[0];
     if (values.help || !stack || positionals.length > 1) {
         console.error(
-            "usage: npm run render -- <stack> [--config <file>] [--out <dir>] [--infra-outputs <json file> | --infra-config <infra settings file>]",
+            "usage: npm run render -- <stack> [--config <file>] [--overlay <file>]... [--out <dir>] [--infra-outputs <json file> | --infra-config <infra settings file>] [--today YYYY-MM-DD]",
         );
         return values.help ? 0 : 2;
+    }
+    const today = values.today ? new Date(`${values.today}T00:00:00Z`) : undefined;
+    if (today && Number.isNaN(today.getTime())) {
+        console.error(`render: --today ${values.today} is not a date (YYYY-MM-DD)`);
+        return 2;
     }
     const infraOutputs = values["infra-outputs"]
         ? (JSON.parse(fs.readFileSync(values["infra-outputs"], "utf8")) as Record<string, unknown>)
@@ -450,14 +494,22 @@ async function main(argv: string[]): Promise<number> {
         console.error(`render: no stack settings file ${configFile} (pass --config <file>)`);
         return 2;
     }
+    const overlays = (values.overlay ?? []).map((file) => path.resolve(file));
+    const missing = overlays.find((file) => !fs.existsSync(file));
+    if (missing) {
+        console.error(`render: no overlay file ${path.relative(process.cwd(), missing)}`);
+        return 2;
+    }
     const infraConfigFile = values["infra-config"]
         ? path.resolve(values["infra-config"])
         : undefined;
     const { files, notes } = await render({
         stack,
         configFile: path.resolve(configFile),
+        overlays,
         infraOutputs,
         infraConfigFile,
+        ...(today ? { today } : {}),
     });
     const leaks = findLeaks(files);
     if (leaks.length > 0) {

@@ -11,6 +11,7 @@ import type { Inventory, KubernetesObject } from "./takeover-inventory";
 import { TAKEOVER_RULES } from "./takeover/rules";
 import { readableField } from "./takeover/values";
 import type { AdoptedObject, HarborImports, ManualStep, Plan, RuleResult } from "./takeover/types";
+import { versionFindings } from "./takeover-versions";
 
 export type { Conflict, Plan } from "./takeover/types";
 
@@ -153,6 +154,12 @@ export function buildPlan(regs: Registration[], inv: Inventory): Plan {
         beforeUp: results.flatMap((r) => r.beforeUp ?? []),
         afterUp: results.flatMap((r) => r.afterUp ?? []),
     });
+    // Live chart and image versions against the stack's (never a downgrade): scripts/takeover-versions.ts.
+    const versions = versionFindings(regs, inv);
+    plan.conflicts.push(
+        ...versions.conflicts.map((c) => ({ rule: "version", severity: "blocker" as const, ...c })),
+    );
+    plan.manual.unshift(...versions.manual);
     // Blockers first, then risks; each rule's findings in the order it found them.
     plan.conflicts.sort((a, b) =>
         a.severity === b.severity ? 0 : a.severity === "blocker" ? -1 : 1,

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, parseConfig } from "../components/config";
+import { describedError } from "../components/stack-file";
 import { MIN_PULUMI_CLI } from "../components/takeover/config";
 import { ProgramError, runProgram } from "./mock-runtime";
 import { infraSettingsFile, loadStackConfig, placeholderInfraOutputs } from "./render";
@@ -27,9 +28,17 @@ export async function planTakeover(opts: {
     const projectDir = opts.projectDir ?? path.resolve(__dirname, "..");
     const inventory = readInventory(opts.inventoryDir);
     const stackFile = opts.configFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
-    const { config, secretKeys } = loadStackConfig(path.join(projectDir, "Pulumi.yaml"), stackFile);
+    const { config, secretKeys, locate } = loadStackConfig(
+        path.join(projectDir, "Pulumi.yaml"),
+        stackFile,
+    );
     config["platform:takeover"] = "{}";
-    const cfg = parseConfig(config);
+    let cfg;
+    try {
+        cfg = parseConfig(config);
+    } catch (e) {
+        throw e instanceof ConfigError ? describedError(e, config, locate) : e;
+    }
     const stackOutputs: Record<string, Record<string, unknown>> = {};
     if (cfg.infraStack) {
         stackOutputs[cfg.infraStack] = placeholderInfraOutputs(

@@ -39,7 +39,7 @@ describe("alerts of the co-located clusters (apps)", () => {
         const objs = buildPrometheusRules(apps());
         assert.deepEqual(
             objs.map((o) => [o.namespace, o.name, o.spec.groups.map((g) => g.name)]),
-            [["cnpg-system", "platform-alerts", ["kubekloud-api-postgres"]]],
+            [["cnpg-system", "platform-alerts", ["kubekloud-api-postgres", "cnpg-operator"]]],
         );
         assert.deepEqual(
             rules(apps()).map((r) => r.alert),

@@ -213,7 +213,7 @@ describe("co-located cluster spec (kubekloud-api, seed 004)", () => {
             secret: { name: "kubekloud-api-postgres-credentials" },
         });
         assert.equal(spec.instances, 1);
-        assert.equal(spec.imageName, "ghcr.io/cloudnative-pg/postgresql:16.8");
+        assert.equal(spec.imageName, "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie");
         assert.deepEqual(spec.storage, { size: "10Gi" });
     });
 
@@ -331,7 +331,7 @@ describe("apps config errors", () => {
             }),
         );
         assert.deepEqual(problems, [
-            'platform:applications[2].postgres.imageName = "ghcr.io/cloudnative-pg/postgresql:17.2": must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8" (CloudNativePG 1.26 defaults to PostgreSQL 17)',
+            'platform:applications[2].postgres.imageName = "ghcr.io/cloudnative-pg/postgresql:17.2": must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie" (CloudNativePG 1.30 defaults to PostgreSQL 18)',
         ]);
         const semantic = problemsOf(
             appsWith((s) => {

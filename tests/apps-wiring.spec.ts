@@ -122,6 +122,25 @@ describe("apps stack wiring (the apps fixture, mocked infra outputs)", () => {
         assert.ok(!titles.some((t) => String(t).endsWith("cloudnative-pg/minio")));
     });
 
+    it("polices the co-located cluster with CiliumNetworkPolicies created after its application's namespace", () => {
+        const type = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+        const names = run.all(type).map((r) => r.name);
+        assert.deepEqual(names.sort(), [
+            "kubekloud-api/kubekloud-api-postgres-default-deny",
+            "kubekloud-api/kubekloud-api-postgres-instances",
+        ]);
+        for (const name of names) {
+            const policy = run.get(type, name);
+            assert.equal(policy.parent, "platform:network:Policies::platform-network");
+            assert.ok(
+                policy.dependencies.some((d) =>
+                    d.endsWith("kubernetes:core/v1:Namespace::kubekloud-api"),
+                ),
+                policy.dependencies.join(", "),
+            );
+        }
+    });
+
     it("installs the Barman Cloud plugin after the operator and backs kubekloud-api up through its ObjectStore", () => {
         const plugin = run.get(RELEASE, "plugin-barman-cloud");
         assert.equal(plugin.parent, "platform:cnpg:BarmanCloudPlugin::barman-cloud");

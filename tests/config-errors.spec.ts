@@ -1,8 +1,9 @@
 /**
  * Every wrong config gets one clear error: rows of (stack file content, or one edit of this spec's
- * own fixture stacks in tests/fixtures/config-errors) → the exact error text. Each row runs the
- * render's parse path (scripts/render.ts loadStackConfig → components/stack-file.ts
- * parseStackConfig, which index.ts runs on pulumi.runtime.allConfig()) and no program.
+ * own fixture stacks in tests/fixtures/config-errors) → the exact error text, which starts with
+ * the `<file>:<line>:<column>` of the key. Each row runs the render's parse path
+ * (scripts/render.ts loadStackConfig → components/stack-file.ts parseStackConfig, which index.ts
+ * runs on pulumi.runtime.allConfig() with the key path as the only pointer) and no program.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -12,7 +13,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError } from "../components/config";
 import { checkAgainstInfra, parseInfraOutputs } from "../components/apps/infra";
-import { engineIsSecret, parseStackConfig, StackFileError } from "../components/stack-file";
+import {
+    describedError,
+    engineIsSecret,
+    parseStackConfig,
+    StackFileError,
+} from "../components/stack-file";
 import { loadStackConfig } from "../scripts/render";
 import { ALLOWED_ROWS } from "./config-errors/allowed";
 import { APPLICATION_ROWS } from "./config-errors/applications";
@@ -45,8 +51,8 @@ const FILE = path.join(tmp, "Pulumi.test.yaml");
 function errorFor(text: string): string {
     fs.writeFileSync(FILE, text);
     try {
-        const { config, secretKeys } = loadStackConfig(PROJECT_FILE, FILE);
-        parseStackConfig(config, (key) => secretKeys.includes(key));
+        const { config, secretKeys, locate } = loadStackConfig(PROJECT_FILE, FILE);
+        parseStackConfig(config, (key) => secretKeys.includes(key), locate);
     } catch (e) {
         assert.ok(
             e instanceof ConfigError || e instanceof StackFileError,
@@ -121,12 +127,17 @@ describe("config errors (one clear message per mistake)", () => {
             const infra = structuredClone(INFRA_OUTPUTS) as Obj;
             edit(settings, infra);
             fs.writeFileSync(FILE, YAML.stringify({ config: settings }));
-            const { config } = loadStackConfig(PROJECT_FILE, FILE);
-            const cfg = parseStackConfig(config, () => false);
-            assert.throws(
-                () => checkAgainstInfra(cfg, parseInfraOutputs(infra)),
-                (e: unknown) => e instanceof ConfigError && e.message === error,
-            );
+            const { config, locate } = loadStackConfig(PROJECT_FILE, FILE);
+            const cfg = parseStackConfig(config, () => false, locate);
+            // As the render reports a config problem the program finds (scripts/render.ts).
+            let message = "";
+            try {
+                checkAgainstInfra(cfg, parseInfraOutputs(infra));
+            } catch (e) {
+                assert.ok(e instanceof ConfigError, String(e));
+                message = describedError(e, config, locate).message;
+            }
+            assert.equal(message.replaceAll(FILE, "<file>"), error);
         });
     }
 
@@ -136,4 +147,14 @@ describe("config errors (one clear message per mistake)", () => {
             assert.equal(errorFor(text).replaceAll(FILE, "<file>"), error);
         });
     }
+
+    // Read from a stack file, every problem starts with where it is written.
+    it("every error of the table names its file, line and column", () => {
+        const errors = [...ROWS.map((r) => r[3]), ...INFRA_ROWS.map((r) => r[2])];
+        const problems = errors
+            .filter((e) => e !== "")
+            .flatMap((e) => e.split("\n").filter((l) => /^( {2}- |<file>)/.test(l)));
+        assert.ok(problems.length >= ROWS.length);
+        for (const line of problems) assert.match(line, /^( {2}- )?<file>:\d+:\d+: /);
+    });
 });

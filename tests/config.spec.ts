@@ -145,14 +145,12 @@ describe("config", () => {
         [
             "misspelt top-level key",
             (s) => (s["platform:tenats"] = []),
-            ['platform:(root): unknown setting "tenats" (check the spelling against Pulumi.yaml)'],
+            ['platform:tenats: is not a setting; did you mean "tenants"?'],
         ],
         [
             "misspelt nested key",
             (s) => (pg(s).instance = 3),
-            [
-                'platform:postgres: unknown setting "instance" (check the spelling against Pulumi.yaml)',
-            ],
+            ['platform:postgres.instance: is not a setting; did you mean "instances"?'],
         ],
         [
             "zero instances",
@@ -168,7 +166,7 @@ describe("config", () => {
             "image without a version tag",
             (s) => (pg(s).imageName = "ghcr.io/cloudnative-pg/postgresql"),
             [
-                'platform:postgres.imageName = "ghcr.io/cloudnative-pg/postgresql": needs an explicit PostgreSQL version tag (e.g. ":16.8"): CloudNativePG 1.26 defaults to PostgreSQL 17',
+                'platform:postgres.imageName = "ghcr.io/cloudnative-pg/postgresql": needs an explicit PostgreSQL version tag (e.g. ":16.15-system-trixie"): CloudNativePG 1.30 defaults to PostgreSQL 18',
             ],
         ],
         [

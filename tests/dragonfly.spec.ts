@@ -220,6 +220,10 @@ describe("buildDragonflySpec", () => {
         assert.equal(spec.networkPolicyEnabled, true);
     });
 
+    it("keeps the operator's NetworkPolicy only when no CiliumNetworkPolicy replaces it", () => {
+        assert.equal(buildDragonflySpec(cfg, "dragonfly-auth", false).networkPolicyEnabled, false);
+    });
+
     it("uses only fields of the v1.6.1 Dragonfly CRD", () => {
         const unknown = leafPaths(spec).filter((p) => !CRD_SPEC_FIELDS.has(p));
         assert.deepEqual(unknown, []);

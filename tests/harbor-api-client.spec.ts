@@ -1,5 +1,5 @@
 // The Harbor REST client (retries, error messages, pagination), the readiness wait, and the
-// fake Harbor's own answers where Harbor 2.12.4 differs from its swagger, against an in-process
+// fake Harbor's own answers where Harbor 2.15.1 differs from its swagger, against an in-process
 // fake Harbor API (tests/fake-harbor/).
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
@@ -118,13 +118,13 @@ describe("Harbor API providers (fake Harbor)", function () {
         });
     });
 
-    // The fake answers as the server does: goharbor/harbor v2.12.4 src/server/v2.0/handler/
+    // The fake answers as the server does: goharbor/harbor v2.15.1 src/server/v2.0/handler/
     // retention.go (GetRetention passes manager.go's plain "no such Retention policy" error on as a
     // 500; DeleteRetention and ListRetentionExecutions wrap it as 400; DeleteRetention leaves the
     // project's retention_id, removed only from v2.14.0, goharbor/harbor#22174), gc.go (POST over a
     // schedule overwrites it; none is a 200 with an empty body) and project.go DeleteProject
     // (robotMgr.DeleteByProjectID).
-    describe("fake Harbor as Harbor 2.12.4", () => {
+    describe("fake Harbor as Harbor 2.15.1", () => {
         const once = () => new HarborClient({ ...connection(), maxAttempts: 1 });
 
         it("answers a missing retention policy with 500 on GET and 400 on DELETE", async () => {
@@ -147,22 +147,41 @@ describe("Harbor API providers (fake Harbor)", function () {
             );
         });
 
-        it("keeps the project's retention_id after DELETE /retentions/{id}", async () => {
+        it("clears the project's retention_id on DELETE /retentions/{id} (since v2.14.0), so a new policy can be made", async () => {
             const project = fake.seedProject("synergyflow");
             const client = once();
             const created = await client.request("POST", "/retentions", {
                 body: { scope: { level: "project", ref: project.project_id } },
             });
             const id = HarborClient.idFromLocation(created.headers)!;
-            await client.request("DELETE", `/retentions/${id}`);
             assert.equal(project.metadata.retention_id, id);
+            await client.request("DELETE", `/retentions/${id}`);
+            assert.equal(project.metadata.retention_id, undefined);
+            const again = await client.request("POST", "/retentions", {
+                body: { scope: { level: "project", ref: project.project_id } },
+            });
+            assert.equal(project.metadata.retention_id, HarborClient.idFromLocation(again.headers));
+        });
+
+        it("refuses GC workers outside 1..10 with Harbor's 400 (handler/gc.go validateWorkers)", async () => {
+            const client = once();
             await rejectsWith(
-                client.request("POST", "/retentions", {
-                    body: { scope: { level: "project", ref: project.project_id } },
+                client.request("POST", "/system/gc/schedule", {
+                    body: {
+                        schedule: { type: "Custom", cron: "0 0 2 * * *" },
+                        parameters: { workers: 11 },
+                    },
                 }),
-                `Harbor API POST ${fake.apiUrl}/retentions returned 400 (BAD_REQUEST: bad ` +
-                    `request: project ${project.project_id} already has retention policy ${id})`,
+                `Harbor API POST ${fake.apiUrl}/system/gc/schedule returned 400 (BAD_REQUEST: ` +
+                    "Error: Invalid number of workers:11. Workers must be greater than 0 and less than or equal to 10.)",
             );
+            await client.request("POST", "/system/gc/schedule", {
+                body: {
+                    schedule: { type: "Custom", cron: "0 0 2 * * *" },
+                    parameters: { workers: 10 },
+                },
+            });
+            assert.equal(fake.gcSchedule?.parameters.workers, 10);
         });
 
         it("overwrites a GC schedule on POST and answers none with an empty body", async () => {
@@ -188,7 +207,7 @@ describe("Harbor API providers (fake Harbor)", function () {
         });
     });
 
-    // goharbor/harbor v2.12.4 src/server/v2.0/handler/ping.go: GET /api/v2.0/ping → 200 "Pong",
+    // goharbor/harbor v2.15.1 src/server/v2.0/handler/ping.go: GET /api/v2.0/ping → 200 "Pong",
     // no authentication.
     describe("waitForHarbor", () => {
         it("polls /ping until Harbor answers, logging each failed attempt", async () => {

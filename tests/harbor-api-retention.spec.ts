@@ -75,7 +75,7 @@ describe("Harbor API providers (fake Harbor)", function () {
         });
 
         it("treats a retention_id whose policy is gone as stale: clears it and creates a policy", async () => {
-            // Left behind by a delete on Harbor 2.12.4 (handler/retention.go DeleteRetention).
+            // Left behind by a delete on a Harbor before 2.14 (handler/retention.go DeleteRetention), kept through an upgrade.
             const project = fake.projects.get("synergyflow")!;
             project.metadata.retention_id = "42";
             const created = await t.create(retentionInputs());
@@ -110,12 +110,13 @@ describe("Harbor API providers (fake Harbor)", function () {
             assert.equal(project.metadata.retention_id, again.id);
         });
 
-        it("leaves another policy's retention_id alone on delete", async () => {
+        it("on delete, Harbor 2.15.1 clears the project's retention_id itself, whatever it named", async () => {
+            // handler/retention.go DeleteRetention: proMetaMgr.Delete(scope.ref, "retention_id").
             const created = await t.create(retentionInputs());
             const project = fake.projects.get("synergyflow")!;
             project.metadata.retention_id = "999";
             await t.delete(created.id, created.outs as RetentionProviderOutputs);
-            assert.equal(project.metadata.retention_id, "999");
+            assert.equal(project.metadata.retention_id, undefined);
         });
 
         it("adopts the project's existing policy on create and applies the declared rule", async () => {

@@ -1,6 +1,6 @@
 /**
  * The chart values and the HTTPRoute built from the Harbor config (components/harbor/values.ts):
- * chart 1.16.4 keys only, secrets by reference only, the route. The config's own rules are in
+ * chart 1.19.1 keys only, secrets by reference only, the route. The config's own rules are in
  * harbor-config.spec.ts.
  */
 import assert from "node:assert/strict";
@@ -13,8 +13,8 @@ import {
 } from "../components/harbor/values";
 
 /**
- * Key paths of goharbor/harbor-helm v1.16.4 values.yaml that harborValues may set, read from that
- * file. Those marked (commented) appear commented out there but are documented and read by the
+ * Key paths of goharbor/harbor-helm values.yaml that harborValues may set, read from v1.16.4 and
+ * re-read at v1.19.1 (whose values.yaml keeps every key of v1.16.4 and adds some). Those marked (commented) appear commented out there but are documented and read by the
  * templates (`# resources:`, `# existingSecretAdminPassword:`, s3 `#existingSecret`, ...).
  * `resources` and `additionalLabels` are maps and count as leaves.
  */
@@ -183,7 +183,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     },
 };
 
-describe("harborValues: chart 1.16.4 keys", () => {
+describe("harborValues: chart 1.19.1 keys", () => {
     for (const [name, raw] of Object.entries(VARIANTS)) {
         it(`emits only keys of values.yaml (${name})`, () => {
             const cfg = harbor(raw);
@@ -437,7 +437,7 @@ describe("harborHttpRouteSpec", () => {
     });
 
     // Envoy Gateway internal/gatewayapi/route.go (HTTPRequestTimeout = "15s") is the default of a
-    // route without timeouts; goharbor/harbor-helm v1.16.4 templates/nginx/configmap-http.yaml
+    // route without timeouts; goharbor/harbor-helm v1.19.1 (as v1.16.4) templates/nginx/configmap-http.yaml
     // gives /v2/ 900 s between reads. Gateway API v1.2.0 apis/v1/httproute_types.go made
     // rules[].timeouts Standard and bounds backendRequest by request (CEL), Duration by GEP-2257.
     it("sets route timeouts that fit a registry, configurable", () => {

@@ -9,8 +9,10 @@ import {
     fixtureConfig,
     type Registration,
     type Run,
+    isSecretMarker,
 } from "./mocks";
 import { runProgram } from "../scripts/mock-runtime";
+import { scramSha256Verifier } from "../components/postgres/scram";
 
 const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
@@ -22,6 +24,7 @@ const DATABASE = "postgresql:index/database:Database";
 const GRANT = "postgresql:index/grant:Grant";
 const EXTENSION = "postgresql:index/extension:Extension";
 const ITEM = "onepassword:index/item:Item";
+const BYTES = "random:index/randomBytes:RandomBytes";
 
 const ref = (type: string, name: string) => `${type}::${name}`;
 
@@ -31,12 +34,12 @@ describe("infra stack wiring (the infra fixture under mocks)", () => {
         run = await fixtureInfraRun();
     });
 
-    it("installs the CNPG operator chart 0.25.0 as a named release with the seed's resources", () => {
+    it("installs the CNPG operator chart 0.29.0 as a named release with the seed's resources", () => {
         const rel = run.inputs(RELEASE, "cloudnative-pg");
         assert.equal(rel.name, "cloudnative-pg");
         assert.equal(rel.namespace, "cnpg-system");
         assert.equal(rel.chart, "cloudnative-pg");
-        assert.equal(rel.version, "0.25.0");
+        assert.equal(rel.version, "0.29.0");
         assert.deepEqual(rel.repositoryOpts, { repo: "https://cloudnative-pg.github.io/charts" });
         assert.equal(rel.skipAwait, false);
         const values = rel.values as Record<string, unknown>;
@@ -122,7 +125,29 @@ describe("infra stack wiring (the infra fixture under mocks)", () => {
                 assert.equal(r.superuser, false);
                 assert.equal(r.createDatabase, false);
                 assert.equal(r.createRole, false);
-                assert.equal(r.password, `${SECRET_PREFIX}${tenant}-db-password`);
+                assert.ok(
+                    run.get(ROLE, role).dependencies.includes(ref(CLUSTER, "shared-postgres")),
+                );
+            });
+
+            it("sends PostgreSQL the SCRAM verifier of the Secret's password (secret, salted from state), never the cleartext", () => {
+                const raw = run.get(ROLE, role);
+                assert.ok(isSecretMarker(raw.inputs.password));
+                const salt = run.get(BYTES, `${tenant}-db-password-salt`);
+                assert.equal(salt.parent, ref("platform:postgres:Tenant", tenant));
+                assert.equal(run.inputs(BYTES, salt.name).length, 16);
+                assert.ok(raw.dependencies.includes(ref(BYTES, salt.name)));
+                // The mock's RandomBytes: the bytes of render-secret-<name>, cut to the length.
+                const saltBytes = Buffer.alloc(16, `${SECRET_PREFIX}${salt.name}`);
+                const cleartext = (
+                    run.inputs(SECRET, `${tenant}-db-credentials`).stringData as {
+                        password: string;
+                    }
+                ).password;
+                assert.equal(
+                    run.inputs(ROLE, role).password,
+                    scramSha256Verifier(cleartext, saltBytes),
+                );
                 assert.ok(
                     run.get(ROLE, role).dependencies.includes(ref(CLUSTER, "shared-postgres")),
                 );

@@ -14,25 +14,24 @@
  * (pkg/annotation/k8s.go SharedService).
  */
 import assert from "node:assert/strict";
-import { parseConfig, type PlatformConfig } from "../components/config";
 import { stubServiceSpec } from "../components/apps/spec";
 import { buildNetworkPolicies } from "../components/network/policies";
 import { buildSystemPolicies } from "../components/network/system-policies";
 import { buildDragonflyClientNetworkPolicy } from "../components/dragonfly/spec";
 import type { ManagedDragonflyConfig } from "../components/dragonfly/config";
 import { allowed, type Peer, type Policy } from "./policy-eval";
-import { fixtureInfraRun, fixtureSettings, toConfigMap, unwrap } from "./mocks";
-
-const INFRA = "infra";
-const APPS = "apps";
-
-const pod = (cluster: string, namespace: string, labels: Record<string, string> = {}): Peer => ({
-    kind: "pod",
-    cluster,
-    namespace,
-    labels,
-});
-const ip = (addr: string): Peer => ({ kind: "ip", ip: addr });
+import { fixtureInfraRun, unwrap } from "./mocks";
+import {
+    APPS,
+    asPolicies,
+    harborCore,
+    INFRA,
+    ip,
+    operator,
+    pod,
+    settingsWith,
+    type Row,
+} from "./policy-table";
 
 const instance = (n: number, cluster = INFRA) =>
     pod(cluster, "cnpg-system", {
@@ -46,16 +45,15 @@ const pooler = (tenant: string, cluster = INFRA) =>
         "cnpg.io/podRole": "pooler",
         "cnpg.io/poolerName": `${tenant}-pooler`,
     });
-const operator = (cluster: string) =>
-    pod(cluster, "cnpg-system", {
-        "app.kubernetes.io/name": "cloudnative-pg",
-        "app.kubernetes.io/instance": "cloudnative-pg",
+const dragonflyLabels = { app: "dragonfly", "app.kubernetes.io/name": "dragonfly" };
+const dragonfly = pod(INFRA, "dragonfly", dragonflyLabels);
+// Chart dragonfly-operator v1.6.1 templates/deployment.yaml and _helpers.tpl selectorLabels.
+const dragonflyOperator = (cluster: string) =>
+    pod(cluster, "dragonfly-operator-system", {
+        "control-plane": "controller-manager",
+        "app.kubernetes.io/name": "dragonfly-operator",
+        "app.kubernetes.io/instance": "dragonfly-operator",
     });
-const dragonfly = pod(INFRA, "dragonfly", {
-    app: "dragonfly",
-    "app.kubernetes.io/name": "dragonfly",
-});
-const harborCore = pod(INFRA, "harbor", { app: "harbor", component: "core" });
 const apiServer: Peer = { kind: "entity", entity: "kube-apiserver" };
 const kubelet: Peer = { kind: "entity", entity: "host" };
 const otherNode: Peer = { kind: "entity", entity: "remote-node" };
@@ -69,8 +67,6 @@ const exporter = pod(INFRA, "cnpg-system", {
     "app.kubernetes.io/instance": "platform-backup-metrics",
     "app.kubernetes.io/component": "backup-metrics",
 });
-
-type Row = [string, Peer, Peer, number, "allow" | "deny", string?];
 
 const ROWS: Row[] = [
     // The instances: 5432 from the poolers and peers, 8000 from the operator and peers.
@@ -196,7 +192,32 @@ const ROWS: Row[] = [
     ["apps harbor namespace → dragonfly 6379", pod(APPS, "harbor"), dragonfly, 6379, "deny"],
     ["default namespace → dragonfly 6379", pod(INFRA, "default"), dragonfly, 6379, "deny"],
     ["monitoring → dragonfly metrics 6379", pod(INFRA, "monitoring"), dragonfly, 6379, "allow"],
-    ["dragonfly replica → master 6379", dragonfly, dragonfly, 6379, "allow"],
+    ["dragonfly replica → master 6379 (replication uses 9999)", dragonfly, dragonfly, 6379, "deny"],
+    // The password-less admin port (operator v1.6.1 --admin_nopass on 9999): the operator and the
+    // instance's own pods (replicas run SLAVEOF <master> 9999), in this cluster only.
+    ["dragonfly replica → master admin 9999", dragonfly, dragonfly, 9999, "allow"],
+    ["dragonfly operator → admin 9999", dragonflyOperator(INFRA), dragonfly, 9999, "allow"],
+    ["dragonfly operator → 6379", dragonflyOperator(INFRA), dragonfly, 6379, "deny"],
+    ["apps dragonfly operator → admin 9999", dragonflyOperator(APPS), dragonfly, 9999, "deny"],
+    [
+        "apps dragonfly pod → admin 9999",
+        pod(APPS, "dragonfly", dragonflyLabels),
+        dragonfly,
+        9999,
+        "deny",
+    ],
+    ["harbor (a client) → admin 9999", harborCore, dragonfly, 9999, "deny"],
+    ["default namespace → admin 9999", pod(INFRA, "default"), dragonfly, 9999, "deny"],
+    [
+        "dragonfly namespace, another pod → admin 9999",
+        pod(INFRA, "dragonfly"),
+        dragonfly,
+        9999,
+        "deny",
+    ],
+    ["dragonfly namespace, another pod → 6379", pod(INFRA, "dragonfly"), dragonfly, 6379, "deny"],
+    ["monitoring → admin 9999", pod(INFRA, "monitoring"), dragonfly, 9999, "deny"],
+    ["apps harbor namespace → admin 9999", pod(APPS, "harbor"), dragonfly, 9999, "deny"],
     // Harbor: the gateway to nginx, its own pods, the scrapers.
     ["gateway → harbor nginx 8080", pod(INFRA, "envoy-gateway-system"), harborCore, 8080, "allow"],
     ["gateway → harbor core 8001", pod(INFRA, "envoy-gateway-system"), harborCore, 8001, "deny"],
@@ -257,21 +278,6 @@ const ROWS: Row[] = [
     ["exporter → instance 5432", exporter, instance(1), 5432, "deny"],
     ["exporter → the internet", exporter, ip("1.1.1.1"), 443, "deny"],
 ];
-
-function settingsWith(change: (s: Record<string, any>) => void): PlatformConfig {
-    const settings = structuredClone(fixtureSettings("infra")) as Record<string, any>;
-    change(settings);
-    return parseConfig(toConfigMap(settings));
-}
-
-function asPolicies(cfg: PlatformConfig): Policy[] {
-    return [...buildNetworkPolicies(cfg), ...buildSystemPolicies(cfg)].map((p) => ({
-        apiVersion: "cilium.io/v2",
-        kind: "CiliumNetworkPolicy",
-        metadata: { name: p.name, namespace: p.namespace },
-        spec: p.spec,
-    }));
-}
 
 describe("network policies of the infra fixture config", () => {
     let policies: Policy[];
@@ -359,6 +365,7 @@ describe("network policies follow the config", () => {
         const policies = asPolicies(
             settingsWith((s) => {
                 s["platform:postgres"].backup.endpointURL = "https://minio.monosense.io";
+                delete s["platform:postgres"].backup.allowHttp;
                 s["platform:network"].objectStore = { cidrs: ["10.25.12.0/24"] };
             }),
         );
@@ -390,6 +397,7 @@ describe("network policies follow the config", () => {
             () =>
                 settingsWith((s) => {
                     s["platform:postgres"].backup.endpointURL = "https://minio.monosense.io";
+                    delete s["platform:postgres"].backup.allowHttp;
                 }),
             /platform:network\.objectStore\.cidrs: must list the object store's addresses: postgres\.backup\.endpointURL https:\/\/minio\.monosense\.io is not an IP address/,
         );
@@ -424,6 +432,40 @@ describe("network policies follow the config", () => {
             ["cnpg-operator"],
         );
         assert.ok(allowed(asPolicies(cfg), apiServer, operator(INFRA), 9443, o));
+    });
+
+    it("admits the webhook to the entities of network.webhookEntities, remote-node only when listed", () => {
+        const byDefault = asPolicies(settingsWith(() => undefined));
+        assert.ok(!allowed(byDefault, otherNode, operator(INFRA), 9443, o));
+        const widened = asPolicies(
+            settingsWith(
+                (s) =>
+                    (s["platform:network"].webhookEntities = [
+                        "kube-apiserver",
+                        "host",
+                        "remote-node",
+                    ]),
+            ),
+        );
+        assert.ok(allowed(widened, otherNode, operator(INFRA), 9443, o));
+        assert.ok(allowed(widened, apiServer, operator(INFRA), 9443, o));
+        assert.ok(!allowed(widened, otherNode, operator(INFRA), 8080, o));
+        assert.ok(!allowed(widened, pod(INFRA, "default"), operator(INFRA), 9443, o));
+    });
+
+    it("refuses webhook entities without the kubelet's host, or with the host alone", () => {
+        assert.throws(
+            () => settingsWith((s) => (s["platform:network"].webhookEntities = ["kube-apiserver"])),
+            /platform:network\.webhookEntities = \["kube-apiserver"\]: must include "host": the kubelet probes the operator's webhook port \(9443\)/,
+        );
+        assert.throws(
+            () => settingsWith((s) => (s["platform:network"].webhookEntities = ["host"])),
+            /platform:network\.webhookEntities = \["host"\]: must include "kube-apiserver" \(or "remote-node" or "cluster"\): with "host" alone/,
+        );
+        assert.throws(
+            () => settingsWith((s) => (s["platform:network"].webhookEntities = ["world", "host"])),
+            /platform:network\.webhookEntities/,
+        );
     });
 
     it("moves the exporter's policy with its namespace", () => {

@@ -70,11 +70,13 @@ describe("plan-diff", () => {
             s["platform:postgres"].namespace = "databases";
         });
         r.bumped = await renderInfra("bumped", (s) => {
-            s["platform:cnpg"].chart.version = "0.26.0";
+            s["platform:cnpg"].chart.version = "0.28.3";
         });
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const md = (a: string, b: string) => planDiff([r[a]!.stack], [r[b]!.stack]);
+    // The support status is the versions table's on this day (components/versions/table.ts).
+    const md = (a: string, b: string) =>
+        planDiff([r[a]!.stack], [r[b]!.stack], { today: new Date("2026-12-05T00:00:00Z") });
 
     it("says so when nothing changes", () => {
         // Two renders of one config are byte-identical (render.spec.ts), so one render twice.
@@ -164,14 +166,14 @@ describe("plan-diff", () => {
     });
 
     it("a chart bumped: flags the version change and shows it in the diff", () => {
-        const out = md("base", "bumped");
+        const out = md("bumped", "base");
         assert.match(
             out,
-            /⚠️ \(infra\) \*\*chart change\*\* Release `cloudnative-pg`: version "0\.25\.0" → "0\.26\.0"/,
+            /⚠️ \(infra\) \*\*chart change\*\* Release `cloudnative-pg`: version "0\.28\.3" → "0\.29\.0"/,
         );
         assert.match(
             out,
-            /@@ update kubernetes:helm.sh\/v3:Release cloudnative-pg\n- version: "0\.25\.0"\n\+ version: "0\.26\.0"/,
+            /@@ update kubernetes:helm.sh\/v3:Release cloudnative-pg\n- version: "0\.28\.3"\n\+ version: "0\.29\.0"/,
         );
         assert.match(
             out,

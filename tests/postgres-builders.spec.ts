@@ -21,7 +21,7 @@ describe("CNPG builders", () => {
 
         it("pins the PostgreSQL 16 system image and the seed's sizes", () => {
             assert.equal(spec.instances, 3);
-            assert.equal(spec.imageName, "ghcr.io/cloudnative-pg/postgresql:16.8");
+            assert.equal(spec.imageName, "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie");
             assert.deepEqual(spec.storage, { size: "500Gi", storageClass: "rook-ceph-block" });
             assert.deepEqual(spec.walStorage, { size: "200Gi", storageClass: "rook-ceph-block" });
             assert.deepEqual(spec.resources, {

@@ -7,8 +7,12 @@
 import { strict as assert } from "node:assert";
 import type { Registration } from "../scripts/mock-runtime";
 import { renderFixture } from "./mocks";
+import * as crypto from "node:crypto";
+import { scramSha256Verifier } from "../components/postgres/scram";
 import {
     planSql,
+    refreshedRolePassword,
+    rolePasswordUpdateSql,
     translate,
     TranslationError,
     type ProviderSettings,
@@ -56,6 +60,43 @@ describe("provider SQL translation (integration tier)", () => {
             `CREATE ROLE "harbor_app" WITH ENCRYPTED PASSWORD 's3cret' VALID UNTIL 'infinity' CONNECTION LIMIT 90 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION`,
             `ALTER ROLE "harbor_app" SET search_path TO DEFAULT`,
         ]);
+    });
+
+    it("sends a role's verifier as the literal of the CREATE (create) and of ALTER ROLE … PASSWORD (update)", () => {
+        const verifier = scramSha256Verifier("s3cret", Buffer.alloc(16, 1));
+        const [create] = texts(
+            reg("postgresql:index/role:Role", "harbor_app", {
+                name: "harbor_app",
+                login: true,
+                password: verifier,
+            }),
+        );
+        assert.equal(
+            create,
+            `CREATE ROLE "harbor_app" WITH ENCRYPTED PASSWORD '${verifier}' VALID UNTIL 'infinity' CONNECTION LIMIT -1 NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOBYPASSRLS NOREPLICATION`,
+        );
+        assert.ok(!create?.includes("s3cret"));
+        assert.deepEqual(rolePasswordUpdateSql("harbor_app", verifier), {
+            text: `ALTER ROLE "harbor_app" PASSWORD '${verifier}'`,
+        });
+    });
+
+    // readRolePassword (resource_postgresql_role.go at ff936b95) with a superuser provider.
+    it("refreshes a verifier from pg_shadow as it is: unchanged when stable, a diff when it differs", () => {
+        const ours = scramSha256Verifier("s3cret", Buffer.alloc(16, 1));
+        const theirs = scramSha256Verifier("s3cret", Buffer.alloc(16, 2));
+        assert.equal(refreshedRolePassword("r", ours, ours), ours);
+        // Same cleartext, another salt (a role set by CNPG or by hand): the update re-sets ours.
+        assert.equal(refreshedRolePassword("r", ours, theirs), theirs);
+        // A cleartext state value hides any live SCRAM value, even another password's.
+        assert.equal(
+            refreshedRolePassword("r", "s3cret", scramSha256Verifier("other", Buffer.alloc(16))),
+            "s3cret",
+        );
+        const md5 = `md5${crypto.createHash("md5").update("s3cretr").digest("hex")}`;
+        assert.equal(refreshedRolePassword("r", "s3cret", md5), "s3cret");
+        assert.equal(refreshedRolePassword("r", "other", md5), md5);
+        assert.equal(refreshedRolePassword("r", ours, ""), "");
     });
 
     it("creates a database as createDatabase does, owner granted to the provider's user around it", () => {

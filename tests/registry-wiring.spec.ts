@@ -77,6 +77,33 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.ok(inputs.spec.args.includes("--default_lua_flags=allow-undeclared-keys"));
         });
 
+        it("switches the operator's cluster-unaware NetworkPolicy off: the CiliumNetworkPolicy guards 9999 (dragonfly-operator v1.6.1 deletes its policy when networkPolicyEnabled is false)", () => {
+            const inputs = run.inputs(DRAGONFLY, "dragonfly") as any;
+            assert.equal(inputs.spec.networkPolicyEnabled, false);
+            const type = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+            const np = run.inputs(type, "dragonfly/dragonfly-clients") as any;
+            const admin = np.spec.ingress.find(
+                (r: any) => r.toPorts?.[0]?.ports?.[0]?.port === "9999",
+            );
+            assert.deepEqual(
+                admin.fromEndpoints.map((e: any) => e.matchLabels),
+                [
+                    {
+                        "k8s:io.kubernetes.pod.namespace": "dragonfly-operator-system",
+                        "io.cilium.k8s.policy.cluster": "infra",
+                        "control-plane": "controller-manager",
+                        "app.kubernetes.io/name": "dragonfly-operator",
+                    },
+                    {
+                        "k8s:io.kubernetes.pod.namespace": "dragonfly",
+                        "io.cilium.k8s.policy.cluster": "infra",
+                        app: "dragonfly",
+                        "app.kubernetes.io/name": "dragonfly",
+                    },
+                ],
+            );
+        });
+
         it("pushes the generated password to kubernetes/infra/dragonfly/auth", () => {
             const item = run.inputs(ITEM, "dragonfly-auth");
             assert.equal(item.title, "kubernetes/infra/dragonfly/auth");
@@ -124,12 +151,12 @@ describe("infra registry wiring (Dragonfly, Harbor, Harbor projects)", () => {
             assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
         });
 
-        it("installs chart harbor 1.16.4 as release harbor after its secrets, the grants, the pooler and Dragonfly", () => {
+        it("installs chart harbor 1.19.1 as release harbor after its secrets, the grants, the pooler and Dragonfly", () => {
             const rel = run.get(RELEASE, "harbor");
             const inputs = run.inputs(RELEASE, "harbor");
             assert.equal(inputs.name, "harbor");
             assert.equal(inputs.namespace, "harbor");
-            assert.equal(inputs.version, "1.16.4");
+            assert.equal(inputs.version, "1.19.1");
             for (const name of Object.values(HARBOR_SECRETS)) {
                 assert.ok(
                     rel.dependencies.includes(ref(SECRET, name)),

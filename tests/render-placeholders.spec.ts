@@ -109,18 +109,19 @@ describe("apps render placeholders from the infra settings", () => {
 
     it("a tenant missing from the infra settings: the error says the outputs are placeholders from that file", async () => {
         const infraFile = write("Pulumi.infra.yaml", fixtureSettings("infra"));
+        const appsFile = write("Pulumi.apps.yaml", appsWithWiki());
         await assert.rejects(
             render({
                 stack: "apps",
-                configFile: write("Pulumi.apps.yaml", appsWithWiki()),
+                configFile: appsFile,
                 infraConfigFile: infraFile,
             }),
             (e: unknown) =>
                 e instanceof PlaceholderError &&
                 e.message ===
                     "invalid configuration (2 problems):\n" +
-                        '  - platform:applications[3].harborProject = "wiki": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: synergyflow, kubekloud (add it to platform:harborProjects on infra)\n' +
-                        '  - platform:applications[3].tenant = "wiki": is not a tenant of the infra stack "organization/platform/infra"; its tenants: gitlab, harbor, keycloak\n' +
+                        `  - ${appsFile}:74:7: platform:applications[3] (wiki).harborProject = "wiki": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: synergyflow, kubekloud (add it to platform:harborProjects on infra)\n` +
+                        `  - ${appsFile}:73:7: platform:applications[3] (wiki).tenant = "wiki": is not a tenant of the infra stack "organization/platform/infra"; its tenants: gitlab, harbor, keycloak\n` +
                         `(no --infra-outputs: the infra stack "organization/platform/infra" above stands for placeholder outputs built from ${path.relative(process.cwd(), infraFile)}; add what is missing there, or render against real outputs with --infra-outputs)`,
         );
     });
@@ -134,7 +135,7 @@ describe("apps render placeholders from the infra settings", () => {
             (e: unknown) =>
                 e instanceof PlaceholderError &&
                 e.message.startsWith(
-                    `render: the apps stack's placeholder infra outputs come from ${path.relative(process.cwd(), file)}, which is not a valid infra config:\ninvalid configuration (1 problem):\n  - platform:postgres.maxConnections = 100: `,
+                    `render: the apps stack's placeholder infra outputs come from ${path.relative(process.cwd(), file)}, which is not a valid infra config:\ninvalid configuration (1 problem):\n  - ${file}:48:5: platform:postgres.maxConnections = 100: `,
                 ),
         );
         assert.throws(

@@ -56,9 +56,23 @@ describe("offline render", () => {
     });
 
     it("prints the connection budget the program computes (what maxConnections must cover)", () => {
-        assert.deepEqual(first.notes, [
+        assert.equal(
+            first.notes?.[0],
             "connection budget: 373 of maxConnections 400 (role limits 180 + auth_query pools 180 + superuser 3 + system 10); headroom 27",
-        ]);
+        );
+    });
+
+    it("prints each pin's support status after it (the day's; versions.spec.ts pins the text)", () => {
+        assert.deepEqual(
+            first.notes?.slice(1).map((n) => /^version [✓!✗] ([a-zA-Z.]+): /.exec(n)?.[1]),
+            [
+                "cnpg.chart.version",
+                "cnpg.barmanCloudPlugin.chart.version",
+                "postgres.imageName",
+                "dragonfly.operator.chart.version",
+                "harbor.chart.version",
+            ],
+        );
     });
 
     it("writes the contract's files", () => {
@@ -153,7 +167,7 @@ describe("offline render", () => {
         assert.equal(rel.name, "cloudnative-pg");
         assert.equal(rel.namespace, "cnpg-system");
         assert.equal(rel.chart, "cloudnative-pg");
-        assert.equal(rel.version, "0.25.0");
+        assert.equal(rel.version, "0.29.0");
         assert.equal(rel.repository, "https://cloudnative-pg.github.io/charts");
         assert.equal((rel.values as { replicaCount: number }).replicaCount, 1);
     });

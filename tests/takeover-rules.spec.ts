@@ -261,6 +261,7 @@ describe("takeover rules", function () {
             "external-secret",
             "not-owned-by-stack",
             "replace-only-field",
+            "version",
         ]);
     });
 

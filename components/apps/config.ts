@@ -4,6 +4,7 @@
  * reads (`infraStack`, `harborHostname`, `knownTenants`) and the rules across them.
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import {
     dnsLabel,
     int,
@@ -19,6 +20,10 @@ import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { cronProblem } from "../postgres/cron";
 import { backupSchema, RESERVED_PG_PARAMETERS, reservedRoleReason } from "../postgres/config";
 import { recoveryProblems, recoverySchema } from "../postgres/backup-config";
+import {
+    backupTransportProblems,
+    recoverySourceTransportProblems,
+} from "../postgres/backup-transport";
 
 /** The pull secret of an application without `pullSecret.name`. */
 export const DEFAULT_PULL_SECRET_NAME = "harbor-pull";
@@ -86,7 +91,7 @@ export type PodSecurityConfig = z.infer<typeof podSecuritySchema>;
 
 /** A co-located cluster's image: CloudNativePG "system" images carry Barman Cloud; PG16 is pinned. */
 const pg16Image = z.string().regex(/^[^\s:@]+:16(\.[0-9]+)*(-[^\s@]+)?(@sha256:[a-f0-9]{64})?$/, {
-    error: 'must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8" (CloudNativePG 1.26 defaults to PostgreSQL 17)',
+    error: 'must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie" (CloudNativePG 1.30 defaults to PostgreSQL 18)',
 });
 
 /** Backups of a co-located cluster: the shared cluster's block, the destination defaulting per app. */
@@ -108,7 +113,7 @@ const appBackupSchema = backupSchema.extend({
 
 const colocatedPostgresSchema = z.strictObject({
     instances: int(1, 9).default(1),
-    imageName: pg16Image.default("ghcr.io/cloudnative-pg/postgresql:16.8"),
+    imageName: pg16Image.default(`ghcr.io/cloudnative-pg/postgresql:${VERSIONS.postgres.pin}`),
     storage: volume.default({ size: "20Gi" }),
     resources: resourcesSchema.prefault({
         requests: { cpu: "250m", memory: "512Mi" },
@@ -285,6 +290,7 @@ export function applicationProblems(cfg: AppsStackConfig): Problem[] {
             });
         }
         if (pg.backup) {
+            problems.push(...backupTransportProblems(pg.backup, `${at}.postgres.backup`));
             const cronError = cronProblem(pg.backup.schedule);
             if (cronError) {
                 problems.push({
@@ -322,6 +328,14 @@ export function applicationBackupProblems(cfg: AppsStackConfig): Problem[] {
                         "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
                 });
             } else {
+                problems.push(
+                    ...recoverySourceTransportProblems(
+                        apg.recovery.source.endpointURL,
+                        apg.backup.allowHttp,
+                        `${at}.recovery`,
+                        `${at}.backup`,
+                    ),
+                );
                 const destination =
                     apg.backup.destinationPath ?? `s3://postgres-backups/${app.name}`;
                 for (const p of recoveryProblems(

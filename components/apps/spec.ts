@@ -10,6 +10,8 @@ import {
     robotItemName,
 } from "../contract/names";
 import type { BarmanDestination } from "../postgres/barman";
+import { topology, type Topology } from "../postgres/topology";
+import { REJECT_PLAIN_TCP } from "../postgres/hba";
 import {
     applyBackupWiring,
     applyRecovery,
@@ -205,6 +207,7 @@ export function colocatedDestination(app: ApplicationConfig): BarmanDestination 
         walCompression: b.walCompression,
         dataCompression: b.dataCompression,
         encryption: b.encryption,
+        endpointCA: b.endpointCA,
     };
 }
 
@@ -217,10 +220,30 @@ export function colocatedRecoveryPlan(app: ApplicationConfig): RecoveryPlan | un
     return planRecovery(r, d, names.objectStore, names.cluster);
 }
 
-/** The cluster the application uses: the restored one after cut-over. */
+/**
+ * The model of a co-located cluster (components/postgres/topology.ts): the cluster the application
+ * uses (the restored one after cut-over) and every cluster in its namespace; `index` is the
+ * application's position in platform:applications, for config keys in alert texts.
+ */
+export function colocatedTopology(app: ApplicationConfig, index = 0): Topology | undefined {
+    const pg = app.postgres;
+    if (!pg) return undefined;
+    const names = colocatedNames(app);
+    return topology(
+        {
+            name: names.cluster,
+            namespace: names.namespace,
+            instances: pg.instances,
+            instancesKey: `applications[${index}].postgres.instances`,
+            recovery: pg.recovery,
+        },
+        [],
+    );
+}
+
+/** The cluster the application uses: the serving cluster of its model. */
 export function colocatedServingCluster(app: ApplicationConfig): string {
-    const r = app.postgres?.recovery;
-    return r?.cutOver ? r.name : colocatedNames(app).cluster;
+    return colocatedTopology(app)?.serving.name ?? colocatedNames(app).cluster;
 }
 
 /** Database and owner of a co-located cluster: configured, else the app name as an identifier. */
@@ -270,6 +293,8 @@ export function buildColocatedClusterSpec(
         enablePDB: colocatedEnablePDB(pg),
         postgresql: {
             parameters: { ...COLOCATED_DEFAULT_PARAMETERS, ...pg.parameters },
+            // Like the shared cluster: no plain TCP, the application connects with TLS.
+            pg_hba: [REJECT_PLAIN_TCP],
             ...(pg.sharedPreloadLibraries.length > 0
                 ? { shared_preload_libraries: pg.sharedPreloadLibraries }
                 : {}),

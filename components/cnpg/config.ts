@@ -3,6 +3,7 @@
  * monitoring and the Barman Cloud plugin beside it.
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import { dnsLabel, int, resourcesSchema } from "../schema";
 import type { Problem } from "../problems";
 import { barmanCloudPluginSchema } from "../postgres/backup-config";
@@ -11,11 +12,17 @@ export const cnpgSchema = z.strictObject({
     namespace: dnsLabel().default("cnpg-system"),
     chart: z
         .strictObject({
-            version: z.string().min(1).default("0.25.0"),
+            version: z.string().min(1).default(VERSIONS.cnpg.pin),
             repository: z.url().default("https://cloudnative-pg.github.io/charts"),
         })
         .prefault({}),
     replicas: int(1, 5).default(1),
+    /**
+     * The operator replaces the instance manager inside running pods on an operator upgrade
+     * (ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES) instead of rolling every instance with a
+     * switchover (CloudNativePG docs/src/installation_upgrade.md at v1.30.0). Off, as upstream.
+     */
+    instanceManagerInPlaceUpdates: z.boolean().default(false),
     resources: resourcesSchema.prefault({
         requests: { cpu: "100m", memory: "256Mi" },
         limits: { cpu: "200m", memory: "256Mi" },

@@ -11,12 +11,21 @@ import { namespace } from "../namespace";
 
 export const CNPG_RELEASE_NAME = "cloudnative-pg";
 
-/** Values for chart cloudnative-pg 0.25.0 (operator 1.26.1). Pure: tested without mocks. */
+/**
+ * Values for chart cloudnative-pg 0.29.0 (operator 1.30.0; cloudnative-pg/charts tag
+ * cloudnative-pg-v0.29.0, charts/cloudnative-pg/values.yaml: the keys below are those of 0.25.0,
+ * `config.data` is the operator's ConfigMap). Pure: tested without mocks.
+ */
 export function cnpgOperatorValues(cfg: CnpgConfig): Record<string, unknown> {
     return {
         replicaCount: cfg.replicas,
         crds: { create: true },
-        config: { clusterWide: true },
+        config: {
+            clusterWide: true,
+            ...(cfg.instanceManagerInPlaceUpdates
+                ? { data: { ENABLE_INSTANCE_MANAGER_INPLACE_UPDATES: "true" } }
+                : {}),
+        },
         resources: cfg.resources,
         monitoring: {
             podMonitorEnabled: cfg.monitoring.podMonitor,

@@ -12,7 +12,7 @@ import type { PostgresConfig, TenantConfig } from "../postgres/config";
 import { dragonflyFreeDatabases } from "../dragonfly/spec";
 import { harborRedisIndexes } from "../harbor/config";
 import { pushRobots, type HarborProjectsConfig } from "../harbor/projects";
-import { poolerName, rwHost, servingClusterName, tenantHost } from "../postgres/spec";
+import { sharedTopology, tenantEndpoint, type Topology } from "../postgres/topology";
 import type { TenantOutput, Written, WrittenInfraOutputs } from "./infra-outputs";
 import { robotItemName, tenantItemName } from "./names";
 
@@ -32,15 +32,17 @@ export interface InfraOutputsStackConfig {
 export function buildInfraOutputs(
     cfg: InfraOutputsStackConfig,
     tenantPassword: TenantPassword,
+    topology?: Topology,
 ): WrittenInfraOutputs {
     const pg = cfg.postgres;
     if (!pg) throw new Error("platform:postgres is required on infra (validated earlier)");
+    const topo = topology ?? sharedTopology(pg, cfg.tenants);
     const out: WrittenInfraOutputs = {
         role: "infra",
         postgres: {
-            cluster: servingClusterName(pg),
+            cluster: topo.serving.name,
             namespace: pg.namespace,
-            rwHost: rwHost(pg),
+            rwHost: topo.serving.rwHost,
             superuserItem: `${cfg.onepassword.itemPrefix}/cloudnative-pg/superuser`,
             // The apps stack refuses a co-located cluster that names these credentials.
             backupItem: pg.backup
@@ -49,9 +51,10 @@ export function buildInfraOutputs(
         },
         tenants: Object.fromEntries(
             cfg.tenants.map((t) => {
-                const global = t.pooler.enabled && t.pooler.global === true;
+                const endpoint = tenantEndpoint(topo, t.name);
+                const global = endpoint.pooler?.global === true;
                 const tenant: Written<TenantOutput> = {
-                    host: tenantHost(pg, t),
+                    host: endpoint.host,
                     port: 5432,
                     role: t.role,
                     databases: t.databases.map((d) => d.name),
@@ -63,7 +66,7 @@ export function buildInfraOutputs(
                     // What the apps stack needs to reach the tenant over ClusterMesh: the
                     // pooler Service, its namespace, whether it is global, the sslmode.
                     global,
-                    service: t.pooler.enabled ? poolerName(t) : `${servingClusterName(pg)}-rw`,
+                    service: endpoint.service,
                     namespace: pg.namespace,
                     sslmode: t.sslmode,
                 };

@@ -133,7 +133,7 @@ export class Dragonfly extends pulumi.ComponentResource {
                             "pulumi.com/timeoutSeconds": "900",
                         },
                     },
-                    spec: buildDragonflySpec(cfg, secretName),
+                    spec: buildDragonflySpec(cfg, secretName, !args.clientPolicy),
                 },
                 { ...k8sOpts, dependsOn: [operator, secret] },
             );

@@ -7,20 +7,23 @@
  * its chart pulls kube-rbac-proxy v0.13.1 and its CRD has no `networkPolicyEnabled`, so the
  * admin port 9999 (started with `--admin_nopass`) is open to every pod. v1.6.1 creates a
  * NetworkPolicy per instance that limits 9999 to the operator and the peers and 6379 to the
- * instance's own namespace; we keep it (`networkPolicyEnabled: true`) and add our own policy that
- * admits `clientNamespaces` to 6379 (see `buildDragonflyClientNetworkPolicy`). NetworkPolicies are
- * additive, so Harbor in its own namespace gets through. The CRD field names used by
+ * instance's own namespace, but its peers name no cluster (under ClusterMesh they match the apps
+ * cluster too). With the stack's Cilium policies on (`network.enabled`), it is switched off and a
+ * CiliumNetworkPolicy takes its place (components/network/dragonfly.ts); without, it is kept
+ * (`networkPolicyEnabled: true`) and a NetworkPolicy of ours admits `clientNamespaces` to 6379
+ * (see `buildDragonflyClientNetworkPolicy`); NetworkPolicies are additive. The CRD field names used by
  * `buildDragonflySpec` were checked against the v1.6.1 CRD (`dragonflydb.io_dragonflies.yaml`).
  * The default image is the one operator v1.6.1 itself defaults to (internal/resources/version.go).
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import type { Problem } from "../problems";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
 import { parseQuantity } from "../quantity";
 
 export const DRAGONFLY_OPERATOR_CHART = {
     name: "dragonfly-operator",
-    version: "v1.6.1",
+    version: VERSIONS.dragonflyOperator.pin,
     repository: "oci://ghcr.io/dragonflydb/dragonfly-operator/helm",
 } as const;
 
@@ -28,6 +31,8 @@ export const DRAGONFLY_DEFAULT_IMAGE = "docker.dragonflydb.io/dragonflydb/dragon
 
 /** The port clients (Harbor) use; the operator's Service exposes only this one. */
 export const DRAGONFLY_PORT = 6379;
+/** The admin port operator v1.6.1 starts Dragonfly with, without a password (internal/resources/const.go). */
+export const DRAGONFLY_ADMIN_PORT = 9999;
 
 /**
  * Flags the spec builder owns, or that would break Harbor: extra `args` may not set them.

@@ -75,12 +75,16 @@ export interface DragonflySpec {
  *   the Trivy adapter) run Lua scripts; Dragonfly otherwise rejects keys not declared in KEYS.
  * - No `--cluster_mode` and no `--dbnum`: Harbor SELECTs databases 0, 1, 2 and 5 (16 by default).
  * - `readOnlyRootFilesystem` is left out: not verified against the Dragonfly image.
- * - `networkPolicyEnabled: true` keeps the operator's policy that guards the password-less admin
- *   port 9999; clients in other namespaces are admitted by `buildDragonflyClientNetworkPolicy`.
+ * - `networkPolicyEnabled`: the operator's NetworkPolicy guards the password-less admin port 9999
+ *   but names no cluster (components/network/dragonfly.ts). With the stack's CiliumNetworkPolicy
+ *   in place (`operatorNetworkPolicy: false`) it is switched off, and operator v1.6.1 deletes it;
+ *   without, it is kept, and clients in other namespaces are admitted by
+ *   `buildDragonflyClientNetworkPolicy`.
  */
 export function buildDragonflySpec(
     cfg: ManagedDragonflyConfig,
     passwordSecretName: string,
+    operatorNetworkPolicy = true,
 ): DragonflySpec {
     return {
         replicas: cfg.replicas,
@@ -114,7 +118,7 @@ export function buildDragonflySpec(
             allowPrivilegeEscalation: false,
             capabilities: { drop: ["ALL"] },
         },
-        networkPolicyEnabled: true,
+        networkPolicyEnabled: operatorNetworkPolicy,
         ...(cfg.global
             ? { serviceSpec: { annotations: { [CILIUM_GLOBAL_ANNOTATION]: "true" } } }
             : {}),

@@ -108,9 +108,10 @@ export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
         }
         if (
             isKnown(news.workers) &&
-            !(Number.isInteger(news.workers) && news.workers >= 1 && news.workers <= 5)
+            // Harbor 2.15.1 handler/gc.go validateWorkers: 1..10 (1..5 up to 2.12.4).
+            !(Number.isInteger(news.workers) && news.workers >= 1 && news.workers <= 10)
         ) {
-            failures.push({ property: "workers", reason: "must be a whole number from 1 to 5" });
+            failures.push({ property: "workers", reason: "must be a whole number from 1 to 10" });
         }
         return Promise.resolve({ inputs: news, failures });
     },
@@ -124,7 +125,7 @@ export const gcScheduleProvider: pulumi.dynamic.ResourceProvider<
             }
             throw gcAlreadyScheduled(existing.cron);
         }
-        // Harbor 2.12.4 handler/gc.go CreateGCSchedule overwrites any schedule (kick →
+        // Harbor 2.15.1 handler/gc.go CreateGCSchedule overwrites any schedule (kick →
         // updateSchedule deletes, then creates), so the check above is what keeps a hand-made
         // schedule from being replaced without `adopt`.
         await client.request("POST", "/system/gc/schedule", { body: gcScheduleBody(inputs) });
@@ -180,7 +181,7 @@ export interface HarborGcScheduleArgs extends HarborConnectionArgs {
     schedule: pulumi.Input<string>;
     /** Also delete untagged artifacts (default false). */
     deleteUntagged?: pulumi.Input<boolean>;
-    /** GC workers, 1-5 (default 1). */
+    /** GC workers, 1-10 (default 1; Harbor 2.15.1 accepts up to 10). */
     workers?: pulumi.Input<number>;
 }
 

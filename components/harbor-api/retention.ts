@@ -1,4 +1,4 @@
-// Harbor tag-retention policy (one per project): the dynamic provider (Harbor 2.12.4's answers
+// Harbor tag-retention policy (one per project): the dynamic provider (Harbor 2.15.1's answers
 // for a missing policy, the stale retention_id, adoption) and the HarborRetentionPolicy resource.
 //
 // The provider object is serialized with its closure into the Pulumi state: it may use this
@@ -168,7 +168,7 @@ function retentionState(
 }
 
 /**
- * Whether Harbor has retention policy `id`. Harbor 2.12.4 cannot say so on GET /retentions/{id}:
+ * Whether Harbor has retention policy `id`. Harbor 2.15.1 (as 2.12.4) cannot say so on GET /retentions/{id}:
  * src/pkg/retention/manager.go GetPolicy turns a missing row into a plain error, which
  * src/server/v2.0/handler/retention.go GetRetention sends as a 500 (retried, then a failure).
  * ListRetentionExecutions and DeleteRetention wrap the same error as a 400 "bad request: no such
@@ -188,7 +188,7 @@ async function retentionExists(client: HarborClient, id: string): Promise<boolea
     }
 }
 
-/** Harbor 2.12.4's 400 for a retention policy that does not exist (see retentionExists). */
+/** Harbor 2.15.1's 400 for a retention policy that does not exist (see retentionExists). */
 function isRetentionMissing(err: unknown): boolean {
     return isHarborStatus(err, 400) && /no such Retention policy/.test(err.harborMessage ?? "");
 }
@@ -205,9 +205,11 @@ async function getRetentionOptional(
 }
 
 /**
- * Removes a project's `retention_id` metadata if it still names `id`. Harbor 2.12.4's
- * DeleteRetention leaves it behind (cleaned up only from v2.14.0, goharbor/harbor#22174), and
- * CreateRetention refuses any project that has one, so without this no new policy could be made.
+ * Removes a project's `retention_id` metadata if it still names `id`. Harbor up to 2.13's
+ * DeleteRetention left it behind (cleaned up on delete from v2.14.0, goharbor/harbor#22174; at
+ * 2.15.1 this is a no-op after our own delete), and a Harbor upgraded from those versions keeps
+ * such stale metadata; CreateRetention refuses any project that has one, so without this no new
+ * policy could be made there.
  */
 async function clearRetentionId(
     client: HarborClient,
@@ -358,7 +360,7 @@ export const retentionPolicyProvider: pulumi.dynamic.ResourceProvider<
         try {
             await client.request("DELETE", `/retentions/${id}`);
         } catch (err) {
-            // Already gone: 2.12.4 answers 400 "no such Retention policy", not 404.
+            // Already gone: 2.15.1 answers 400 "no such Retention policy", not 404.
             if (!isRetentionMissing(err) && !isHarborStatus(err, 404)) {
                 throw err;
             }

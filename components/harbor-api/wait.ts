@@ -2,7 +2,7 @@
 // ready once its pods are, but the route, DNS record and certificate at externalURL can take
 // minutes more; the API client's own retries (about 1.4 s) are for blips, not for that.
 //
-// Harbor v2.12.4 answers GET /api/v2.0/ping with 200 "Pong" without authentication
+// Harbor v2.15.1 answers GET /api/v2.0/ping with 200 "Pong" without authentication
 // (src/server/v2.0/handler/ping.go); core only serves once it has migrated its database, so an
 // answer means the API can be used.
 

@@ -1,5 +1,5 @@
 /**
- * Config fragment `platform:harbor` (chart goharbor/harbor 1.16.4, Harbor 2.12.4) and its
+ * Config fragment `platform:harbor` (chart goharbor/harbor 1.19.1, Harbor 2.15.1) and its
  * cross-field rules. Defaults follow the seed table (portal/core/registry/jobservice ×2, trivy ×1)
  * except where the seed would not run:
  *
@@ -13,6 +13,7 @@
  *   would start the new pod while the old one holds the volume), RollingUpdate otherwise.
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import type { Problem } from "../problems";
 import { dnsLabel, int, quantity, resourcesSchema } from "../schema";
 import type { DragonflyConfig } from "../dragonfly/config";
@@ -25,7 +26,7 @@ export const HARBOR_TENANT = "harbor";
 
 export const HARBOR_CHART = {
     name: "harbor",
-    version: "1.16.4",
+    version: VERSIONS.harbor.pin,
     repository: "https://helm.goharbor.io",
 } as const;
 
@@ -321,7 +322,7 @@ export function harborRedisProblems(h: HarborConfig): Problem[] {
             key: "harbor.redis.coreDatabaseIndex",
             value: h.redis.coreDatabaseIndex,
             message:
-                'must be "0": the Redis library Harbor core uses cannot select another database (chart 1.16.4 values.yaml)',
+                'must be "0": the Redis library Harbor core uses cannot select another database (chart 1.19.1 values.yaml)',
         });
     }
     const seen = new Map<string, string>();
@@ -345,8 +346,8 @@ export function harborRedisProblems(h: HarborConfig): Problem[] {
 }
 
 /**
- * Why Harbor cannot verify the database's certificate. Harbor 2.12.4 connects with pgx
- * (src/common/dao/pgsql.go) and trusts only its image's CA bundle, to which chart 1.16.4 adds one
+ * Why Harbor cannot verify the database's certificate. Harbor 2.15.1 (as 2.12.4) connects with pgx
+ * (src/common/dao/pgsql.go) and trusts only its image's CA bundle, to which chart 1.19.1 (as 1.16.4) adds one
  * Secret `caBundleSecretName` (key ca.crt) from Harbor's own namespace (templates/_helpers.tpl
  * `harbor.caBundleVolume`). CNPG 1.26.1 keeps its generated CA `<cluster>-ca` in the cluster's
  * namespace and renews it 7 days before its 90 days run out (internal/controller/cluster_pki.go

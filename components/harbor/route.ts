@@ -5,7 +5,7 @@
  * (envoyproxy/gateway internal/gatewayapi/route.go `HTTPRequestTimeout = "15s"`,
  * internal/xds/translator/route.go `getEffectiveRequestTimeout`), which cuts any image layer that
  * takes longer to pull or to push. Harbor's own nginx allows 900 s between two reads on `/v2/`
- * (goharbor/harbor-helm v1.16.4 templates/nginx/configmap-http.yaml, `proxy_read_timeout 900`);
+ * (goharbor/harbor-helm v1.19.1, as v1.16.4, templates/nginx/configmap-http.yaml, `proxy_read_timeout 900`);
  * Envoy's route timeout caps the whole transfer instead, so the default here is one hour, enough
  * for a multi-GiB layer at modest bandwidth. `"0s"` disables a timeout (Gateway API).
  *

@@ -1,5 +1,6 @@
 /**
- * Helm values for goharbor/harbor chart 1.16.4, built from config and the NAMES of Secrets the
+ * Helm values for goharbor/harbor chart 1.19.1 (`helm template` of the fetched chart with the
+ * render's values: 30 objects, the Secrets by name), built from config and the NAMES of Secrets the
  * Harbor component creates. No secret value ever passes through here: every credential goes
  * through one of the chart's `existingSecret` settings.
  */
@@ -158,7 +159,7 @@ function persistenceValues(cfg: HarborConfig): Values {
 }
 
 /**
- * The Helm values for chart 1.16.4. TLS ends at the Gateway: `expose.type: clusterIP` with TLS
+ * The Helm values for chart 1.19.1. TLS ends at the Gateway: `expose.type: clusterIP` with TLS
  * off serves plain HTTP on the Service `harbor`:80 (no `expose.tls.auto.commonName` needed, no
  * generated certificate); `externalURL` stays https, which also keeps the CSRF cookie Secure.
  * `containerSecurityContext` is left at the chart default (restricted-compliant).

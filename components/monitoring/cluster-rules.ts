@@ -1,7 +1,7 @@
 /**
  * The instance, replication and max_connections alerts of one CNPG cluster, shared by the shared
  * cluster (components/monitoring/rules.ts) and the co-located clusters (colocated-rules.ts).
- * Metric names: CloudNativePG 1.26.1 pg_collector.go (`cnpg_collector_up`) and
+ * Metric names: CloudNativePG 1.30.0 (as 1.26.1) pg_collector.go (`cnpg_collector_up`) and
  * config/manager/default-monitoring.yaml (`cnpg_pg_replication_*`, `cnpg_backends_total`). Pure.
  */
 import { re, rule, sel, type AlertRule, type Alerts } from "./promql";
@@ -80,18 +80,4 @@ export function connectionsNearMaxRule(a: Alerts, t: ClusterAlertTarget): AlertR
         `{{ $value }} backends; max_connections ${t.maxConnections} − ${t.superuserReserved} superuser_reserved_connections = ${usable} for everyone else, alert at ${a.connectionRatio} × ${usable} = ${threshold}.`,
         t.labels ?? {},
     );
-}
-
-/** What the alerts watch: the restored cluster once `recovery.cutOver` moves the tenants to it. */
-export function servedCluster(
-    name: string,
-    instances: number,
-    r?: { name: string; cutOver: boolean; serverName?: string; instances?: number },
-): { cluster: string; serverName?: string; instances: number } {
-    if (!r?.cutOver) return { cluster: name, instances };
-    return {
-        cluster: r.name,
-        serverName: r.serverName ?? r.name,
-        instances: r.instances ?? instances,
-    };
 }

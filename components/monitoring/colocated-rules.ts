@@ -8,9 +8,9 @@
  * cluster and its server name. Pure.
  */
 import type { AlertsStackConfig } from "./config";
-import { COLOCATED_DEFAULT_PARAMETERS, colocatedNames } from "../apps/spec";
+import { COLOCATED_DEFAULT_PARAMETERS, colocatedNames, colocatedTopology } from "../apps/spec";
 import { backupRules } from "./backup-rules";
-import { connectionsNearMaxRule, replicationRules, servedCluster } from "./cluster-rules";
+import { connectionsNearMaxRule, replicationRules } from "./cluster-rules";
 import type { RuleGroup } from "./promql";
 
 /** PostgreSQL's superuser_reserved_connections default. */
@@ -21,16 +21,17 @@ export function buildColocatedAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
     const groups: RuleGroup[] = [];
     cfg.applications.forEach((app, i) => {
         const pg = app.postgres;
-        if (!pg) return;
+        const topo = colocatedTopology(app, i);
+        if (!pg || !topo) return;
         const names = colocatedNames(app);
         const labels = { application: app.name };
         const parameters = { ...COLOCATED_DEFAULT_PARAMETERS, ...pg.parameters };
-        const served = servedCluster(names.cluster, pg.instances, pg.recovery);
+        const served = topo.serving;
         const target = {
-            cluster: served.cluster,
-            namespace: names.namespace,
+            cluster: served.name,
+            namespace: served.namespace,
             instances: served.instances,
-            instancesKey: `applications[${i}].postgres.${pg.recovery?.cutOver ? "recovery." : ""}instances`,
+            instancesKey: served.instancesKey,
             maxConnections: Number(parameters.max_connections),
             superuserReserved: Number(
                 parameters.superuser_reserved_connections ?? SUPERUSER_RESERVED_DEFAULT,
@@ -41,7 +42,7 @@ export function buildColocatedAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
         if (pg.backup) {
             rules.unshift(
                 ...backupRules(a, {
-                    cluster: served.cluster,
+                    cluster: served.name,
                     serverName: served.serverName,
                     namespace: names.namespace,
                     schedule: pg.backup.schedule,

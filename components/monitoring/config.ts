@@ -19,8 +19,12 @@ export const BACKUP_EXPORTER_IMAGE =
 /**
  * `alerts.backupExporter`: a kube-state-metrics in custom-resource-state-only mode that turns the
  * Barman Cloud plugin's ObjectStore status and the Clusters' LastBackupSucceeded condition into
- * metrics (components/monitoring/exporter.ts), because CNPG 1.26 exports neither for plugin
- * backups. Deployed only where a cluster backs up through the plugin and alerts are on.
+ * metrics (components/monitoring/exporter.ts). Re-read at CloudNativePG 1.30.0, it still earns its
+ * place: CNPG exports the plugin's own backup gauges since 1.27 (the rules use them too), but no
+ * Cluster condition, and a plugin backup that fails is flagged only there (LastBackupSucceeded
+ * False, pkg/management/postgres/webserver/plugin_backup.go FlagBackupAsFailed; the plugin path
+ * still never calls UpdateBackupTimes). Deployed only where a cluster backs up through the
+ * plugin and alerts are on.
  */
 const backupExporterSchema = z.strictObject({
     enabled: z.boolean().default(true),

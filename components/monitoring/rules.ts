@@ -27,7 +27,7 @@
  *   `cnpg_pgbouncer_pools_sv_{active,idle,used,tested,login}{database,user}`.
  * - Dragonfly v1.39.0, src/server/server_family.cc PrintPrometheusMetrics (prefix `dragonfly_`):
  *   `dragonfly_memory_used_bytes`, `dragonfly_master` (1 on the master, 0 on a replica).
- * - Harbor v2.12.4 (chart 1.16.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
+ * - Harbor v2.15.1 (chart 1.19.1; unchanged since v2.12.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
  *   (components from src/controller/health/checker.go: core, registry, jobservice, ...; no series
  *   at all when core's health API does not answer, hence `absent`) and js_collector.go:
  *   `harbor_task_queue_size{type}`.
@@ -41,16 +41,13 @@
 import { HARBOR_TENANT } from "../harbor/config";
 import type { AlertsStackConfig } from "./config";
 import { clusterBudget, tenantBudget } from "../postgres/budget";
-import { clusterNames, poolerName } from "../postgres/spec";
+import { clusterNames } from "../postgres/spec";
+import { sharedTopology, type Topology } from "../postgres/topology";
 import { maxMemoryBytes } from "../dragonfly/config";
 import { backupRules } from "./backup-rules";
 import { buildColocatedAlertGroups } from "./colocated-rules";
-import {
-    connectionsNearMaxRule,
-    instanceSelector,
-    replicationRules,
-    servedCluster,
-} from "./cluster-rules";
+import { webhookRules } from "./webhook-rules";
+import { connectionsNearMaxRule, instanceSelector, replicationRules } from "./cluster-rules";
 import { rule, re, sel, type AlertRule, type PrometheusRuleObject, type RuleGroup } from "./promql";
 
 export {
@@ -61,19 +58,24 @@ export {
     type RuleGroup,
 } from "./promql";
 
-/** The alert groups of the shared cluster, its tenants' poolers, Dragonfly and Harbor. */
-export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
+/**
+ * The alert groups of the shared cluster, its tenants' poolers, Dragonfly and Harbor. They watch
+ * the serving cluster of the stack's topology (components/postgres/topology.ts): the restored one
+ * once `recovery.cutOver` moves the tenants to it.
+ */
+export function buildAlertGroups(cfg: AlertsStackConfig, topology?: Topology): RuleGroup[] {
     const a = cfg.monitoring.alerts;
     const groups: RuleGroup[] = [];
     const pg = cfg.postgres;
     if (pg) {
-        const served = servedCluster(pg.name, pg.instances, pg.recovery);
-        const inst = instanceSelector(pg.namespace, served.cluster);
+        const topo = topology ?? sharedTopology(pg, cfg.tenants);
+        const served = topo.serving;
+        const inst = instanceSelector(pg.namespace, served.name);
         if (pg.backup) {
             groups.push({
                 name: `${pg.name}-backups`,
                 rules: backupRules(a, {
-                    cluster: served.cluster,
+                    cluster: served.name,
                     serverName: served.serverName,
                     namespace: pg.namespace,
                     schedule: pg.backup.schedule,
@@ -84,12 +86,10 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
         }
         const budget = clusterBudget(pg, cfg.tenants);
         const target = {
-            cluster: served.cluster,
-            namespace: pg.namespace,
+            cluster: served.name,
+            namespace: served.namespace,
             instances: served.instances,
-            instancesKey: pg.recovery?.cutOver
-                ? "postgres.recovery.instances"
-                : "postgres.instances",
+            instancesKey: served.instancesKey,
             maxConnections: budget.maxConnections,
             superuserReserved: budget.superuserReserved,
         };
@@ -110,8 +110,9 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
                     { tenant: t.name },
                 ),
             );
-            if (!t.pooler.enabled) continue;
-            const pooler = { namespace: pg.namespace, pod: `~${re(poolerName(t))}-.+` };
+            const node = topo.tenants[t.name]?.pooler;
+            if (!node) continue;
+            const pooler = { namespace: node.namespace, pod: `~${re(node.name)}-.+` };
             const pools = { ...pooler, user: t.role };
             const ps = sel(pools);
             connections.push(
@@ -121,7 +122,7 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
                     `(count(cnpg_pgbouncer_up${sel(pooler)} == 1) or vector(0)) < ${t.pooler.instances}`,
                     "5m",
                     "critical",
-                    `Fewer than ${t.pooler.instances} PgBouncer instances of ${poolerName(t)} are up`,
+                    `Fewer than ${t.pooler.instances} PgBouncer instances of ${node.name} are up`,
                     `${t.pooler.instances} instances are configured (tenants[].pooler.instances); {{ $value }} answer.`,
                     { tenant: t.name },
                 ),
@@ -131,7 +132,7 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
                     `sum by (namespace, pod, database) (cnpg_pgbouncer_pools_cl_waiting${ps}) > 0`,
                     "2m",
                     "warning",
-                    `Clients of ${poolerName(t)} wait for a server connection on {{ $labels.pod }}`,
+                    `Clients of ${node.name} wait for a server connection on {{ $labels.pod }}`,
                     `{{ $value }} clients of ${t.role} on {{ $labels.database }} have waited for 2 minutes: the pool (${b.perDatabase} per database) is exhausted.`,
                     { tenant: t.name },
                 ),
@@ -141,7 +142,7 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
                     `sum by (namespace, pod, database) (cnpg_pgbouncer_pools_sv_active${ps} + cnpg_pgbouncer_pools_sv_idle${ps} + cnpg_pgbouncer_pools_sv_used${ps} + cnpg_pgbouncer_pools_sv_tested${ps} + cnpg_pgbouncer_pools_sv_login${ps}) >= ${b.perDatabase}`,
                     "10m",
                     "warning",
-                    `The ${poolerName(t)} pool of {{ $labels.database }} is at its size on {{ $labels.pod }}`,
+                    `The ${node.name} pool of {{ $labels.database }} is at its size on {{ $labels.pod }}`,
                     `{{ $value }} server connections of ${t.role}; the pool holds ${b.defaultPoolSize} default_pool_size + ${b.reservePoolSize} reserve_pool_size = ${b.perDatabase}${b.perDatabase < b.defaultPoolSize + b.reservePoolSize ? " (capped)" : ""}.`,
                     { tenant: t.name },
                 ),
@@ -225,11 +226,17 @@ export function buildAlertGroups(cfg: AlertsStackConfig): RuleGroup[] {
  * The PrometheusRule objects of the stack (empty when alerts are off): on infra the shared
  * cluster's, its tenants', Dragonfly's and Harbor's; on apps the co-located clusters'.
  */
-export function buildPrometheusRules(cfg: AlertsStackConfig): PrometheusRuleObject[] {
+export function buildPrometheusRules(
+    cfg: AlertsStackConfig,
+    topology?: Topology,
+): PrometheusRuleObject[] {
     const a = cfg.monitoring.alerts;
     if (!a.enabled) return [];
-    const groups = cfg.role === "infra" ? buildAlertGroups(cfg) : buildColocatedAlertGroups(cfg);
+    const groups =
+        cfg.role === "infra" ? buildAlertGroups(cfg, topology) : buildColocatedAlertGroups(cfg);
     if (groups.length === 0) return [];
+    // Both stacks run a CNPG operator whose webhooks every CNPG write goes through.
+    groups.push({ name: "cnpg-operator", rules: webhookRules(a) });
     const home = cfg.role === "infra" ? cfg.postgres?.namespace : cfg.cnpg.namespace;
     return [
         {

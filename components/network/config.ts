@@ -22,6 +22,9 @@ export const tenantClientsSchema = z.strictObject({
 
 export type TenantClients = z.infer<typeof tenantClientsSchema>;
 
+/** The Cilium entities `network.webhookEntities` may name. */
+export const WEBHOOK_ENTITIES = ["kube-apiserver", "host", "remote-node", "cluster"] as const;
+
 export const networkSchema = z.strictObject({
     /** CiliumNetworkPolicies for the instances, poolers, Dragonfly and Harbor. */
     enabled: z.boolean().default(true),
@@ -37,40 +40,64 @@ export const networkSchema = z.strictObject({
         })
         .prefault({}),
     /**
-     * Where the instances send WAL and backups. Default: the address and port of
-     * postgres.backup.endpointURL when it is an IP literal (a hostname needs `cidrs`).
+     * Cilium entities admitted to the CNPG operator's webhook (9443). The API server calls it for
+     * every Cluster, Pooler, Backup, ScheduledBackup and Database write (failurePolicy Fail), the
+     * kubelet probes it. Default: the `kube-apiserver` entity and the local `host`. Add
+     * `remote-node` only where API-server traffic reaches pods with a node's address that is not
+     * an API-server endpoint (docs/security.md "The operator's webhook"): it admits every node of
+     * every cluster of the mesh.
+     */
+    webhookEntities: z.array(z.enum(WEBHOOK_ENTITIES)).min(1).default(["kube-apiserver", "host"]),
+    /**
+     * Where the instances send WAL and backups. Outside the cluster: its addresses (`cidrs`,
+     * default the address of postgres.backup.endpointURL when it is an IP literal). Inside the
+     * cluster (Cilium's CIDR rules never match a pod): the pods of `namespace` (default the
+     * namespace of an endpointURL `<service>.<namespace>.svc[.cluster.local]`) with `labels`.
+     * `port` is the port the object store's pods listen on (default the URL's).
      */
     objectStore: z
         .strictObject({
             cidrs: z.array(cidr).default([]),
             port: int(1, 65535).optional(),
+            namespace: dnsLabel().optional(),
+            labels: z.record(z.string(), z.string()).default({}),
         })
         .prefault({}),
 });
 
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
-/** Address and port of the object store from an http(s) endpoint URL with an IP literal. */
+/** Where the object store is: addresses outside the cluster, or pods inside it. */
+export type ObjectStoreTarget =
+    | { kind: "cidr"; cidrs: string[]; port: number }
+    | { kind: "endpoints"; namespace: string; labels: Record<string, string>; port: number };
+
+/** An in-cluster Service host: `<service>.<namespace>.svc` or `.svc.cluster.local`. */
+const SERVICE_HOST = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/;
+
+/** The object store of an http(s) endpoint URL, by the URL and network.objectStore. */
 export function objectStoreTarget(
     endpointURL: string | undefined,
     net: NetworkConfig,
-): { cidrs: string[]; port: number } | undefined {
+): ObjectStoreTarget | undefined {
     let url: URL | undefined;
     try {
         url = endpointURL ? new URL(endpointURL) : undefined;
     } catch {
         url = undefined;
     }
+    const store = net.objectStore;
     const port =
-        net.objectStore.port ??
+        store.port ??
         (url ? Number(url.port || (url.protocol === "https:" ? 443 : 80)) : undefined);
-    const cidrs =
-        net.objectStore.cidrs.length > 0
-            ? net.objectStore.cidrs
-            : url && /^[0-9.]+$/.test(url.hostname)
-              ? [`${url.hostname}/32`]
-              : [];
-    return port === undefined || cidrs.length === 0 ? undefined : { cidrs, port };
+    if (port === undefined) return undefined;
+    if (store.cidrs.length > 0) return { kind: "cidr", cidrs: store.cidrs, port };
+    const namespace = store.namespace ?? url?.hostname.match(SERVICE_HOST)?.[1];
+    if (namespace) return { kind: "endpoints", namespace, labels: store.labels, port };
+    if (url && /^[0-9.]+$/.test(url.hostname)) {
+        return { kind: "cidr", cidrs: [`${url.hostname}/32`], port };
+    }
+    return undefined;
 }
 
 /**
@@ -87,6 +114,8 @@ export interface NetworkStackConfig {
     }[];
     dragonfly?: DragonflyConfig;
     postgres?: { backup?: { endpointURL: string } };
+    /** On apps: the co-located clusters' backups (their instances' egress). */
+    applications?: readonly { postgres?: { backup?: { endpointURL: string } } }[];
 }
 
 /** Cross-field rules of the network policies, in the format of components/problems.ts. */
@@ -124,6 +153,23 @@ export function networkProblems(cfg: NetworkStackConfig): Problem[] {
                 "cannot be combined with network.enabled: Dragonfly's policy admits clientNamespaces of the infra cluster only, so apps clients of the global Service would be refused (set network.enabled: false to serve the apps cluster)",
         });
     }
+    const entities = cfg.network.webhookEntities;
+    if (cfg.network.enabled && !entities.includes("host")) {
+        problems.push({
+            key: "network.webhookEntities",
+            value: entities,
+            message:
+                'must include "host": the kubelet probes the operator\'s webhook port (9443) for readiness and liveness, and without it the operator never becomes ready',
+        });
+    }
+    if (cfg.network.enabled && !entities.some((e) => e !== "host")) {
+        problems.push({
+            key: "network.webhookEntities",
+            value: entities,
+            message:
+                'must include "kube-apiserver" (or "remote-node" or "cluster"): with "host" alone the API server reaches the webhook only from the node the operator runs on, and every Cluster, Pooler and Backup write elsewhere is refused',
+        });
+    }
     const backup = cfg.postgres?.backup;
     if (
         cfg.role === "infra" &&
@@ -133,7 +179,20 @@ export function networkProblems(cfg: NetworkStackConfig): Problem[] {
     ) {
         problems.push({
             key: "network.objectStore.cidrs",
-            message: `must list the object store's addresses: postgres.backup.endpointURL ${backup.endpointURL} is not an IP address, and the instances' egress policy admits only listed CIDRs`,
+            message: `must list the object store's addresses: postgres.backup.endpointURL ${backup.endpointURL} is not an IP address, and the instances' egress policy admits only listed CIDRs (for an object store inside the cluster, set network.objectStore.namespace and labels instead)`,
+        });
+    }
+    if (cfg.role === "apps" && cfg.network.enabled) {
+        (cfg.applications ?? []).forEach((app, i) => {
+            const url = app.postgres?.backup?.endpointURL;
+            if (url && !objectStoreTarget(url, cfg.network)) {
+                problems.push({
+                    key: `applications[${i}].postgres.backup.endpointURL`,
+                    value: url,
+                    message:
+                        "is neither an IP address nor an in-cluster Service host, and the co-located cluster's egress policy admits only those: set network.objectStore.cidrs (or network.objectStore.namespace for an object store in the cluster), or network.enabled: false",
+                });
+            }
         });
     }
     return problems;

@@ -15,45 +15,45 @@
  * the same under either default. It also has `toEntities: [kube-apiserver]` for the instance
  * manager's API calls, which NetworkPolicy can only approximate with node IPs.
  *
- * Ports and labels, CloudNativePG 1.26.1: PostgreSQL 5432 (pkg/postgres/configuration.go
+ * Ports and labels, CloudNativePG 1.30.0 (the same as 1.26.1): PostgreSQL 5432 (pkg/postgres/configuration.go
  * ServerPort), instance manager status 8000 and metrics 9187 (pkg/management/url/url.go
  * StatusPort, PostgresMetricsPort), PgBouncer 5432 and metrics 9127
  * (pkg/management/pgbouncer/config/config.go PgBouncerPort, url.go PgBouncerMetricsPort); pod
  * labels cnpg.io/cluster, cnpg.io/podRole (instance | pooler), cnpg.io/poolerName
  * (pkg/utils/labels_annotations.go, pkg/specs/pgbouncer/deployments.go). The operator's pods carry
- * app.kubernetes.io/name: cloudnative-pg (chart cloudnative-pg 0.25.0, templates/_helpers.tpl
+ * app.kubernetes.io/name: cloudnative-pg (chart cloudnative-pg 0.29.0, templates/_helpers.tpl
  * `cloudnative-pg.selectorLabels`). Dragonfly serves clients
- * and /metrics on 6379; its admin port 9999 stays with the operator's own NetworkPolicy
- * (dragonfly-operator v1.6.1).
+ * and /metrics on 6379; its password-less admin port 9999 is reached by the operator and its own
+ * pods only (./dragonfly.ts). Which cluster serves and what each pooler targets come from the
+ * stack's topology (components/postgres/topology.ts): every cluster of a restore is policed.
  */
 import type { StackRole } from "../schema";
+import {
+    CLUSTER_LABEL,
+    CNPG_OPERATOR_LABELS,
+    PORTS,
+    peer,
+    tcp,
+    type CiliumPolicy,
+    type CiliumRule,
+    dnsEgress,
+} from "./cilium";
+
+export * from "./cilium";
 import type { CnpgConfig } from "../cnpg/config";
 import type { DragonflyConfig } from "../dragonfly/config";
 import { HARBOR_TENANT, type HarborConfig } from "../harbor/config";
 import type { PostgresConfig, TenantConfig } from "../postgres/config";
-import { buildClusterSpec, poolerName } from "../postgres/spec";
-import { DRAGONFLY_PORT } from "../dragonfly/config";
-import { dragonflyPodLabels } from "../dragonfly/spec";
-import { objectStoreTarget, type NetworkConfig } from "./config";
-
-export const CILIUM_POLICY_API_VERSION = "cilium.io/v2";
-/** Label Cilium gives every endpoint: the cluster-name of its agent. */
-export const CLUSTER_LABEL = "io.cilium.k8s.policy.cluster";
-/** Label Cilium gives every endpoint: its namespace. */
-export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
-
-export const PORTS = {
-    postgres: 5432,
-    instanceManager: 8000,
-    postgresMetrics: 9187,
-    pgbouncer: 5432,
-    pgbouncerMetrics: 9127,
-    dns: 53,
-    harborNginx: 8080,
-    harborMetrics: 8001,
-} as const;
-
-export const CNPG_OPERATOR_LABELS = { "app.kubernetes.io/name": "cloudnative-pg" };
+import { buildClusterSpec } from "../postgres/spec";
+import {
+    sharedTopology,
+    type ClusterNode,
+    type PoolerNode,
+    type Topology,
+} from "../postgres/topology";
+import { dragonflyPolicy } from "./dragonfly";
+import { objectStoreEgress } from "./object-store";
+import type { NetworkConfig } from "./config";
 
 /** The settings the policies are built from (the stack's config has them). */
 export interface PolicyStackConfig {
@@ -65,53 +65,6 @@ export interface PolicyStackConfig {
     harbor?: HarborConfig;
     network: NetworkConfig;
 }
-
-export interface PortProtocol {
-    port: string;
-    protocol: "TCP" | "UDP" | "ANY";
-}
-
-export interface CiliumRule {
-    fromEndpoints?: { matchLabels: Record<string, string> }[];
-    toEndpoints?: { matchLabels: Record<string, string> }[];
-    fromEntities?: string[];
-    toEntities?: string[];
-    fromCIDR?: string[];
-    toCIDR?: string[];
-    toPorts?: { ports: PortProtocol[] }[];
-}
-
-export interface CiliumPolicy {
-    name: string;
-    namespace: string;
-    spec: {
-        description: string;
-        endpointSelector: { matchLabels: Record<string, string> };
-        ingress?: CiliumRule[];
-        egress?: CiliumRule[];
-    };
-}
-
-export function tcp(...ports: number[]): { ports: PortProtocol[] }[] {
-    return [{ ports: ports.map((p) => ({ port: String(p), protocol: "TCP" as const })) }];
-}
-
-/** Pods of namespace `ns` in cluster `cluster`, optionally with labels. */
-export function peer(cluster: string, ns: string, labels: Record<string, string> = {}) {
-    return { matchLabels: { [NAMESPACE_LABEL]: ns, [CLUSTER_LABEL]: cluster, ...labels } };
-}
-
-const dnsEgress = (net: NetworkConfig): CiliumRule => ({
-    toEndpoints: [peer(net.clusterName, net.dns.namespace, net.dns.labels)],
-    toPorts: [
-        {
-            ports: [
-                { port: String(PORTS.dns), protocol: "UDP" },
-                { port: String(PORTS.dns), protocol: "TCP" },
-            ],
-        },
-    ],
-});
 
 /** Whether the rendered admin Service has externalTrafficPolicy Local (client address kept). */
 export function adminServicePreservesClient(pg: PostgresConfig, cfg: PolicyStackConfig): boolean {
@@ -132,41 +85,37 @@ export function poolerClientNamespaces(cfg: PolicyStackConfig, tenantName: strin
     return [...out].sort();
 }
 
-export function buildNetworkPolicies(cfg: PolicyStackConfig): CiliumPolicy[] {
+/**
+ * The ingress and egress of one cluster's instances. Every cluster of the topology gets one: the
+ * serving cluster admits the poolers that target it and the admin sources; a standby (a drill, or
+ * the old cluster after cut-over) admits only its own peers, the operator and the scrapers.
+ */
+function instancePolicy(
+    cfg: PolicyStackConfig,
+    pg: PostgresConfig,
+    topo: Topology,
+    c: ClusterNode,
+): CiliumPolicy {
     const net = cfg.network;
-    const pg = cfg.postgres;
-    if (!net.enabled || cfg.role !== "infra" || !pg) return [];
     const local = net.clusterName;
-    const instanceLabels = { "cnpg.io/cluster": pg.name, "cnpg.io/podRole": "instance" };
-    const instances = { matchLabels: { ...instanceLabels, [CLUSTER_LABEL]: local } };
-    const policies: CiliumPolicy[] = [];
-
-    const ingress: CiliumRule[] = [
-        {
-            fromEndpoints: [
-                {
-                    matchLabels: {
-                        "cnpg.io/cluster": pg.name,
-                        "cnpg.io/podRole": "pooler",
-                        [CLUSTER_LABEL]: local,
-                    },
-                },
-            ],
+    const instances = { matchLabels: { ...c.instanceLabels, [CLUSTER_LABEL]: local } };
+    const poolers = topo.poolers.filter((p) => p.target === c.name);
+    const ingress: CiliumRule[] = [];
+    if (poolers.length > 0) {
+        ingress.push({
+            fromEndpoints: poolers.map((p) => ({
+                matchLabels: { ...p.podLabels, [CLUSTER_LABEL]: local },
+            })),
             toPorts: tcp(PORTS.postgres),
-        },
+        });
+    }
+    ingress.push(
         { fromEndpoints: [instances], toPorts: tcp(PORTS.postgres, PORTS.instanceManager) },
         // A new replica is cloned by a Job pod (labels cnpg.io/cluster, cnpg.io/jobRole: join, no
-        // podRole; CNPG 1.26.1 pkg/specs/jobs.go) that runs pg_basebackup against the primary.
+        // podRole; CNPG pkg/specs/jobs.go at 1.26.1 and 1.30.0) that runs pg_basebackup against
+        // the primary.
         {
-            fromEndpoints: [
-                {
-                    matchLabels: {
-                        "cnpg.io/cluster": pg.name,
-                        "cnpg.io/jobRole": "join",
-                        [CLUSTER_LABEL]: local,
-                    },
-                },
-            ],
+            fromEndpoints: [{ matchLabels: { ...c.joinJobLabels, [CLUSTER_LABEL]: local } }],
             toPorts: tcp(PORTS.postgres),
         },
         {
@@ -179,8 +128,13 @@ export function buildNetworkPolicies(cfg: PolicyStackConfig): CiliumPolicy[] {
         },
         // kubelet's probes (startup/liveness/readiness on the instance manager).
         { fromEntities: ["host"], toPorts: tcp(PORTS.instanceManager) },
-    ];
-    if (pg.adminService.enabled && pg.adminService.sourceRanges.length > 0) {
+    );
+    // The admin LoadBalancer belongs to the serving cluster (it moves on cut-over).
+    if (
+        c.role === "serving" &&
+        pg.adminService.enabled &&
+        pg.adminService.sourceRanges.length > 0
+    ) {
         const rule: CiliumRule = {
             fromCIDR: [...pg.adminService.sourceRanges],
             toPorts: tcp(PORTS.postgres),
@@ -196,76 +150,80 @@ export function buildNetworkPolicies(cfg: PolicyStackConfig): CiliumPolicy[] {
         { toEndpoints: [instances], toPorts: tcp(PORTS.postgres, PORTS.instanceManager) },
         dnsEgress(net),
         { toEntities: ["kube-apiserver"] },
+        ...objectStoreEgress(pg, net),
     ];
-    const store = objectStoreTarget(pg.backup?.endpointURL, net);
-    if (store) egress.push({ toCIDR: store.cidrs, toPorts: tcp(store.port) });
-    policies.push({
-        name: `${pg.name}-instances`,
-        namespace: pg.namespace,
+    const from = poolers.length > 0 ? "its poolers, peers" : "its peers";
+    const admin = c.role === "serving" && pg.adminService.enabled ? " and admin sources" : "";
+    return {
+        name: `${c.name}-instances`,
+        namespace: c.namespace,
         spec: {
-            description: `${pg.name} instances: PostgreSQL from its poolers, peers and admin sources; instance manager from the operator and peers; metrics from ${net.monitoringNamespace}; all of it only within cluster ${local}`,
-            endpointSelector: { matchLabels: instanceLabels },
+            description: `${c.name} instances (${c.role}): PostgreSQL from ${from}${admin}; instance manager from the operator and peers; metrics from ${net.monitoringNamespace}; all of it only within cluster ${local}`,
+            endpointSelector: { matchLabels: c.instanceLabels },
             ingress,
             egress,
         },
-    });
+    };
+}
 
-    for (const t of cfg.tenants) {
-        if (!t.pooler.enabled) continue;
-        const name = poolerName(t);
-        const from = poolerClientNamespaces(cfg, t.name).map((ns) => peer(local, ns));
-        if (t.pooler.global) {
-            from.push(
-                ...(t.clients?.appsNamespaces ?? []).map((ns) => peer(net.appsClusterName, ns)),
-            );
-        }
-        const rules: CiliumRule[] = [];
-        if (from.length > 0) rules.push({ fromEndpoints: from, toPorts: tcp(PORTS.pgbouncer) });
-        rules.push(
-            {
-                fromEndpoints: [peer(local, net.monitoringNamespace)],
-                toPorts: tcp(PORTS.pgbouncerMetrics),
-            },
-            { fromEntities: ["host"], toPorts: tcp(PORTS.pgbouncer) },
-        );
-        policies.push({
-            name,
-            namespace: pg.namespace,
-            spec: {
-                description: `${name}: PgBouncer from the tenant's client namespaces only`,
-                endpointSelector: { matchLabels: { "cnpg.io/poolerName": name } },
-                ingress: rules,
-                egress: [
-                    { toEndpoints: [instances], toPorts: tcp(PORTS.postgres) },
-                    dnsEgress(net),
-                    { toEntities: ["kube-apiserver"] },
-                ],
-            },
-        });
+/** A tenant's pooler: from its clients; to the instances of the cluster it targets only. */
+function poolerPolicy(cfg: PolicyStackConfig, topo: Topology, p: PoolerNode): CiliumPolicy {
+    const net = cfg.network;
+    const local = net.clusterName;
+    const t = cfg.tenants.find((x) => x.name === p.tenant);
+    const target = topo.clusters.find((c) => c.name === p.target);
+    if (!target) throw new Error(`pooler ${p.name} targets ${p.target}, not in the topology`);
+    const from = poolerClientNamespaces(cfg, p.tenant).map((ns) => peer(local, ns));
+    if (p.global) {
+        from.push(...(t?.clients?.appsNamespaces ?? []).map((ns) => peer(net.appsClusterName, ns)));
     }
+    const rules: CiliumRule[] = [];
+    if (from.length > 0) rules.push({ fromEndpoints: from, toPorts: tcp(PORTS.pgbouncer) });
+    rules.push(
+        {
+            fromEndpoints: [peer(local, net.monitoringNamespace)],
+            toPorts: tcp(PORTS.pgbouncerMetrics),
+        },
+        { fromEntities: ["host"], toPorts: tcp(PORTS.pgbouncer) },
+    );
+    return {
+        name: p.name,
+        namespace: p.namespace,
+        spec: {
+            description: `${p.name}: PgBouncer from the tenant's client namespaces only; to ${p.target} only`,
+            endpointSelector: { matchLabels: p.selector },
+            ingress: rules,
+            egress: [
+                {
+                    toEndpoints: [
+                        { matchLabels: { ...target.instanceLabels, [CLUSTER_LABEL]: local } },
+                    ],
+                    toPorts: tcp(PORTS.postgres),
+                },
+                dnsEgress(net),
+                { toEntities: ["kube-apiserver"] },
+            ],
+        },
+    };
+}
 
-    const df = cfg.dragonfly?.mode === "managed" ? cfg.dragonfly : undefined;
-    if (df) {
-        policies.push({
-            name: `${df.name}-clients`,
-            namespace: df.namespace,
-            spec: {
-                description: `Dragonfly ${df.name}: 6379 from ${df.clientNamespaces.join(", ")} and metrics, in cluster ${local} only`,
-                endpointSelector: { matchLabels: dragonflyPodLabels(df.name) },
-                ingress: [
-                    {
-                        fromEndpoints: [
-                            ...df.clientNamespaces.map((ns) => peer(local, ns)),
-                            peer(local, df.namespace),
-                            peer(local, net.monitoringNamespace),
-                        ],
-                        toPorts: tcp(DRAGONFLY_PORT),
-                    },
-                    { fromEntities: ["host"], toPorts: tcp(DRAGONFLY_PORT) },
-                ],
-            },
-        });
-    }
+/**
+ * The infra cluster's policies. `topology` is the stack's model (components/postgres/topology.ts);
+ * without it, the model of the config's shared cluster.
+ */
+export function buildNetworkPolicies(cfg: PolicyStackConfig, topology?: Topology): CiliumPolicy[] {
+    const net = cfg.network;
+    const pg = cfg.postgres;
+    if (!net.enabled || cfg.role !== "infra" || !pg) return [];
+    const local = net.clusterName;
+    const topo = topology ?? sharedTopology(pg, cfg.tenants);
+    const policies: CiliumPolicy[] = [
+        ...topo.clusters.map((c) => instancePolicy(cfg, pg, topo, c)),
+        ...topo.poolers.map((p) => poolerPolicy(cfg, topo, p)),
+    ];
+
+    const df = dragonflyPolicy(cfg.dragonfly, net);
+    if (df) policies.push(df);
 
     const h = cfg.harbor;
     if (h) {

@@ -19,9 +19,16 @@
  * - exporter: kube-state-metrics v2.19.1 metrics 8080, telemetry (/readyz) 8081
  *   (components/monitoring/exporter.ts).
  *
- * The API server reaches a webhook from its own address: Cilium gives it the `kube-apiserver`
- * entity (also when it runs in the host network of a control-plane node, as on Talos); `host`
- * stands for the kubelet of the pod's node. Other nodes (`remote-node`) are not admitted.
+ * The webhook admits the entities in `network.webhookEntities` (default `kube-apiserver` and
+ * `host`). The API server reaches a webhook from its own address: Cilium gives the addresses of
+ * the `kubernetes` Service's endpoints the `kube-apiserver` identity, also when the API server
+ * runs in the host network of a control-plane node, as on Talos (cilium/cilium#17823, 1.12), and
+ * keeps it over the tunnel (cilium/cilium#18527); `host` stands for the kubelet of the pod's
+ * node, and for the API server when it runs on that node. `remote-node` is left out by default:
+ * Cilium's Documentation/security/policy/layer3.rst defines it as any node of any connected
+ * cluster, the apps cluster's included, and notes that `kube-apiserver` may not match ingress
+ * where control-plane traffic is tunnelled through worker nodes (managed distributions); that is
+ * what the setting and the CNPGWebhookUnreachable alert are for.
  */
 import type { AlertsStackConfig } from "../monitoring/config";
 import { BARMAN_PLUGIN_RELEASE_NAME } from "../cnpg/barman-plugin";
@@ -60,11 +67,11 @@ export function buildSystemPolicies(cfg: PolicyStackConfig & AlertsStackConfig):
             name: "cnpg-operator",
             namespace: ns,
             spec: {
-                description: `CNPG operator: its webhook (${SYSTEM_PORTS.operatorWebhook}) from the API server and the kubelet, metrics from ${net.monitoringNamespace}, in cluster ${local} only`,
+                description: `CNPG operator: its webhook (${SYSTEM_PORTS.operatorWebhook}) from the entities ${net.webhookEntities.join(", ")} (API server, kubelet), metrics from ${net.monitoringNamespace}, in cluster ${local} only`,
                 endpointSelector: { matchLabels: CNPG_OPERATOR_LABELS },
                 ingress: [
                     {
-                        fromEntities: ["kube-apiserver", "host"],
+                        fromEntities: [...net.webhookEntities],
                         toPorts: tcp(SYSTEM_PORTS.operatorWebhook),
                     },
                     {

@@ -93,3 +93,28 @@ export function adminCertificateName(pg: PostgresConfig): string | undefined {
         ? pg.admin.host
         : undefined;
 }
+
+const LOOPBACK = new Set(["localhost", "::1"]);
+
+/** Whether a host is this machine: where `kubectl port-forward` listens. */
+function isLoopback(host: string): boolean {
+    return LOOPBACK.has(host.toLowerCase()) || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+/**
+ * An admin host no path of the config provides: the SQL provider reaches the primary either
+ * through a local port-forward (a loopback host) or through the admin LoadBalancer
+ * (`adminService`, at `loadBalancerIP` or a DNS name for it). Any other address is likely a
+ * leftover (the seed's 10.25.11.210 with the LoadBalancer off), and `pulumi up` would hang on it;
+ * a warning, since a DNS name or a route this program cannot see may still be right.
+ */
+export function adminHostWarnings(pg: PostgresConfig): Problem[] {
+    const { host } = pg.admin;
+    const svc = pg.adminService;
+    if (isLoopback(host)) return [];
+    if (svc.enabled && (host === svc.loadBalancerIP || isIP(host) === 0)) return [];
+    const message = svc.enabled
+        ? `is neither the admin LoadBalancer's address (adminService.loadBalancerIP ${svc.loadBalancerIP ?? "unset"}) nor a local port-forward (127.0.0.1); the SQL provider may not reach PostgreSQL there`
+        : `is not reached by any path of this config: adminService is disabled, so PostgreSQL is reached only through a local port-forward; set admin.host to 127.0.0.1 (kubectl port-forward to admin.port, docs/running.md), or enable adminService${svc.loadBalancerIP ? ` (loadBalancerIP ${svc.loadBalancerIP})` : ""}`;
+    return [{ key: "postgres.admin.host", value: host, message }];
+}

@@ -7,12 +7,14 @@
  * - `recovery` (on `postgres` and on an application's `postgres`) bootstraps a new cluster from
  *   the object store of an existing one, to the latest WAL, a time, an LSN or a named restore point.
  *
- * Rules CloudNativePG 1.26.1 enforces (internal/webhook/v1/cluster_webhook.go) are checked here
+ * Rules CloudNativePG enforces (internal/webhook/v1/cluster_webhook.go, re-read at v1.30.0:
+ * validatePluginConfiguration unchanged since 1.26.1) are checked here
  * before anything reaches the cluster: recovery target options are mutually exclusive, a named
  * restore point needs a backupID, targetTime and targetLSN must parse, a WAL-archiver plugin cannot
  * be combined with `backup.barmanObjectStore`, and the plugin needs CNPG 1.26 (`isWALArchiver`).
  */
 import { z } from "zod";
+import { VERSIONS } from "../versions/table";
 import { dnsLabel, int, resourcesSchema } from "../schema";
 
 /** The plugin's name, as Clusters and ScheduledBackups refer to it. */
@@ -26,7 +28,7 @@ export const barmanCloudPluginSchema = z.strictObject({
     enabled: z.boolean().default(true),
     chart: z
         .strictObject({
-            version: z.string().min(1).default("0.7.0"),
+            version: z.string().min(1).default(VERSIONS.barmanCloudPlugin.pin),
             repository: z.url().default("https://cloudnative-pg.github.io/charts"),
         })
         .prefault({}),

@@ -13,6 +13,7 @@
  */
 import type { BackupConfig } from "./config";
 import { BARMAN_PLUGIN_NAME, type RecoveryConfig } from "./backup-config";
+import type { EndpointCA } from "./backup-transport";
 
 export const OBJECT_STORE_API_VERSION = "barmancloud.cnpg.io/v1";
 
@@ -39,6 +40,8 @@ export interface BarmanDestination {
     walCompression: BackupConfig["walCompression"];
     dataCompression: BackupConfig["dataCompression"];
     encryption?: BackupConfig["encryption"];
+    /** The CA bundle of an https endpoint with a private CA (./backup-transport.ts). */
+    endpointCA?: EndpointCA;
 }
 
 /** The Barman object store configuration both paths share (in-tree `barmanObjectStore`, `ObjectStore.spec.configuration`). */
@@ -48,6 +51,9 @@ export function barmanConfiguration(d: BarmanDestination): Record<string, unknow
     return {
         destinationPath: d.destinationPath,
         endpointURL: d.endpointURL,
+        ...(d.endpointCA
+            ? { endpointCA: { name: d.endpointCA.secret, key: d.endpointCA.key } }
+            : {}),
         s3Credentials: {
             accessKeyId: { name: d.credentialsSecret, key: BACKUP_SECRET_KEYS.accessKey },
             secretAccessKey: { name: d.credentialsSecret, key: BACKUP_SECRET_KEYS.secretKey },

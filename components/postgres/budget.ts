@@ -8,7 +8,12 @@
  *   server total   = instances × per instance                must be ≤ the role's connectionLimit
  *
  * auth_query runs on a pool of its own per instance and database: the pool of (database,
- * cnpg_pooler_pgbouncer). PgBouncer 1.24.1 (the image CNPG 1.26.1 ships,
+ * cnpg_pooler_pgbouncer). At CloudNativePG 1.30.0 (PgBouncer 1.25.1, pkg/versions/versions.go
+ * DefaultPgbouncerImage; the auth pool code below unchanged since 1.24.1) the Pooler's config
+ * sets `auth_dbname = postgres` (pkg/management/pgbouncer/config/config.go, since CNPG 1.28.0),
+ * so the auth pool is one per instance, on `postgres`: the per-database count below is then an
+ * upper bound (equal for a tenant with one database), kept so the budget holds on either operator.
+ * As read at PgBouncer 1.24.1 (the image CNPG 1.26.1 ships,
  * pkg/specs/pgbouncer/deployments.go) takes it with `get_pool(auth_db, auth_user_credentials)`
  * (src/client.c `start_auth_query`; auth_db is the client's database, as CNPG's webhook does not
  * allow `auth_dbname`), runs auth_query on every login of a user without an auth_file entry, and

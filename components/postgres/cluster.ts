@@ -10,7 +10,7 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
-import type { PostgresConfig, TenantConfig } from "./config";
+import { MAJOR_UPGRADE_ANNOTATIONS, type PostgresConfig, type TenantConfig } from "./config";
 import { RESTORED_FROM_LABEL } from "../contract/names";
 import { namespace } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
@@ -25,15 +25,16 @@ import {
     buildScheduledBackupSpec,
     clusterNames,
     planRecovery,
-    rwHost,
     scheduledBackupSpecFor,
-    servingClusterName,
     sharedDestination,
 } from "./spec";
+import type { Topology } from "./topology";
 
 export interface PostgresClusterArgs {
     config: PostgresConfig;
     tenants: TenantConfig[];
+    /** The stack's model of which cluster serves (./topology.ts). */
+    topology: Topology;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     /** The CNPG operator release: CRDs and webhook must exist before any CR. */
@@ -83,9 +84,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
         const pg = args.config;
         const names = clusterNames(pg);
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        this.name = servingClusterName(pg);
+        const topo = args.topology;
+        this.name = topo.serving.name;
         this.namespace = pg.namespace;
-        this.rwHost = rwHost(pg);
+        this.rwHost = topo.serving.rwHost;
         this.namespaceResource =
             args.namespaceResource ?? namespace(pg.namespace, "baseline", true, k8sOpts);
         const inNamespace = { ...k8sOpts, dependsOn: [this.namespaceResource] };
@@ -153,8 +155,19 @@ export class PostgresCluster extends pulumi.ComponentResource {
             {
                 name: pg.name,
                 namespace: pg.namespace,
+                ...(pg.majorUpgrade
+                    ? {
+                          annotations: {
+                              [MAJOR_UPGRADE_ANNOTATIONS.fromMajor]: String(
+                                  pg.majorUpgrade.fromMajor,
+                              ),
+                              [MAJOR_UPGRADE_ANNOTATIONS.baseBackup]: pg.majorUpgrade.baseBackup,
+                          },
+                      }
+                    : {}),
                 spec: buildClusterSpec(pg, args.tenants, {
                     plugin,
+                    ...(pg.backup?.serverName ? { serverName: pg.backup.serverName } : {}),
                     // On cut-over the admin LoadBalancer (one name, one IP) moves to the restored cluster.
                     adminService: !pg.recovery?.cutOver,
                 }),
@@ -175,7 +188,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 recovery,
                 sharedDestination(pg, pg.backup),
                 names.objectStore,
-                pg.name,
+                pg.backup.serverName ?? pg.name,
             );
             // After the current cluster: its update releases the admin Service on cut-over. CNPG
             // 1.26.1 (internal/controller/cluster_create.go, reconcileManagedServices) deletes a
@@ -210,7 +223,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 { ...k8sOpts, dependsOn: restoredDeps },
             );
             this.restored = restored.cluster;
-            if (recovery.cutOver) this.cluster = restored.cluster;
+            if (topo.serving.name === plan.name) this.cluster = restored.cluster;
             void pulumi.log.warn(
                 recoveryInstructions({
                     current: pg.name,
@@ -218,9 +231,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     plan,
                     cutOver: recovery.cutOver,
                     followers:
-                        `the poolers (${args.tenants
-                            .filter((t) => t.pooler.enabled)
-                            .map((t) => `${t.name}-pooler`)
+                        `the poolers (${topo.poolers
+                            .map((p) => p.name)
                             .join(", ")}; applications behind them keep their hostnames), ` +
                         "the admin LoadBalancer and the SQL provider",
                     configKey: "platform:postgres.recovery",

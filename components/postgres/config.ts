@@ -19,6 +19,11 @@ import { claim, type Problem } from "../problems";
 import { tenantClientsSchema } from "../network/config";
 import { cronProblem } from "./cron";
 import { recoveryProblems, recoverySchema } from "./backup-config";
+import {
+    backupTransportFields,
+    backupTransportProblems,
+    recoverySourceTransportProblems,
+} from "./backup-transport";
 
 // PgBouncer parameters CNPG 1.26 accepts on a Pooler (internal/webhook/v1/pooler_webhook.go).
 
@@ -148,6 +153,12 @@ export const backupSchema = z.strictObject({
      * policy, as CloudNativePG does; MinIO without a KMS rejects SSE requests, failing every backup.
      */
     encryption: z.enum(["AES256", "aws:kms"]).optional(),
+    /**
+     * The server name the cluster archives under (default: its name). A PostgreSQL major upgrade
+     * changes it, so the new major's timeline 1 does not mix with the old one's archive
+     * (CloudNativePG docs/src/postgres_upgrades.md at v1.30.0, "Backup and WAL Archive Considerations").
+     */
+    serverName: dnsLabel(63).optional(),
     /** 1Password item (title relative to onepassword.itemPrefix) holding the MinIO credentials. */
     credentials: z
         .strictObject({
@@ -156,6 +167,7 @@ export const backupSchema = z.strictObject({
             secretKeyField: z.string().min(1).default("secretKey"),
         })
         .prefault({}),
+    ...backupTransportFields,
 });
 
 const adminServiceSchema = z.strictObject({
@@ -183,10 +195,10 @@ export const postgresSchema = z.strictObject({
     imageName: z
         .string()
         .regex(/^[^\s:]+(:[0-9][^\s]*)?(@sha256:[a-f0-9]{64})?$/, {
-            error: 'must be an image reference with a version tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8"',
+            error: 'must be an image reference with a version tag, such as "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie"',
         })
         .refine((s) => /:[0-9]/.test(s), {
-            error: 'needs an explicit PostgreSQL version tag (e.g. ":16.8"): CloudNativePG 1.26 defaults to PostgreSQL 17',
+            error: 'needs an explicit PostgreSQL version tag (e.g. ":16.15-system-trixie"): CloudNativePG 1.30 defaults to PostgreSQL 18',
         }),
     storage: volume,
     walStorage: volume.optional(),
@@ -212,7 +224,24 @@ export const postgresSchema = z.strictObject({
     recovery: recoverySchema.optional(),
     /** How long Pulumi waits for the Cluster to report Ready. */
     readyTimeoutSeconds: int(60, 7200).default(1800),
+    /**
+     * The evidence a PostgreSQL major upgrade needs (docs/upgrades.md): the major the cluster runs
+     * now and the completed base backup taken for the upgrade. plan-diff refuses a major change
+     * of `imageName` without it; the Cluster carries both as annotations.
+     */
+    majorUpgrade: z
+        .strictObject({
+            fromMajor: int(13, 30),
+            baseBackup: dnsLabel(253),
+        })
+        .optional(),
 });
+
+/** Annotations on the Cluster that record `postgres.majorUpgrade` for the review (plan-diff). */
+export const MAJOR_UPGRADE_ANNOTATIONS = {
+    fromMajor: "platform.monosense.io/major-upgrade-from",
+    baseBackup: "platform.monosense.io/major-upgrade-base-backup",
+} as const;
 
 const poolerSchema = z.strictObject({
     enabled: z.boolean().default(true),
@@ -280,6 +309,14 @@ export function postgresProblems(pg: PostgresConfig): Problem[] {
                 message: cronError,
             });
         }
+    }
+    const major = Number(/:(\d+)/.exec(pg.imageName)?.[1]);
+    if (pg.majorUpgrade && !(major > pg.majorUpgrade.fromMajor)) {
+        problems.push({
+            key: "postgres.majorUpgrade.fromMajor",
+            value: pg.majorUpgrade.fromMajor,
+            message: `says the cluster upgrades from PostgreSQL ${pg.majorUpgrade.fromMajor}, but imageName is PostgreSQL ${major}: raise imageName to the new major in the same change`,
+        });
     }
     if (pg.adminService.enabled && pg.adminService.sourceRanges.length === 0) {
         problems.push({
@@ -381,6 +418,7 @@ export function tenantProblems(tenants: TenantConfig[], pg: PostgresConfig | und
 /** `postgres.recovery` against its cluster's backup: it needs one, and its source must be sound. */
 export function postgresRecoveryProblems(pg: PostgresConfig): Problem[] {
     const problems: Problem[] = [];
+    if (pg.backup) problems.push(...backupTransportProblems(pg.backup, "postgres.backup"));
     if (pg.recovery) {
         if (!pg.backup) {
             problems.push({
@@ -389,6 +427,14 @@ export function postgresRecoveryProblems(pg: PostgresConfig): Problem[] {
                     "needs postgres.backup: the source defaults to its destination and the restored cluster archives there",
             });
         } else {
+            problems.push(
+                ...recoverySourceTransportProblems(
+                    pg.recovery.source.endpointURL,
+                    pg.backup.allowHttp,
+                    "postgres.recovery",
+                    "postgres.backup",
+                ),
+            );
             for (const p of recoveryProblems(pg.recovery, pg.name, pg.backup.destinationPath)) {
                 problems.push({ ...p, key: `postgres.recovery.${p.key}` });
             }

@@ -67,3 +67,10 @@ export function poolerHbaRules(tenant: TenantConfig): string[] {
         "host all all ::/0 reject",
     ];
 }
+
+/**
+ * The first user rule of every cluster of the platform: plain TCP is rejected before CNPG's
+ * appended `host all all all scram-sha-256` line could admit it (co-located clusters take it as
+ * their only user rule; components/apps/spec.ts).
+ */
+export const REJECT_PLAIN_TCP = "hostnossl all all all reject";

@@ -13,6 +13,7 @@ export interface CnpgClusterArgs {
     name: string;
     namespace: string;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
     spec: Record<string, unknown>;
     readyTimeoutSeconds: number;
     scheduledBackup?: { name: string; spec: Record<string, unknown> };
@@ -35,6 +36,7 @@ export function cnpgClusterResources(
                 namespace: args.namespace,
                 labels: { ...MANAGED_BY, ...args.labels },
                 annotations: {
+                    ...args.annotations,
                     "pulumi.com/waitFor": "condition=Ready",
                     "pulumi.com/timeoutSeconds": String(args.readyTimeoutSeconds),
                 },

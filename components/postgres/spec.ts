@@ -18,6 +18,9 @@ import type { RecoveryConfig } from "./backup-config";
 export { BACKUP_SECRET_KEYS, S3_CHECKSUM_ENV } from "./barman";
 import { adminCertificateName } from "./access-config";
 import { poolerHbaRules, serverHbaRules } from "./hba";
+import { poolerName, poolerOf, sharedTopology, type PoolerNode } from "./topology";
+
+export { poolerName } from "./topology";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 
@@ -55,6 +58,7 @@ export function sharedDestination(pg: PostgresConfig, b: BackupConfig): BarmanDe
         walCompression: b.walCompression,
         dataCompression: b.dataCompression,
         encryption: b.encryption,
+        endpointCA: b.endpointCA,
     };
 }
 
@@ -89,6 +93,11 @@ export function planRecovery(
         destinationPath: r.source.destinationPath ?? own.destinationPath,
         endpointURL: r.source.endpointURL ?? own.endpointURL,
         credentialsSecret: r.source.credentials ? `${r.name}-source-s3` : own.credentialsSecret,
+        // The destination's CA verifies only the destination's endpoint.
+        endpointCA:
+            (r.source.endpointURL ?? own.endpointURL) === own.endpointURL
+                ? own.endpointCA
+                : undefined,
     };
     const same =
         source.destinationPath === own.destinationPath &&
@@ -119,7 +128,7 @@ export function planRecovery(
 
 /**
  * Adds the backup wiring to a Cluster spec: `spec.plugins` naming the ObjectStore (plugin), or
- * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.26.1 rejects both at
+ * `spec.backup.barmanObjectStore` with the checksum env (in-tree). CNPG 1.30.0 (as 1.26.1) rejects both at
  * once ("Cannot enable a WAL archiver plugin when barmanObjectStore is configured").
  */
 export function applyBackupWiring(
@@ -153,28 +162,6 @@ export function applyRecovery(
             destination: plan.source,
         }),
     ];
-}
-
-/**
- * The cluster the tenants use: the restored one once `recovery.cutOver` is set, else the
- * configured one. Poolers, the SQL provider and connection details follow it.
- */
-export function servingClusterName(pg: PostgresConfig): string {
-    return pg.recovery?.cutOver ? pg.recovery.name : pg.name;
-}
-
-export function poolerName(tenant: TenantConfig): string {
-    return `${tenant.name}-pooler`;
-}
-
-/** The shared cluster's read-write Service host. */
-export function rwHost(pg: PostgresConfig): string {
-    return `${servingClusterName(pg)}-rw.${pg.namespace}.svc`;
-}
-
-/** Host a tenant's clients use: its pooler's Service when it has one, else the -rw Service. */
-export function tenantHost(pg: PostgresConfig, tenant: TenantConfig): string {
-    return tenant.pooler.enabled ? `${poolerName(tenant)}.${pg.namespace}.svc` : rwHost(pg);
 }
 
 /** In-cluster DNS names a client may use for a Service in `namespace`. */
@@ -295,7 +282,12 @@ export function buildRecoveredClusterSpec(
     const b = pg.backup;
     if (!r || !b) throw new Error("postgres.recovery needs postgres.backup (validated earlier)");
     const names = clusterNames(pg);
-    const plan = planRecovery(r, sharedDestination(pg, b), names.objectStore, pg.name);
+    const plan = planRecovery(
+        r,
+        sharedDestination(pg, b),
+        names.objectStore,
+        b.serverName ?? pg.name,
+    );
     const spec = buildClusterSpec(pg, tenants, {
         plugin,
         serverName: plan.archiveServerName,
@@ -335,10 +327,18 @@ export function buildScheduledBackupSpec(
     return scheduledBackupSpecFor(pg.name, pg.backup, plugin);
 }
 
-export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Record<string, unknown> {
+/**
+ * A tenant's Pooler; `node` is the pooler in the stack's topology (./topology.ts), which says the
+ * cluster it points at: the serving one.
+ */
+export function buildPoolerSpec(
+    pg: PostgresConfig,
+    tenant: TenantConfig,
+    node: PoolerNode = poolerOf(sharedTopology(pg, [tenant]), tenant.name),
+): Record<string, unknown> {
     const p = tenant.pooler;
     return {
-        cluster: { name: servingClusterName(pg) },
+        cluster: { name: node.target },
         instances: p.instances,
         type: p.type,
         pgbouncer: {
@@ -370,7 +370,7 @@ export function buildPoolerSpec(pg: PostgresConfig, tenant: TenantConfig): Recor
                                 podAffinityTerm: {
                                     topologyKey: "kubernetes.io/hostname",
                                     labelSelector: {
-                                        matchLabels: { "cnpg.io/poolerName": poolerName(tenant) },
+                                        matchLabels: node.selector,
                                     },
                                 },
                             },

@@ -1,11 +1,17 @@
 /**
- * One tenant of the shared cluster: a generated password, its login role, its databases (owned by
+ * One tenant of the shared cluster: a generated password, its login role (whose password reaches
+ * PostgreSQL as a SCRAM-SHA-256 verifier, ./role-password.ts), its databases (owned by
  * the role, protected), the grants that close them to everybody else, its extensions, its
  * credentials in Kubernetes and 1Password, and its PgBouncer `Pooler`.
  *
  * Statements that touch one database's ACL run one after another (role → database → revoke
  * PUBLIC → grant owner → grant pooler → extensions): PostgreSQL raises "tuple concurrently
  * updated" when two GRANTs on one database run at once.
+ *
+ * The role is the SQL provider's, not a CloudNativePG `DatabaseRole` (new in 1.30.0): one writer
+ * per role. A DatabaseRole adopting an existing role forces every attribute it omits back to the
+ * default (memberships, connectionLimit) and holds no database grants
+ * (docs/src/declarative_role_management.md at v1.30.0); see docs/upgrades.md "Decisions".
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
@@ -18,11 +24,15 @@ import { MANAGED_BY } from "../namespace";
 import { basicAuthSecret, generatedPassword } from "../credentials";
 import { credentialItem } from "../onepassword";
 import { POOLER_AUTH_ROLE } from "./cluster";
-import { buildPoolerSpec, CNPG_API_VERSION, poolerName, tenantHost } from "./spec";
+import { roleVerifier } from "./role-password";
+import { buildPoolerSpec, CNPG_API_VERSION } from "./spec";
+import { tenantEndpoint, type Topology } from "./topology";
 
 export interface TenantArgs {
     tenant: TenantConfig;
     postgres: PostgresConfig;
+    /** The stack's model: the tenant's host, its pooler and the cluster that pooler targets. */
+    topology: Topology;
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
     /** The cluster's namespace: the tenant's Secret lives there. */
@@ -62,18 +72,31 @@ export class Tenant extends pulumi.ComponentResource {
         const pg = args.postgres;
         const sqlOpts = { parent: this, provider: args.sqlProvider };
         const k8sOpts = { parent: this, provider: args.k8sProvider };
-        this.host = tenantHost(pg, t);
+        const endpoint = tenantEndpoint(args.topology, t.name);
+        this.host = endpoint.host;
 
-        this.password = generatedPassword(`${t.name}-db-password`, this, {
+        const generated = generatedPassword(`${t.name}-db-password`, this, {
             rotation: t.passwordRotation,
-        }).value;
+        });
+        this.password = generated.value;
+        // PostgreSQL receives the SCRAM verifier only; the Secret and the item keep the cleartext.
+        const verifier = roleVerifier(
+            `${t.name}-db-password-salt`,
+            {
+                role: t.role,
+                password: this.password,
+                rotation: t.passwordRotation,
+                source: generated.source,
+            },
+            this,
+        );
 
         this.role = new postgresql.Role(
             t.role,
             {
                 name: t.role,
                 login: true,
-                password: this.password,
+                password: verifier,
                 connectionLimit: t.connectionLimit,
                 superuser: false,
                 createDatabase: false,
@@ -158,18 +181,19 @@ export class Tenant extends pulumi.ComponentResource {
             { parent: this, provider: args.opProvider },
         );
 
-        if (t.pooler.enabled) {
+        const node = endpoint.pooler;
+        if (node) {
             this.pooler = new k8s.apiextensions.CustomResource(
-                poolerName(t),
+                node.name,
                 {
                     apiVersion: CNPG_API_VERSION,
                     kind: "Pooler",
                     metadata: {
-                        name: poolerName(t),
-                        namespace: pg.namespace,
+                        name: node.name,
+                        namespace: node.namespace,
                         labels: { ...MANAGED_BY, [TENANT_LABEL]: t.name },
                     },
-                    spec: buildPoolerSpec(pg, t),
+                    spec: buildPoolerSpec(pg, t, node),
                 },
                 // After the auth_query role exists: CNPG would otherwise create it itself as soon as
                 // it sees a Pooler, racing the Role below ("role already exists").

@@ -4,6 +4,7 @@ import { flags } from "./flags";
 import { changeGraph } from "./graph";
 import { OPS, type Change, type Op, type StackRender } from "./model";
 import { code, show } from "./text";
+import { versionFlags } from "./versions";
 
 const MAX_DIFF_LINES = 120;
 const MAX_PATHS_PER_RESOURCE = 12;
@@ -70,22 +71,30 @@ function diffLines(changes: Change[]): string[] {
 }
 
 /** The review as Markdown. */
-export function planDiff(base: StackRender[], head: StackRender[]): string {
+export function planDiff(
+    base: StackRender[],
+    head: StackRender[],
+    opts: { today?: Date } = {},
+): string {
     const diffs = planDiffStacks(base, head);
+    const today = opts.today ?? new Date();
+    const versions = diffs.flatMap((d) => versionFlags(d.stack, d.base, d.head, today));
     const out: string[] = ["## Offline review of this change", ""];
     const total = diffs.reduce((n, d) => n + d.changes.length, 0);
     out.push(
         "Rendered from the config of the base and of the head, without a cluster: live state (drift, objects made by hand, secret values) is for the live `pulumi preview`.",
         "",
     );
-    if (total === 0) {
+    if (total === 0 && versions.length === 0) {
         out.push(
             `**No changes** in ${diffs.map((d) => code(d.stack)).join(", ") || "any stack"}.`,
             "",
         );
         return `${out.join("\n")}\n`;
     }
-    const all = diffs.flatMap((d) => flags(d, diffs)).sort((a, b) => a.level - b.level);
+    const all = [...versions, ...diffs.flatMap((d) => flags(d, diffs))].sort(
+        (a, b) => a.level - b.level,
+    );
     out.push("### What to look at first", "");
     if (all.length === 0)
         out.push(

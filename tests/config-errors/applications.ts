@@ -10,7 +10,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (app(s, 0).podSecurity = "privileged"),
         one(
-            'platform:applications[0].podSecurity = "privileged": must be "restricted" or "baseline" (the enforced level), or {enforce, warn, audit}; enforcing "privileged" is refused',
+            '<file>:14:7: platform:applications[0] (gitlab).podSecurity = "privileged": must be "restricted" or "baseline" (the enforced level), or {enforce, warn, audit}; enforcing "privileged" is refused',
         ),
     ],
     [
@@ -18,8 +18,8 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (app(s, 1).name = "gitlab"),
         many(
-            'platform:applications[1].name = "gitlab": is already used by applications[0]; each application needs its own name',
-            'platform:applications[1].namespace = "gitlab": is already used by applications[0]; each application needs its own namespace',
+            '<file>:14:7: platform:applications[1] (gitlab).name = "gitlab": is already used by applications[0]; each application needs its own name',
+            '<file>:14:7: platform:applications[1] (gitlab).namespace = "gitlab": is already used by applications[0]; each application needs its own namespace',
         ),
     ],
     [
@@ -27,7 +27,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (app(s, 1).tenant = "gitlab"),
         one(
-            'platform:applications[1].postgres: cannot be combined with tenant "gitlab": an application uses either a shared tenant or a co-located cluster',
+            '<file>:16:7: platform:applications[1] (web).postgres: cannot be combined with tenant "gitlab": an application uses either a shared tenant or a co-located cluster',
         ),
     ],
     [
@@ -35,7 +35,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (at(app(s, 1), "postgres").imageName = "ghcr.io/cloudnative-pg/postgresql:17.2"),
         one(
-            'platform:applications[1].postgres.imageName = "ghcr.io/cloudnative-pg/postgresql:17.2": must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.8" (CloudNativePG 1.26 defaults to PostgreSQL 17)',
+            '<file>:26:9: platform:applications[1] (web).postgres.imageName = "ghcr.io/cloudnative-pg/postgresql:17.2": must be a PostgreSQL 16 image with its tag, such as "ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie" (CloudNativePG 1.30 defaults to PostgreSQL 18)',
         ),
     ],
     [
@@ -43,7 +43,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (app(s, 1).database = "web"),
         one(
-            "platform:applications[1].database = \"web\": needs tenant (it names one of the tenant's databases); a co-located cluster's database is postgres.database",
+            "<file>:26:7: platform:applications[1] (web).database = \"web\": needs tenant (it names one of the tenant's databases); a co-located cluster's database is postgres.database",
         ),
     ],
     [
@@ -51,7 +51,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (app(s, 0).namespace = "kube-system"),
         one(
-            'platform:applications[0].namespace = "kube-system": is a system or operator namespace; give the application its own',
+            '<file>:14:7: platform:applications[0] (gitlab).namespace = "kube-system": is a system or operator namespace; give the application its own',
         ),
     ],
     [
@@ -59,7 +59,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (s["platform:infraStack"] = "my infra"),
         one(
-            'platform:infraStack = "my infra": must be a stack name such as "organization/platform/infra"',
+            '<file>:7:3: platform:infraStack = "my infra": must be a stack name such as "organization/platform/infra"',
         ),
     ],
 ];

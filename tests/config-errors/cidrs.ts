@@ -10,7 +10,7 @@ export const CIDR_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "adminService").sourceRanges = ["10.25.11.300/24"]),
         one(
-            'platform:postgres.adminService.sourceRanges[0] = "10.25.11.300/24": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
+            '<file>:20:11: platform:postgres.adminService.sourceRanges[0] = "10.25.11.300/24": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
         ),
     ],
     [
@@ -18,7 +18,7 @@ export const CIDR_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "adminService").sourceRanges = ["10.25.11.0/33"]),
         one(
-            'platform:postgres.adminService.sourceRanges[0] = "10.25.11.0/33": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
+            '<file>:20:11: platform:postgres.adminService.sourceRanges[0] = "10.25.11.0/33": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
         ),
     ],
     [
@@ -26,7 +26,7 @@ export const CIDR_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "adminService").sourceRanges = ["10.25.11.0"]),
         one(
-            'platform:postgres.adminService.sourceRanges[0] = "10.25.11.0": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
+            '<file>:20:11: platform:postgres.adminService.sourceRanges[0] = "10.25.11.0": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
         ),
     ],
     [
@@ -34,7 +34,7 @@ export const CIDR_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "adminService").sourceRanges = ["10.25.11.0/24", "0.0.0.0/0"]),
         one(
-            'platform:postgres.adminService.sourceRanges[1] = "0.0.0.0/0": matches every address, which opens the superuser endpoint to everyone; list the networks that need it',
+            '<file>:21:11: platform:postgres.adminService.sourceRanges[1] = "0.0.0.0/0": matches every address, which opens the superuser endpoint to everyone; list the networks that need it',
         ),
     ],
     [
@@ -42,7 +42,7 @@ export const CIDR_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "adminService").sourceRanges = ["::/0"]),
         one(
-            'platform:postgres.adminService.sourceRanges[0] = "::/0": matches every address, which opens the superuser endpoint to everyone; list the networks that need it',
+            '<file>:20:11: platform:postgres.adminService.sourceRanges[0] = "::/0": matches every address, which opens the superuser endpoint to everyone; list the networks that need it',
         ),
     ],
     [
@@ -50,7 +50,7 @@ export const CIDR_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "adminService").sourceRanges = ["fd00::/129"]),
         one(
-            'platform:postgres.adminService.sourceRanges[0] = "fd00::/129": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
+            '<file>:20:11: platform:postgres.adminService.sourceRanges[0] = "fd00::/129": must be a CIDR such as "10.25.11.0/24" (IPv4 octets 0-255, prefix 0-32) or "fd00::/64"',
         ),
     ],
     [
@@ -58,7 +58,7 @@ export const CIDR_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "adminService").sourceRanges = []),
         one(
-            "platform:postgres.adminService.sourceRanges = []: must list the CIDRs allowed to reach PostgreSQL when adminService.enabled is true (a LoadBalancer open to every address is refused)",
+            "<file>:19:7: platform:postgres.adminService.sourceRanges = []: must list the CIDRs allowed to reach PostgreSQL when adminService.enabled is true (a LoadBalancer open to every address is refused)",
         ),
     ],
 ];

@@ -24,19 +24,19 @@ export const FILE_ROWS: Row[] = [
         "no config: key",
         "infra",
         "platform:role: infra\nplatform:tenants: []\n",
-        '<file>: has no "config:" key; the stack\'s settings go under "config:" (found: platform:role, platform:tenants)',
+        '<file>:1:1: has no "config:" key; the stack\'s settings go under "config:" (found: platform:role, platform:tenants)',
     ],
     [
         "a list where the file's map belongs",
         "infra",
         "- platform:role: infra\n",
-        '<file>: must be a map with a "config:" key holding the stack\'s settings, but is a list',
+        '<file>:1:1: must be a map with a "config:" key holding the stack\'s settings, but is a list',
     ],
     [
         "a list where config: belongs",
         "infra",
         "config:\n  - platform:role: infra\n",
-        '<file>: "config:" must be a map of "platform:<key>: <value>" settings, but is a list',
+        '<file>:2:3: "config:" must be a map of "platform:<key>: <value>" settings, but is a list',
     ],
     [
         "a misspelt namespace",
@@ -46,8 +46,8 @@ export const FILE_ROWS: Row[] = [
             delete s["platform:tenants"];
         },
         many(
-            'platfrom:tenants: is in the unknown namespace "platfrom"; did you mean platform:tenants?',
-            'platform:tenants: need a tenant named "harbor" when platform:harbor is set (Harbor\'s database, role and pooler)',
+            '<file>:51:3: platfrom:tenants: is in the unknown namespace "platfrom"; did you mean platform:tenants?',
+            '<file>:1:1: platform:tenants: need a tenant named "harbor" when platform:harbor is set (Harbor\'s database, role and pooler)',
         ),
     ],
     [
@@ -58,8 +58,8 @@ export const FILE_ROWS: Row[] = [
             delete s["platform:role"];
         },
         many(
-            'plaform:role: is in the unknown namespace "plaform"; did you mean platform:role?',
-            'platform:role: is required: one of "infra", "apps"',
+            '<file>:25:3: plaform:role: is in the unknown namespace "plaform"; did you mean platform:role?',
+            '<file>:1:1: platform:role: is required: one of "infra", "apps"',
         ),
     ],
 ];

@@ -7,7 +7,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (harbor(s).externalURL = "https://harbor,example.org"),
         one(
-            'platform:harbor.externalURL = "https://harbor,example.org": must have a hostname of letters, digits, "." and "-" only, such as "https://harbor.monosense.io"',
+            '<file>:56:5: platform:harbor.externalURL = "https://harbor,example.org": must have a hostname of letters, digits, "." and "-" only, such as "https://harbor.monosense.io"',
         ),
     ],
     [
@@ -15,7 +15,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (harbor(s).externalURL = "http://harbor.example.org"),
         one(
-            'platform:harbor.externalURL = "http://harbor.example.org": must be an https:// URL such as "https://harbor.monosense.io"',
+            '<file>:56:5: platform:harbor.externalURL = "http://harbor.example.org": must be an https:// URL such as "https://harbor.monosense.io"',
         ),
     ],
     [
@@ -23,7 +23,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (harbor(s).externalURL = "https://harbor.example.org/harbor"),
         one(
-            'platform:harbor.externalURL = "https://harbor.example.org/harbor": must be scheme and host only, such as "https://harbor.monosense.io" (no path)',
+            '<file>:56:5: platform:harbor.externalURL = "https://harbor.example.org/harbor": must be scheme and host only, such as "https://harbor.monosense.io" (no path)',
         ),
     ],
     [
@@ -31,7 +31,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (at(s, "platform:harborProjects").apiUrl = "https://harbor.example.org"),
         one(
-            'platform:harborProjects.apiUrl = "https://harbor.example.org": must be Harbor\'s API base: scheme, host and /api/v2.0, such as "https://harbor.monosense.io/api/v2.0"',
+            '<file>:74:5: platform:harborProjects.apiUrl = "https://harbor.example.org": must be Harbor\'s API base: scheme, host and /api/v2.0, such as "https://harbor.monosense.io/api/v2.0"',
         ),
     ],
     [
@@ -39,7 +39,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (at(s, "platform:harborProjects").apiUrl = "harbor.example.org/api/v2.0"),
         one(
-            'platform:harborProjects.apiUrl = "harbor.example.org/api/v2.0": must be an http(s) URL ending in /api/v2.0, such as "https://harbor.monosense.io/api/v2.0"',
+            '<file>:74:5: platform:harborProjects.apiUrl = "harbor.example.org/api/v2.0": must be an http(s) URL ending in /api/v2.0, such as "https://harbor.monosense.io/api/v2.0"',
         ),
     ],
     [
@@ -47,7 +47,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (projects(s)[1]!.public = false),
         one(
-            'platform:harborProjects.projects[1].robots = []: must list at least one robot for a private project (public: false), or nothing can pull from it; add e.g. { name: "pull", permissions: ["pull"] }',
+            '<file>:72:9: platform:harborProjects.projects[1] (beta).robots = []: must list at least one robot for a private project (public: false), or nothing can pull from it; add e.g. { name: "pull", permissions: ["pull"] }',
         ),
     ],
     [
@@ -55,7 +55,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (projects(s)[1]!.name = "Beta"),
         one(
-            "platform:harborProjects.projects[1].name = \"Beta\": must be a Harbor name: lowercase letters and digits, with single '.', '_' or '-' between them",
+            "<file>:72:9: platform:harborProjects.projects[1] (Beta).name = \"Beta\": must be a Harbor name: lowercase letters and digits, with single '.', '_' or '-' between them",
         ),
     ],
     [
@@ -63,7 +63,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (projects(s)[1]!.name = "alpha"),
         one(
-            'platform:harborProjects.projects[1].name = "alpha": is already used by harborProjects.projects[0]; each project is declared once',
+            '<file>:72:9: platform:harborProjects.projects[1] (alpha).name = "alpha": is already used by harborProjects.projects[0]; each project is declared once',
         ),
     ],
     [
@@ -77,7 +77,7 @@ export const HARBOR_ROWS: Row[] = [
                   })
                 : undefined,
         one(
-            'platform:harborProjects.projects[0].robots[1].name = "alpha-puller": is already used by robots[0] of this project',
+            '<file>:72:13: platform:harborProjects.projects[0] (alpha).robots[1] (alpha-puller).name = "alpha-puller": is already used by robots[0] of this project',
         ),
     ],
     [
@@ -85,7 +85,7 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => ((projects(s)[0]!.robots as Obj[])[0]!.permissions = []),
         one(
-            "platform:harborProjects.projects[0].robots[0].permissions = []: must grant at least one permission",
+            "<file>:70:13: platform:harborProjects.projects[0] (alpha).robots[0] (alpha-puller).permissions = []: must grant at least one permission",
         ),
     ],
     [
@@ -93,21 +93,23 @@ export const HARBOR_ROWS: Row[] = [
         "infra",
         (s) => (projects(s)[0]!.storageQuotaGiB = 0),
         one(
-            "platform:harborProjects.projects[0].storageQuotaGiB = 0: must be a whole number of GiB greater than 0 (omit it for unlimited)",
+            "<file>:72:9: platform:harborProjects.projects[0] (alpha).storageQuotaGiB = 0: must be a whole number of GiB greater than 0 (omit it for unlimited)",
         ),
     ],
     [
         "apiWaitSeconds below 0",
         "infra",
         (s) => (at(s, "platform:harborProjects").apiWaitSeconds = -1),
-        one("platform:harborProjects.apiWaitSeconds = -1: must be a number of at least 0"),
+        one(
+            "<file>:74:5: platform:harborProjects.apiWaitSeconds = -1: must be a number of at least 0",
+        ),
     ],
     [
         "the apps' harborHostname with a comma",
         "apps",
         (s) => (s["platform:harborHostname"] = "harbor,example.org"),
         one(
-            'platform:harborHostname = "harbor,example.org": must be a hostname such as "harbor.monosense.io"',
+            '<file>:26:3: platform:harborHostname = "harbor,example.org": must be a hostname such as "harbor.monosense.io"',
         ),
     ],
 ];

@@ -29,21 +29,21 @@ export const INFRA_ROWS: InfraRow[] = [
         "an app on a Harbor project the infra stack does not manage",
         (s) => (app(s, 1).harborProject = "gamma"),
         one(
-            'platform:applications[1].harborProject = "gamma": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: alpha, beta (add it to platform:harborProjects on infra)',
+            '<file>:15:7: platform:applications[1] (web).harborProject = "gamma": is not a Harbor project of the infra stack "organization/platform/infra"; its projects: alpha, beta (add it to platform:harborProjects on infra)',
         ),
     ],
     [
         "an app on a Harbor project for which the infra outputs list no robot item",
         (s) => (app(s, 1).harborProject = "beta"),
         one(
-            'platform:applications[1].harborProject = "beta": has no robot item in the outputs of the infra stack "organization/platform/infra", so nothing can pull its images; give the project a robot with "pull" in platform:harborProjects on infra and run pulumi up there first',
+            '<file>:15:7: platform:applications[1] (web).harborProject = "beta": has no robot item in the outputs of the infra stack "organization/platform/infra", so nothing can pull its images; give the project a robot with "pull" in platform:harborProjects on infra and run pulumi up there first',
         ),
     ],
     [
         "a tenant without a global pooler",
         (_, infra) => (at(infra, "tenants", "gitlab").global = false),
         one(
-            'platform:applications[0].tenant = "gitlab": has no ClusterMesh global pooler in the infra stack "organization/platform/infra"; set pooler.enabled and pooler.global: true for tenant "gitlab" in its platform:tenants and run pulumi up on infra first',
+            '<file>:13:7: platform:applications[0] (gitlab).tenant = "gitlab": has no ClusterMesh global pooler in the infra stack "organization/platform/infra"; set pooler.enabled and pooler.global: true for tenant "gitlab" in its platform:tenants and run pulumi up on infra first',
         ),
     ],
 ];

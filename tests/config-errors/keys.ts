@@ -9,7 +9,7 @@ export const KEY_ROWS: Row[] = [
         "infra",
         (s) => (s["kubernetes:context"] = "admin@infra"),
         one(
-            "kubernetes:context: is not read by this program: set platform:kubernetes.context instead",
+            "<file>:74:3: kubernetes:context: is not read by this program: set platform:kubernetes.context instead",
         ),
     ],
     [
@@ -17,7 +17,7 @@ export const KEY_ROWS: Row[] = [
         "infra",
         (s) => (s["kubernetes:namespace"] = "cnpg-system"),
         one(
-            "kubernetes:namespace: is not read by this program: set the namespace of each area instead (platform:cnpg.namespace, platform:postgres.namespace, platform:harbor.namespace, platform:applications[].namespace)",
+            "<file>:74:3: kubernetes:namespace: is not read by this program: set the namespace of each area instead (platform:cnpg.namespace, platform:postgres.namespace, platform:harbor.namespace, platform:applications[].namespace)",
         ),
     ],
     [
@@ -25,7 +25,7 @@ export const KEY_ROWS: Row[] = [
         "apps",
         (s) => (s["kubernetes:kubeconfig"] = "~/.kube/config"),
         one(
-            "kubernetes:kubeconfig: is not read by this program: set platform:kubeconfig instead (pulumi config set --secret platform:kubeconfig ...)",
+            "<file>:26:3: kubernetes:kubeconfig: is not read by this program: set platform:kubeconfig instead (pulumi config set --secret platform:kubeconfig ...)",
         ),
     ],
     [
@@ -33,7 +33,7 @@ export const KEY_ROWS: Row[] = [
         "infra",
         (s) => (s["kubernetes:enableServerSideApply"] = "true"),
         one(
-            "kubernetes:enableServerSideApply: is not read by this program: the program's Kubernetes provider is explicit and ignores kubernetes:* settings; use platform:kubeconfig and platform:kubernetes",
+            "<file>:74:3: kubernetes:enableServerSideApply: is not read by this program: the program's Kubernetes provider is explicit and ignores kubernetes:* settings; use platform:kubeconfig and platform:kubernetes",
         ),
     ],
     [
@@ -41,7 +41,7 @@ export const KEY_ROWS: Row[] = [
         "infra",
         (s) => (s["postgresql:host"] = "10.25.11.210"),
         one(
-            "postgresql:host: is not read by this program: the program's PostgreSQL provider is explicit and ignores postgresql:* settings; it connects to platform:postgres.admin (host, port, sslmode) with the superuser password the cluster generates",
+            "<file>:74:3: postgresql:host: is not read by this program: the program's PostgreSQL provider is explicit and ignores postgresql:* settings; it connects to platform:postgres.admin (host, port, sslmode) with the superuser password the cluster generates",
         ),
     ],
     [
@@ -49,7 +49,7 @@ export const KEY_ROWS: Row[] = [
         "infra",
         (s) => (s["postgresql:password"] = { secure: "v1:abc" }),
         one(
-            "postgresql:password: is not read by this program: the program's PostgreSQL provider is explicit and ignores postgresql:* settings; it connects to platform:postgres.admin (host, port, sslmode) with the superuser password the cluster generates",
+            "<file>:74:3: postgresql:password: is not read by this program: the program's PostgreSQL provider is explicit and ignores postgresql:* settings; it connects to platform:postgres.admin (host, port, sslmode) with the superuser password the cluster generates",
         ),
     ],
     [
@@ -57,7 +57,7 @@ export const KEY_ROWS: Row[] = [
         "apps",
         (s) => (s["onepassword:vault"] = "Infra"),
         one(
-            "onepassword:vault: is not read by this program: the 1Password provider reads only onepassword:url, onepassword:token and onepassword:serviceAccountToken; vault and item prefix are platform:onepassword.vault and platform:onepassword.itemPrefix",
+            "<file>:26:3: onepassword:vault: is not read by this program: the 1Password provider reads only onepassword:url, onepassword:token and onepassword:serviceAccountToken; vault and item prefix are platform:onepassword.vault and platform:onepassword.itemPrefix",
         ),
     ],
     [
@@ -67,7 +67,7 @@ export const KEY_ROWS: Row[] = [
             (s["platform:kubeconfig"] =
                 "apiVersion: v1\nclusters: []\nusers:\n- name: admin\n  user:\n    token: abc\n"),
         one(
-            'platform:kubeconfig: holds a kubeconfig with the cluster\'s credentials in plain text; remove it from the stack file and run: pulumi config set --secret platform:kubeconfig "$(cat <kubeconfig file>)"',
+            '<file>:74:3: platform:kubeconfig: holds a kubeconfig with the cluster\'s credentials in plain text; remove it from the stack file and run: pulumi config set --secret platform:kubeconfig "$(cat <kubeconfig file>)"',
         ),
     ],
     [
@@ -75,7 +75,7 @@ export const KEY_ROWS: Row[] = [
         "infra",
         (s) => (s["onepassword:token"] = "eyJhbGciOi"),
         one(
-            "onepassword:token: is a credential in plain text; remove it from the stack file and run: pulumi config set --secret onepassword:token <value>",
+            "<file>:74:3: onepassword:token: is a credential in plain text; remove it from the stack file and run: pulumi config set --secret onepassword:token <value>",
         ),
     ],
     [
@@ -83,7 +83,7 @@ export const KEY_ROWS: Row[] = [
         "apps",
         (s) => (s["onepassword:serviceAccountToken"] = "ops_abc"),
         one(
-            "onepassword:serviceAccountToken: is a credential in plain text; remove it from the stack file and run: pulumi config set --secret onepassword:serviceAccountToken <value>",
+            "<file>:26:3: onepassword:serviceAccountToken: is a credential in plain text; remove it from the stack file and run: pulumi config set --secret onepassword:serviceAccountToken <value>",
         ),
     ],
     [
@@ -94,8 +94,8 @@ export const KEY_ROWS: Row[] = [
             at(pg(s), "storage").size = "0";
         },
         many(
-            "kubernetes:context: is not read by this program: set platform:kubernetes.context instead",
-            'platform:postgres.storage.size = "0": must be greater than zero',
+            "<file>:74:3: kubernetes:context: is not read by this program: set platform:kubernetes.context instead",
+            '<file>:8:7: platform:postgres.storage.size = "0": must be greater than zero',
         ),
     ],
 ];

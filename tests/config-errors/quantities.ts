@@ -10,7 +10,7 @@ export const QUANTITY_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "resources", "requests").memory = "16gb"),
         one(
-            'platform:postgres.resources.requests.memory = "16gb": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+            '<file>:12:9: platform:postgres.resources.requests.memory = "16gb": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
         ),
     ],
     [
@@ -18,7 +18,7 @@ export const QUANTITY_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "resources", "limits").cpu = "4 cores"),
         one(
-            'platform:postgres.resources.limits.cpu = "4 cores": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+            '<file>:14:9: platform:postgres.resources.limits.cpu = "4 cores": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
         ),
     ],
     [
@@ -26,7 +26,7 @@ export const QUANTITY_ROWS: Row[] = [
         "infra",
         (s) => (at(s, "platform:dragonfly", "resources", "limits").memory = "2GB"),
         one(
-            'platform:dragonfly.resources.limits.memory = "2GB": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+            '<file>:54:9: platform:dragonfly.resources.limits.memory = "2GB": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
         ),
     ],
     [
@@ -34,7 +34,7 @@ export const QUANTITY_ROWS: Row[] = [
         "apps",
         (s) => (at(app(s, 1), "postgres", "resources", "requests").cpu = "250mi"),
         one(
-            'platform:applications[1].postgres.resources.requests.cpu = "250mi": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+            '<file>:21:13: platform:applications[1] (web).postgres.resources.requests.cpu = "250mi": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
         ),
     ],
     [
@@ -45,8 +45,8 @@ export const QUANTITY_ROWS: Row[] = [
             at(pg(s), "resources", "limits").cpu = "2 cores";
         },
         many(
-            'platform:postgres.resources.requests.cpu = "1 core": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
-            'platform:postgres.resources.limits.cpu = "2 cores": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+            '<file>:11:9: platform:postgres.resources.requests.cpu = "1 core": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+            '<file>:14:9: platform:postgres.resources.limits.cpu = "2 cores": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
         ),
     ],
     [
@@ -54,7 +54,7 @@ export const QUANTITY_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "resources", "limits").memory = 4),
         one(
-            'platform:postgres.resources.limits.memory = 4: must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
+            '<file>:15:9: platform:postgres.resources.limits.memory = 4: must be a Kubernetes quantity such as "500m", "2", "256Mi" or "8Gi"',
         ),
     ],
     [
@@ -62,7 +62,7 @@ export const QUANTITY_ROWS: Row[] = [
         "infra",
         (s) => (at(pg(s), "resources", "requests").memory = "8Gi"),
         one(
-            'platform:postgres.resources.requests.memory = "8Gi": must not exceed limits.memory (4Gi)',
+            '<file>:12:9: platform:postgres.resources.requests.memory = "8Gi": must not exceed limits.memory (4Gi)',
         ),
     ],
     // Zero sizes.
@@ -70,48 +70,56 @@ export const QUANTITY_ROWS: Row[] = [
         'storage.size "0"',
         "infra",
         (s) => (at(pg(s), "storage").size = "0"),
-        one('platform:postgres.storage.size = "0": must be greater than zero'),
+        one('<file>:8:7: platform:postgres.storage.size = "0": must be greater than zero'),
     ],
     [
         "storage.size 0Gi",
         "infra",
         (s) => (at(pg(s), "storage").size = "0Gi"),
-        one('platform:postgres.storage.size = "0Gi": must be greater than zero'),
+        one('<file>:8:7: platform:postgres.storage.size = "0Gi": must be greater than zero'),
     ],
     [
         "walStorage.size 0Mi",
         "infra",
         (s) => (pg(s).walStorage = { size: "0Mi" }),
-        one('platform:postgres.walStorage.size = "0Mi": must be greater than zero'),
+        one('<file>:24:7: platform:postgres.walStorage.size = "0Mi": must be greater than zero'),
     ],
     [
         'memory request "0"',
         "infra",
         (s) => (at(pg(s), "resources", "requests").memory = "0"),
-        one('platform:postgres.resources.requests.memory = "0": must be greater than zero'),
+        one(
+            '<file>:12:9: platform:postgres.resources.requests.memory = "0": must be greater than zero',
+        ),
     ],
     [
         'memory limit "0"',
         "infra",
         (s) => (at(pg(s), "resources", "limits").memory = "0"),
-        one('platform:postgres.resources.limits.memory = "0": must be greater than zero'),
+        one(
+            '<file>:15:9: platform:postgres.resources.limits.memory = "0": must be greater than zero',
+        ),
     ],
     [
         "co-located storage 0Gi",
         "apps",
         (s) => (at(app(s, 1), "postgres", "storage").size = "0Gi"),
-        one('platform:applications[1].postgres.storage.size = "0Gi": must be greater than zero'),
+        one(
+            '<file>:18:11: platform:applications[1] (web).postgres.storage.size = "0Gi": must be greater than zero',
+        ),
     ],
     [
         "Harbor filesystem size 0",
         "infra",
         (s) => (at(harbor(s), "storage", "filesystem").size = "0"),
-        one('platform:harbor.storage.filesystem.size = "0": must be greater than zero'),
+        one(
+            '<file>:64:9: platform:harbor.storage.filesystem.size = "0": must be greater than zero',
+        ),
     ],
     [
         "Dragonfly maxMemory 0Mi",
         "infra",
         (s) => (at(s, "platform:dragonfly").maxMemory = "0Mi"),
-        one('platform:dragonfly.maxMemory = "0Mi": must be greater than zero'),
+        one('<file>:55:5: platform:dragonfly.maxMemory = "0Mi": must be greater than zero'),
     ],
 ];

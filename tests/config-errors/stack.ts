@@ -9,20 +9,22 @@ export const STACK_ROWS: Row[] = [
         "applications on infra",
         "infra",
         (s) => (s["platform:applications"] = [{ name: "web" }]),
-        one('platform:applications: are only built when role is "apps"'),
+        one('<file>:74:3: platform:applications: are only built when role is "apps"'),
     ],
     [
         "Harbor without Dragonfly",
         "infra",
         (s) => delete s["platform:dragonfly"],
-        one("platform:dragonfly: is required when platform:harbor is set (Harbor's Redis)"),
+        one(
+            "<file>:1:1: platform:dragonfly: is required when platform:harbor is set (Harbor's Redis)",
+        ),
     ],
     [
         "a list where the postgres map belongs",
         "infra",
         (s) => (s["platform:postgres"] = [{ instances: 3 }]),
         one(
-            'platform:postgres = [{"instances":3}]: must be a map of settings (key: value), not a list',
+            '<file>:5:3: platform:postgres = [{"instances":3}]: must be a map of settings (key: value), not a list',
         ),
     ],
     [
@@ -30,7 +32,7 @@ export const STACK_ROWS: Row[] = [
         "infra",
         (s) => (s["platform:tenants"] = { name: "gitlab" }),
         one(
-            'platform:tenants = {"name":"gitlab"}: must be a list (one "- " entry per item), not a map',
+            '<file>:23:3: platform:tenants = {"name":"gitlab"}: must be a list (one "- " entry per item), not a map',
         ),
     ],
     [
@@ -38,7 +40,7 @@ export const STACK_ROWS: Row[] = [
         "infra",
         (s) => (pg(s).resources = "2Gi"),
         one(
-            'platform:postgres.resources = "2Gi": must be a map of settings (key: value), not a string',
+            '<file>:9:5: platform:postgres.resources = "2Gi": must be a map of settings (key: value), not a string',
         ),
     ],
     [
@@ -46,7 +48,7 @@ export const STACK_ROWS: Row[] = [
         "infra",
         (s) => (tenant(s, 1).name = 42),
         one(
-            'platform:tenants[1].name = 42: must be a string, not a number (quote it in YAML: "42")',
+            '<file>:33:7: platform:tenants[1].name = 42: must be a string, not a number (quote it in YAML: "42")',
         ),
     ],
     [
@@ -66,7 +68,7 @@ export const STACK_ROWS: Row[] = [
         },
         one(
             [
-                "platform:postgres.maxConnections = 400: is below what the tenants can use: 2150 role connectionLimits + 100 auth_query connections + 3 superuser_reserved_connections + 10 system headroom = 2263. Raise maxConnections to at least 2263 or lower the tenants' connectionLimit",
+                "<file>:16:5: platform:postgres.maxConnections = 400: is below what the tenants can use: 2150 role connectionLimits + 100 auth_query connections + 3 superuser_reserved_connections + 10 system headroom = 2263. Raise maxConnections to at least 2263 or lower the tenants' connectionLimit",
                 "      per role, largest first: connectionLimit + auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database)",
                 "      harbor_app  90 + 60 auth_query (2 instances × 1 database × (30 + 0)) = 150",
                 "      gitlab_app  60 + 40 auth_query (2 instances × 1 database × (20 + 0)) = 100",
@@ -82,7 +84,7 @@ export const STACK_ROWS: Row[] = [
         "infra",
         (s) => (s["platform:kubeconfig"] = '{"apiVersion":"v1","clusters":[],"users":[]}'),
         one(
-            'platform:kubeconfig: holds a kubeconfig with the cluster\'s credentials in plain text; remove it from the stack file and run: pulumi config set --secret platform:kubeconfig "$(cat <kubeconfig file>)"',
+            '<file>:74:3: platform:kubeconfig: holds a kubeconfig with the cluster\'s credentials in plain text; remove it from the stack file and run: pulumi config set --secret platform:kubeconfig "$(cat <kubeconfig file>)"',
         ),
     ],
 ];

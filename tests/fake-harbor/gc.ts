@@ -1,8 +1,11 @@
-// The garbage-collection schedule: goharbor/harbor v2.12.4 src/server/v2.0/handler/gc.go.
+// The garbage-collection schedule: goharbor/harbor v2.15.1 src/server/v2.0/handler/gc.go.
 import type { FakeState, RouteRequest } from "./state";
 import { HttpError, NOW, PREFIX, type Reply } from "./wire";
 
-/** handler/gc.go (v2.12.4): GetGCSchedule, CreateGCSchedule, UpdateGCSchedule → kick. */
+/**
+ * handler/gc.go (v2.15.1): GetGCSchedule, CreateGCSchedule, UpdateGCSchedule → kick, which
+ * refuses `workers` outside 1..10 (5 up to v2.12.4) with a 400 before it schedules anything.
+ */
 export function routeGcSchedule(harbor: FakeState, req: RouteRequest, reply: Reply): void {
     const { method, input } = req;
     if (method === "GET") {
@@ -42,6 +45,17 @@ export function routeGcSchedule(harbor: FakeState, req: RouteRequest, reply: Rep
                     400,
                     "BAD_REQUEST",
                     `invalid cron string for scheduled gc: ${schedule.cron}`,
+                );
+            }
+            const workers = parameters.workers;
+            if (typeof workers === "number" && !Number.isInteger(workers)) {
+                throw new HttpError(400, "BAD_REQUEST", "workers should be integer format");
+            }
+            if (typeof workers === "number" && (workers <= 0 || workers > 10)) {
+                throw new HttpError(
+                    400,
+                    "BAD_REQUEST",
+                    `Error: Invalid number of workers:${String(workers)}. Workers must be greater than 0 and less than or equal to 10.`,
                 );
             }
             harbor.gcSchedule = { type: schedule.type, cron: schedule.cron, parameters };

@@ -2,7 +2,7 @@
 // projects (+ metadata), quotas, robot accounts (v2), the GC schedule and tag retention.
 // Status codes, bodies, Location headers, X-Total-Count/Link pagination and the
 // `{"errors":[{"code","message"}]}` error shape follow Harbor's swagger, and where the swagger and
-// the server differ, the server: goharbor/harbor v2.12.4 src/server/v2.0/handler/*.go (cited in
+// the server differ, the server: goharbor/harbor v2.15.1 src/server/v2.0/handler/*.go (cited in
 // each handler family's module: ./projects.ts, ./robots.ts, ./gc.ts, ./retentions.ts, and ping
 // below) and src/lib/http/error.go (see ./wire.ts).
 import * as http from "node:http";

@@ -1,4 +1,4 @@
-// Projects (+ metadata) and their storage quotas: goharbor/harbor v2.12.4
+// Projects (+ metadata) and their storage quotas: goharbor/harbor v2.15.1
 // src/server/v2.0/handler/project.go, project_metadata.go and quota.go.
 import type * as http from "node:http";
 import type { FakeProject, FakeState, RouteRequest } from "./state";

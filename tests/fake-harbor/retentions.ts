@@ -1,14 +1,16 @@
-// Tag-retention policies: goharbor/harbor v2.12.4 src/server/v2.0/handler/retention.go.
+// Tag-retention policies: goharbor/harbor v2.15.1 src/server/v2.0/handler/retention.go.
 import type { FakeState, RouteRequest } from "./state";
 import { HttpError, PREFIX, type Reply } from "./wire";
 
 /**
- * handler/retention.go (v2.12.4). A missing policy: src/pkg/retention/manager.go GetPolicy
- * returns a plain `no such Retention policy with id N`, which GetRetention passes on (500,
- * "internal server error") and DeleteRetention / ListRetentionExecutions wrap as
- * BadRequestError (400). CreateRetention refuses a project whose metadata has a retention_id,
- * and DeleteRetention leaves that metadata in place (removed on delete only from v2.14.0,
- * goharbor/harbor#22174). UpdateRetention checks the metadata first (requirePolicyAccess: 404).
+ * handler/retention.go (v2.15.1; these paths unchanged since v2.12.4 but for the delete). A
+ * missing policy: src/pkg/retention/manager.go GetPolicy returns a plain `no such Retention policy
+ * with id N`, which GetRetention passes on (500, "internal server error") and DeleteRetention /
+ * ListRetentionExecutions wrap as BadRequestError (400). CreateRetention refuses a project whose
+ * metadata has a retention_id. DeleteRetention removes that metadata too (proMetaMgr.Delete of
+ * "retention_id", since v2.14.0, goharbor/harbor#22174); a project an older Harbor left with a
+ * stale retention_id keeps it (the specs set one up). UpdateRetention checks the metadata first
+ * (requirePolicyAccess: 404).
  */
 export function routeRetentions(harbor: FakeState, req: RouteRequest, reply: Reply): void {
     const { method, path, parts, query, input } = req;
@@ -77,6 +79,9 @@ export function routeRetentions(harbor: FakeState, req: RouteRequest, reply: Rep
             throw new HttpError(400, "BAD_REQUEST", `bad request: ${missing}`);
         }
         harbor.retentions.delete(Number(id));
+        const scope = (policy.scope ?? {}) as { ref?: number };
+        const project = [...harbor.projects.values()].find((p) => p.project_id === scope.ref);
+        if (project) delete project.metadata.retention_id;
         reply.send(200);
         return;
     }

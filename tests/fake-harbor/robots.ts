@@ -1,4 +1,4 @@
-// Project robot accounts (robot v2 API): goharbor/harbor v2.12.4 src/server/v2.0/handler/robot.go.
+// Project robot accounts (robot v2 API): goharbor/harbor v2.15.1 src/server/v2.0/handler/robot.go.
 import type { FakeRobot, FakeState, RouteRequest } from "./state";
 import { HttpError, NOW, PREFIX, type Reply } from "./wire";
 

@@ -1,7 +1,7 @@
 // How the fake Harbor answers on the wire: the `{"errors":[{"code","message"}]}` error shape,
 // JSON bodies with an X-Request-Id, and page/page_size pagination with X-Total-Count and Link,
 // as Harbor's swagger gives them. An error is thrown as an HttpError by a handler and sent by the
-// server; in goharbor/harbor v2.12.4 src/lib/http/error.go any error without a mapped code is a
+// server; in goharbor/harbor v2.15.1 src/lib/http/error.go any error without a mapped code is a
 // 500 whose message is replaced by "internal server error", and errors.BadRequestError prefixes
 // "bad request: ".
 import type * as http from "node:http";

@@ -25,8 +25,10 @@
  * Where this instance differs from a pod: PostgreSQL is Debian's newest major here (15 on
  * bookworm; the cluster runs the image's 16), listen_addresses is 127.0.0.1 on a free port instead
  * of `*`:5432, paths (socket, certificates, logs) are under a temporary directory, and
- * archive_command is `true` (there is no instance manager to archive WAL), and fsync is off. One CA signs the server
- * and client certificates (CNPG's default `<cluster>-ca` is also one CA for both).
+ * archive_command is `true` (there is no instance manager to archive WAL), and fsync is off;
+ * every statement is logged and pg_stat_statements is loaded, for the tier's password audit. One
+ * CA signs the server and client certificates (CNPG's default `<cluster>-ca` is also one CA for
+ * both).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -211,6 +213,16 @@ export function postgresqlConf(
     if (cluster.sharedPreloadLibraries.length > 0) {
         conf.set("shared_preload_libraries", cluster.sharedPreloadLibraries.join(","));
     }
+    // Not CNPG's: the tier's audit (tier.ts) reads every statement the server saw, in the log and
+    // in pg_stat_statements (utility statements too, as track_utility's default records them).
+    conf.set(
+        "shared_preload_libraries",
+        [...new Set([...cluster.sharedPreloadLibraries, "pg_stat_statements"])].join(","),
+    );
+    conf.set("log_statement", "all");
+    conf.set("pg_stat_statements.track", "all");
+    conf.set("pg_stat_statements.track_utility", "on");
+    conf.set("pg_stat_statements.max", "20000");
     // A throwaway server: durability is not under test, and CREATE DATABASE (WAL_LOG since 15)
     // fsyncs a copy of template0 each time.
     conf.set("fsync", "off");
@@ -269,6 +281,11 @@ export interface Instance {
     dir: string;
     certDir: string;
     socketDir: string;
+    /**
+     * The server's log files (csvlog, every statement: log_statement = all), concatenated, with
+     * csvlog's doubled quotes undone.
+     */
+    serverLog(): string;
     /** Parameters of the Cluster the server does not know (dropped), and fixed ones ignored. */
     droppedParameters: string[];
     ignoredParameters: string[];
@@ -276,6 +293,8 @@ export interface Instance {
     psql(sql: string, database?: string): string;
     stop(): void;
 }
+
+const startLogFile = (dir: string) => path.join(dir, "start.log");
 
 /** initdb, configuration, TLS, start, and the instance manager's bootstrap SQL. */
 export async function startInstance(cluster: ClusterView, appPassword: string): Promise<Instance> {
@@ -309,7 +328,7 @@ export async function startInstance(cluster: ClusterView, appPassword: string): 
         const conf = postgresqlConf(cluster, rt, drop);
         ignored = conf.ignored;
         writeServerFile(path.join(data, "custom.conf"), conf.text);
-        const startLog = path.join(dir, "start.log");
+        const startLog = startLogFile(dir);
         try {
             runAsServer(path.join(bin, "pg_ctl"), [
                 "-D",
@@ -373,6 +392,13 @@ export async function startInstance(cluster: ClusterView, appPassword: string): 
         socketDir,
         droppedParameters: [...drop],
         ignoredParameters: ignored,
+        serverLog: () =>
+            [startLogFile(dir), ...fs.readdirSync(logDir).map((f) => path.join(logDir, f))]
+                .filter((f) => fs.existsSync(f))
+                .map((f) => fs.readFileSync(f, "utf8"))
+                .join("\n")
+                // csvlog doubles the quotes inside a field
+                .replace(/""/g, '"'),
         psql,
         stop: () => {
             try {

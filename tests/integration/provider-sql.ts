@@ -9,7 +9,10 @@
  *
  * - postgresql/resource_postgresql_role.go: resourcePostgreSQLRoleCreate (CREATE ROLE … WITH
  *   <password/VALID UNTIL> <CONNECTION LIMIT> <bool options>), then grantRoles, alterSearchPath,
- *   setStatementTimeout, setIdleInTransactionSessionTimeout, setAssumeRole, in one transaction.
+ *   setStatementTimeout, setIdleInTransactionSessionTimeout, setAssumeRole, in one transaction;
+ *   the `password` literal goes in as given (ENCRYPTED is a noise word since PostgreSQL 10).
+ *   setRolePassword (update) and readRolePassword (refresh) are rolePasswordUpdateSql and
+ *   refreshedRolePassword below.
  * - postgresql/resource_postgresql_database.go: createDatabase (grantRoleMembership of the owner to
  *   the connecting user, CREATE DATABASE … OWNER … TEMPLATE … ENCODING … ALLOW_CONNECTIONS …
  *   CONNECTION LIMIT … IS_TEMPLATE …, then revokeRoleMembership). Its separate lock transaction
@@ -26,6 +29,7 @@
  * connection_limit, searchPaths = search_path, …). Any resource type, provider setting or input the
  * translation does not know is an error, so a new kind of resource cannot go untested silently.
  */
+import * as crypto from "node:crypto";
 import { unwrap, type Registration } from "../../scripts/mock-runtime";
 
 export interface Statement {
@@ -241,6 +245,39 @@ function roleSql(r: Registration, inputs: Record<string, unknown>, p: ProviderSe
         });
     }
     return [{ database: p.database, transaction: true, statements }];
+}
+
+/**
+ * setRolePassword: the statement an update whose `password` changed runs (in the update's
+ * transaction, after pgLockRole).
+ */
+export function rolePasswordUpdateSql(name: string, password: string): Statement {
+    return { text: `ALTER ROLE ${quoteIdent(name)} PASSWORD '${quoteLiteralBody(password)}'` };
+}
+
+/** readRolePassword's query (a superuser provider, a role that can log in). */
+export const READ_ROLE_PASSWORD_SQL =
+    "SELECT COALESCE(passwd, '') FROM pg_catalog.pg_shadow AS s WHERE s.usename = $1";
+
+/**
+ * readRolePassword: the `password` a refresh puts in state, from the state's value and the live
+ * `pg_shadow.passwd` (a superuser provider, a role that can log in). A state value that is a
+ * verifier (or md5 hash) is replaced by the live one as it is, so any difference is a diff; a
+ * cleartext state value is kept whenever the live value is a SCRAM verifier (the provider cannot
+ * check it), so a changed password goes unnoticed.
+ */
+export function refreshedRolePassword(role: string, state: string, live: string): string {
+    if (state !== "" && !state.startsWith("md5") && !state.startsWith("SCRAM-SHA-256")) {
+        if (live.startsWith("md5")) {
+            const hashed = `md5${crypto
+                .createHash("md5")
+                .update(state + role)
+                .digest("hex")}`;
+            if (hashed === live) return state;
+        }
+        if (live.startsWith("SCRAM-SHA-256")) return state;
+    }
+    return live;
 }
 
 /** createDatabase. */

@@ -1,6 +1,7 @@
 /**
  * The tenants as the render declares them: the `platform:postgres:Tenant` components and their
- * children (Role, Databases, Extensions, Pooler), and the tenant Harbor's release connects to.
+ * children (Role, Databases, Extensions, Pooler, the credentials Secret whose password clients
+ * log in with), and the tenant Harbor's release connects to.
  */
 import { unwrap, type Registration } from "../../scripts/mock-runtime";
 import { DATABASE_TYPE, EXTENSION_TYPE, ROLE_TYPE } from "./provider-sql";
@@ -8,7 +9,10 @@ import { DATABASE_TYPE, EXTENSION_TYPE, ROLE_TYPE } from "./provider-sql";
 export interface TenantView {
     name: string;
     role: string;
+    /** The cleartext clients use: the tenant's Kubernetes Secret's `password`. */
     password: string;
+    /** What the Role sends PostgreSQL as the password (a SCRAM verifier). */
+    rolePassword: string;
     connectionLimit: number;
     databases: string[];
     extensions: Record<string, string[]>;
@@ -36,13 +40,24 @@ export function tenantViews(regs: Registration[]): TenantView[] {
                 const x = unwrap(e.inputs) as any;
                 (extensions[x.database] ??= []).push(String(x.name));
             }
+            const secrets = children.filter(
+                (r) =>
+                    r.type === "kubernetes:core/v1:Secret" &&
+                    (unwrap(r.inputs) as any).stringData?.username === role.name,
+            );
+            if (secrets.length !== 1) {
+                throw new Error(
+                    `tenant "${t.name}": expected one Secret with username ${String(role.name)}, found ${secrets.length}`,
+                );
+            }
             const pooler = children.find(
                 (r) => r.type === "kubernetes:postgresql.cnpg.io/v1:Pooler",
             );
             return {
                 name: t.name,
                 role: String(role.name),
-                password: String(role.password ?? ""),
+                password: String((unwrap(secrets[0]!.inputs) as any).stringData.password ?? ""),
+                rolePassword: String(role.password ?? ""),
                 connectionLimit: Number(role.connectionLimit ?? -1),
                 databases,
                 extensions,

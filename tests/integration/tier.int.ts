@@ -12,7 +12,7 @@ import { render } from "../../scripts/render";
 import type { Registration } from "../../scripts/mock-runtime";
 import { fixtureSettings, renderFixture } from "../mocks";
 import { runTier, tenantViews, type TierReport } from "./tier";
-import { GRANT_TYPE, EXTENSION_TYPE } from "./provider-sql";
+import { GRANT_TYPE, EXTENSION_TYPE, ROLE_TYPE } from "./provider-sql";
 import { POOLER_USER } from "./cnpg-instance";
 
 async function renderInfra(settings?: Record<string, unknown>): Promise<Registration[]> {
@@ -109,6 +109,63 @@ describe("integration tier: the tenant model on real PostgreSQL and PgBouncer", 
         const report = await runTier(regs);
         log(summary(report));
         assert.deepEqual(report.failures, []);
+    });
+
+    // The program before SCRAM verifiers: the Role sent the cleartext, which PostgreSQL hashed
+    // itself. Logins work either way; only the password checks can tell.
+    describe("fails, naming the tenant, on a render whose Role sends the cleartext password", () => {
+        let report: TierReport;
+        let victim: { name: string; role: string };
+        before(async () => {
+            const regs = await renderInfra();
+            const t = tenantViews(regs)[0]!;
+            victim = { name: t.name, role: t.role };
+            const altered = regs.map((r) =>
+                r.type === ROLE_TYPE && input(r, "name") === t.role
+                    ? { ...r, inputs: { ...r.inputs, password: t.password } }
+                    : r,
+            );
+            report = await runTier(altered);
+            log(summary(report));
+        });
+
+        const mine = (pattern: RegExp) =>
+            report.failures.filter((f) => f.includes(`"${victim.name}"`) && pattern.test(f));
+
+        it("as a password that is not a verifier", () => {
+            assert.equal(
+                mine(/its Role sends PostgreSQL a password that is not a SCRAM-SHA-256/).length,
+                1,
+            );
+        });
+
+        it("in the server log and in pg_stat_statements", () => {
+            for (const source of ["the server log", "pg_stat_statements"]) {
+                assert.equal(
+                    mine(
+                        new RegExp(
+                            `password audit of ${source}: the cleartext password of role ${victim.role} appears there`,
+                        ),
+                    ).length,
+                    1,
+                    report.failures.join("\n"),
+                );
+            }
+        });
+
+        it("and nothing else: its logins and every other tenant pass", () => {
+            // The three failures above, and the takeover step's: with a cleartext in state the provider's
+            // refresh cannot see that the live password differs, so no update would run.
+            const expected = [
+                /: role \S+: its Role sends PostgreSQL a password that is not a SCRAM-SHA-256/,
+                /: password audit of (the server log|pg_stat_statements): the cleartext password/,
+                /: taking over role \S+ with its live password: the refresh saw no difference/,
+            ];
+            const other = report.failures.filter(
+                (f) => !f.includes(`"${victim.name}"`) || !expected.some((e) => e.test(f)),
+            );
+            assert.deepEqual(other, []);
+        });
     });
 
     // One run of the tier on a render altered three ways, each on its own tenant, so that every

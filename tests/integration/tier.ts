@@ -4,8 +4,10 @@
  * From the registrations of an in-process render (scripts/mock-runtime.ts, generated secrets are
  * `render-secret-<name>`): start a PostgreSQL set up as CNPG sets up the rendered Cluster
  * (cnpg-instance.ts), apply the provider's SQL for every `postgresql:*` resource in dependency
- * order (provider-sql.ts), run CNPG's pooler reconcile, start PgBouncers as CNPG configures each
- * rendered Pooler (pgbouncer.ts), then check every tenant with its own password (checks.ts).
+ * order (provider-sql.ts), check what PostgreSQL stored as each role's password (passwords.ts),
+ * run CNPG's pooler reconcile, start PgBouncers as CNPG configures each rendered Pooler
+ * (pgbouncer.ts), then check every tenant with its own password (checks.ts), and last audit the
+ * server log, pg_stat_statements and the PgBouncer logs for cleartext passwords (passwords.ts).
  * Everything is read from the render (tenants.ts: tenants are the `platform:postgres:Tenant`
  * components and their children; Harbor's tenant is the one whose pooler Harbor's release
  * connects to), nothing from config.
@@ -24,6 +26,7 @@ import {
 } from "./checks";
 import { clusterView, reconcilePoolers, startInstance, type Instance } from "./cnpg-instance";
 import { poolerViews, startBouncers, type BouncerInstance, type Bouncers } from "./pgbouncer";
+import { adoptedPassword, auditCleartext, storedPasswords } from "./passwords";
 import { planSql, providerSettings, type PlannedResource } from "./provider-sql";
 import { harborTarget, tenantViews, type TenantView } from "./tenants";
 
@@ -131,6 +134,13 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
             }
         }
         lap("sql");
+        const checker = await asProvider(provider.database);
+        try {
+            await storedPasswords(tenants, checker, fail);
+        } finally {
+            await checker.end().catch(() => undefined);
+        }
+        lap("passwords");
         reconcilePoolers(instance);
         lap("reconcile");
 
@@ -357,6 +367,42 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
                 );
             }
             lap("isolation");
+
+            // After every statement and login of the run: no cleartext password anywhere.
+            await admin.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            const tracked = await admin.query<{ query: string }>(
+                "SELECT query FROM pg_stat_statements",
+            );
+            auditCleartext(
+                tenants,
+                [
+                    { name: "the server log", text: instance.serverLog(), statements: true },
+                    {
+                        name: "pg_stat_statements",
+                        text: tracked.rows.map((r) => r.query).join("\n"),
+                        statements: true,
+                    },
+                    ...bouncers.instances.map((b) => ({
+                        name: `the log of ${b.pooler}[${b.index}]`,
+                        text: b.output(),
+                        statements: false,
+                    })),
+                ],
+                fail,
+            );
+            lap("password-audit");
+
+            const adopted = tenants.find((t) => t.databases.length > 0);
+            if (adopted) {
+                await adoptedPassword(
+                    adopted,
+                    admin,
+                    (port) => asTenant(adopted, adopted.databases[0]!, port),
+                    (adopted.pooler ? (byPooler.get(adopted.pooler) ?? []) : []).map((b) => b.port),
+                    fail,
+                );
+            }
+            lap("takeover-password");
 
             return {
                 failures,

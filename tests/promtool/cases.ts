@@ -9,6 +9,7 @@
  */
 import { APPS_CASES } from "./apps-cases";
 import { BACKUP_CASES } from "./backup-cases";
+import { WEBHOOK_CASES } from "./webhook-cases";
 
 import type { AlertCase, Series } from "./types";
 
@@ -383,4 +384,5 @@ export const CASES: AlertCase[] = [
     ...BACKUP_CASES,
     ...OTHER_CASES,
     ...APPS_CASES.map((c) => ({ ...c, suite: "apps" as const })),
+    ...WEBHOOK_CASES,
 ];

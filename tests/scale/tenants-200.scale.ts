@@ -91,7 +91,9 @@ describe(`the shipped infra config with ${TENANTS} more tenants`, function () {
         const g = mermaidOf(md);
         assertDrawable(g);
         assert.match(md, /too many to read: one node per kind of component/);
-        assert.match(g, /Tenant × 203<br\/>gitlab … t200<br\/>create 2000"\]:::create/);
+        // 11 resources a tenant: the component, password, salt, role, database, 3 grants, Secret,
+        // item, Pooler.
+        assert.match(g, /Tenant × 203<br\/>gitlab … t200<br\/>create 2200"\]:::create/);
         assert.match(md, /connection budget: adds 200 roles \(connectionLimit 1000 in all\)/);
         const before = withTenants(0)["platform:postgres"].maxConnections as number;
         const after = withTenants(TENANTS)["platform:postgres"].maxConnections as number;

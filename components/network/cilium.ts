@@ -1,0 +1,73 @@
+/**
+ * The CiliumNetworkPolicy (cilium.io/v2) vocabulary the platform's policies are written in: the
+ * subset of the CRD's fields they use, the endpoint labels Cilium gives every pod, and helpers.
+ * Pure. Field names from the CRD (cilium.io_ciliumnetworkpolicies.yaml).
+ */
+import type { NetworkConfig } from "./config";
+
+export const CILIUM_POLICY_API_VERSION = "cilium.io/v2";
+/** Label Cilium gives every endpoint: the cluster-name of its agent. */
+export const CLUSTER_LABEL = "io.cilium.k8s.policy.cluster";
+/** Label Cilium gives every endpoint: its namespace. */
+export const NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace";
+
+export const PORTS = {
+    postgres: 5432,
+    instanceManager: 8000,
+    postgresMetrics: 9187,
+    pgbouncer: 5432,
+    pgbouncerMetrics: 9127,
+    dns: 53,
+    harborNginx: 8080,
+    harborMetrics: 8001,
+} as const;
+
+export const CNPG_OPERATOR_LABELS = { "app.kubernetes.io/name": "cloudnative-pg" };
+
+export interface PortProtocol {
+    port: string;
+    protocol: "TCP" | "UDP" | "ANY";
+}
+
+export interface CiliumRule {
+    fromEndpoints?: { matchLabels: Record<string, string> }[];
+    toEndpoints?: { matchLabels: Record<string, string> }[];
+    fromEntities?: string[];
+    toEntities?: string[];
+    fromCIDR?: string[];
+    toCIDR?: string[];
+    toPorts?: { ports: PortProtocol[] }[];
+}
+
+export interface CiliumPolicy {
+    name: string;
+    namespace: string;
+    spec: {
+        description: string;
+        endpointSelector: { matchLabels: Record<string, string> };
+        ingress?: CiliumRule[];
+        egress?: CiliumRule[];
+    };
+}
+
+export function tcp(...ports: number[]): { ports: PortProtocol[] }[] {
+    return [{ ports: ports.map((p) => ({ port: String(p), protocol: "TCP" as const })) }];
+}
+
+/** Pods of namespace `ns` in cluster `cluster`, optionally with labels. */
+export function peer(cluster: string, ns: string, labels: Record<string, string> = {}) {
+    return { matchLabels: { [NAMESPACE_LABEL]: ns, [CLUSTER_LABEL]: cluster, ...labels } };
+}
+
+/** DNS to the cluster's resolver (UDP and TCP 53). */
+export const dnsEgress = (net: NetworkConfig): CiliumRule => ({
+    toEndpoints: [peer(net.clusterName, net.dns.namespace, net.dns.labels)],
+    toPorts: [
+        {
+            ports: [
+                { port: String(PORTS.dns), protocol: "UDP" },
+                { port: String(PORTS.dns), protocol: "TCP" },
+            ],
+        },
+    ],
+});
