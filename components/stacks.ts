@@ -27,6 +27,7 @@ import { sharedTopology } from "./postgres/topology";
 import { Application } from "./apps/application";
 import { ClusterMeshStubs } from "./apps/clustermesh";
 import { colocatedServingCluster, connectionSecretName } from "./apps/spec";
+import { qualifiedInfraStack } from "./apps/config";
 import {
     checkAgainstInfra,
     globalServices,
@@ -210,8 +211,13 @@ function barmanCloudPlugin(
  * (unknown tenant, missing global pooler, unknown database) fails with one clear message.
  */
 export function buildApps(cfg: PlatformConfig): StackOutputs {
-    const infraStack = cfg.infraStack;
-    if (!infraStack) throw new Error("platform:infraStack is required on apps (validated earlier)");
+    if (!cfg.infraStack)
+        throw new Error("platform:infraStack is required on apps (validated earlier)");
+    const infraStack = qualifiedInfraStack(
+        cfg.infraStack,
+        pulumi.getOrganization(),
+        pulumi.getProject(),
+    );
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
     enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
@@ -228,7 +234,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
 
     const built = readInfraOutputs(infraRef).then((raw) => {
         const infra = parseInfraOutputs(raw, infraStack);
-        checkAgainstInfra(cfg, infra);
+        checkAgainstInfra({ ...cfg, infraStack }, infra);
         const harborHost = infra.harborHostname ?? cfg.harborHostname;
         const stubs = globalServices(infra);
         new ClusterMeshStubs(

@@ -459,6 +459,9 @@ export interface RunResult {
  * Runs `program` (the stack's entry function) as the engine would, and waits until every
  * registration has been made. Throws what the program throws.
  */
+/** The organization `pulumi.getOrganization()` returns under the mock runtime (the diy backend's). */
+export const MOCK_ORGANIZATION = "organization";
+
 export async function runProgram(program: () => unknown, opts: MockOptions): Promise<RunResult> {
     const monitor = new RecordingMonitor({
         newResource: (args) => ({
@@ -472,6 +475,7 @@ export async function runProgram(program: () => unknown, opts: MockOptions): Pro
         opts.project ?? "platform",
         opts.stack,
         opts.preview ?? false,
+        MOCK_ORGANIZATION,
     );
     enableMockFeatures();
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);

@@ -1,6 +1,7 @@
 /**
  * Review of a change as a diff of two offline renders:
- * `npm run plan-diff -- <base render dir> <head render dir>` prints Markdown on stdout.
+ * `npm run plan-diff -- <base render dir> <head render dir> [--max-chars <n>]` prints Markdown on
+ * stdout; with --max-chars, cut by structure to fit a pull-request comment (plan-diff/fit).
  *
  * A render dir is what `npm run render` writes (resources.json, outputs.json, graph.mmd, ...), or
  * a folder of them, one per stack (render/infra, render/apps). Resources are matched by
@@ -16,6 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadRenderDir } from "./plan-diff/load";
+import { fitComment } from "./plan-diff/fit";
 import { planDiff } from "./plan-diff/markdown";
 
 export type { Change, Op, Row, StackDiff, StackRender, ValueChange } from "./plan-diff/model";
@@ -27,30 +29,53 @@ export { flags, STATEFUL_TYPES, type Flag } from "./plan-diff/flags";
 export { changeGraph, MERMAID_LIMITS } from "./plan-diff/graph";
 export { planDiff } from "./plan-diff/markdown";
 export { foundVersions, versionFlags } from "./plan-diff/versions";
+export { fitComment, GITHUB_COMMENT_LIMIT } from "./plan-diff/fit";
+export { engineFlags, kubernetesProviderDiff, quantityBytes } from "./plan-diff/engine-rules";
+export { renderedStack } from "./plan-diff/load";
 
-function main(argv: string[]): number {
-    const { values, positionals } = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { today: { type: "string" } },
-    });
-    const [baseDir, headDir, ...rest] = positionals;
-    const today = values.today ? new Date(`${values.today}T00:00:00Z`) : new Date();
-    if (!baseDir || !headDir || rest.length > 0 || Number.isNaN(today.getTime())) {
-        console.error(
-            "usage: npm run plan-diff -- <base render dir> <head render dir> [--today YYYY-MM-DD]",
-        );
-        return 2;
+const USAGE =
+    "usage: npm run plan-diff -- <base render dir> <head render dir> [--max-chars <n ≥ 1000>] [--today YYYY-MM-DD]\n";
+
+/** The command: its exit status and what it prints (stdout, stderr). */
+export function cli(argv: string[]): { status: number; stdout: string; stderr: string } {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: { today: { type: "string" }, "max-chars": { type: "string" } },
+        });
+    } catch {
+        return { status: 2, stdout: "", stderr: USAGE };
     }
-    process.stdout.write(planDiff(loadRenderDir(baseDir), loadRenderDir(headDir), { today }));
-    return 0;
+    const { values, positionals } = parsed;
+    const [baseDir, headDir, ...rest] = positionals;
+    const max = values["max-chars"] === undefined ? undefined : Number(values["max-chars"]);
+    const today = values.today ? new Date(`${values.today}T00:00:00Z`) : new Date();
+    if (
+        !baseDir ||
+        !headDir ||
+        rest.length > 0 ||
+        Number.isNaN(today.getTime()) ||
+        (max !== undefined && (!Number.isInteger(max) || max < 1000))
+    ) {
+        return { status: 2, stdout: "", stderr: USAGE };
+    }
+    try {
+        const md = planDiff(loadRenderDir(baseDir), loadRenderDir(headDir), { today });
+        return { status: 0, stdout: max === undefined ? md : fitComment(md, max), stderr: "" };
+    } catch (err) {
+        return {
+            status: 1,
+            stdout: "",
+            stderr: `${err instanceof Error ? err.message : String(err)}\n`,
+        };
+    }
 }
 
 if (require.main === module) {
-    try {
-        process.exit(main(process.argv.slice(2)));
-    } catch (err) {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-    }
+    const { status, stdout, stderr } = cli(process.argv.slice(2));
+    process.stdout.write(stdout);
+    process.stderr.write(stderr);
+    process.exit(status);
 }

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { createHash } from "node:crypto";
 import { ConfigError, type PlatformConfig } from "../components/config";
+import { qualifiedInfraStack } from "../components/apps/config";
 import { clusterBudget } from "../components/postgres/budget";
 import { supportNotes } from "../components/versions/pins";
 import { buildInfraOutputs } from "../components/contract/infra-outputs-build";
@@ -35,6 +36,7 @@ import {
     redact,
     secretValue,
     runProgram,
+    MOCK_ORGANIZATION,
     SECRET_PREFIX,
     type Registration,
     type RunResult,
@@ -418,8 +420,10 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
         infraRef && !opts.infraOutputs
             ? (opts.infraConfigFile ?? infraSettingsFile(projectDir, infraRef))
             : undefined;
-    if (infraRef) {
-        stackOutputs[infraRef] =
+    // The name the program's StackReference gets (a bare stack name takes this organization).
+    const infraName = infraRef && qualifiedInfraStack(infraRef, MOCK_ORGANIZATION, "platform");
+    if (infraName) {
+        stackOutputs[infraName] =
             opts.infraOutputs ?? placeholderInfraOutputs(projectDir, placeholdersFrom ?? "");
     }
 
@@ -436,7 +440,7 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
         if (placeholdersFrom && (e instanceof ConfigError || e instanceof ProgramError)) {
             const shown = path.relative(process.cwd(), placeholdersFrom) || placeholdersFrom;
             throw new PlaceholderError(
-                `${e.message}\n(no --infra-outputs: the infra stack "${infraRef ?? ""}" above stands for placeholder outputs built from ${shown}; add what is missing there, or render against real outputs with --infra-outputs)`,
+                `${e.message}\n(no --infra-outputs: the infra stack "${infraName ?? ""}" above stands for placeholder outputs built from ${shown}; add what is missing there, or render against real outputs with --infra-outputs)`,
             );
         }
         throw e;

@@ -167,9 +167,24 @@ export type ColocatedPostgresConfig = z.infer<typeof colocatedPostgresSchema>;
 export const infraStackSchema = z
     .string()
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/, {
-        error: 'must be a stack name such as "organization/platform/infra"',
+        error: 'must be a stack name such as "infra" (this organization and project) or "organization/platform/infra"',
     })
     .optional();
+
+/**
+ * The StackReference name of the infra stack. A bare stack name ("infra") is qualified with the
+ * organization and project of the stack that runs (`pulumi.getOrganization()`, `getProject()`):
+ * the organization the workflows pick in their `stack-name` (`vars.PULUMI_ORG`), so the committed
+ * config names no organization. "org/stack" and "org/project/stack" are used as written
+ * (Pulumi Cloud reads a two-part name as organization/stack).
+ */
+export function qualifiedInfraStack(
+    infraStack: string,
+    organization: string,
+    project: string,
+): string {
+    return infraStack.includes("/") ? infraStack : `${organization}/${project}/${infraStack}`;
+}
 
 /** Harbor's hostname when the infra stack does not export `harbor.hostname`. */
 export const harborHostnameSchema = z

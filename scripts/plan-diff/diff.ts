@@ -82,6 +82,12 @@ export function diffStack(base?: StackRender, head?: StackRender): Change[] {
 }
 
 export function planDiffStacks(base: StackRender[], head: StackRender[]): StackDiff[] {
+    const [b0, h0] = [base[0], head[0]];
+    if (base.length === 1 && head.length === 1 && b0 && h0 && b0.stack !== h0.stack) {
+        throw new Error(
+            `plan-diff: the base is a render of stack ${b0.stack} and the head of stack ${h0.stack}: compare two renders of the same stack (or two folders of stacks)`,
+        );
+    }
     const names = [...new Set([...base.map((s) => s.stack), ...head.map((s) => s.stack)])].sort();
     return names.map((stack) => {
         const b = base.find((s) => s.stack === stack);

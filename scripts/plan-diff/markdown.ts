@@ -1,5 +1,6 @@
 /** The review as Markdown: the flags, then per stack its changes, then the picture of the change. */
 import { planDiffStacks } from "./diff";
+import { crossStackFlags, engineFlags } from "./engine-rules";
 import { flags } from "./flags";
 import { changeGraph } from "./graph";
 import { OPS, type Change, type Op, type StackRender } from "./model";
@@ -92,9 +93,13 @@ export function planDiff(
         );
         return `${out.join("\n")}\n`;
     }
-    const all = [...versions, ...diffs.flatMap((d) => flags(d, diffs))].sort(
-        (a, b) => a.level - b.level,
-    );
+    // The engine's rules first (a replaced provider replaces everything after it); stable sort.
+    const all = [
+        ...diffs.flatMap(engineFlags),
+        ...versions,
+        ...diffs.flatMap((d) => flags(d, diffs)),
+        ...crossStackFlags(diffs),
+    ].sort((a, b) => a.level - b.level);
     out.push("### What to look at first", "");
     if (all.length === 0)
         out.push(

@@ -59,7 +59,7 @@ export const APPLICATION_ROWS: Row[] = [
         "apps",
         (s) => (s["platform:infraStack"] = "my infra"),
         one(
-            '<file>:7:3: platform:infraStack = "my infra": must be a stack name such as "organization/platform/infra"',
+            '<file>:7:3: platform:infraStack = "my infra": must be a stack name such as "infra" (this organization and project) or "organization/platform/infra"',
         ),
     ],
 ];
