@@ -9,7 +9,7 @@ import * as random from "@pulumi/random";
 import { randomProvider } from "./local-providers";
 import { MANAGED_BY } from "./namespace";
 import { readItemFields } from "./onepassword";
-import { adoptedSecret } from "./takeover/adopt";
+import { adoptedSecret, takenOverSecret, ValueInUse } from "./takeover/adopt";
 
 /**
  * Annotation of a Kubernetes Secret naming the keys of its `stringData` that hold no secret
@@ -39,7 +39,11 @@ export function generatedPassword(
     opts: PasswordOptions = {},
 ): { resource?: random.RandomPassword; value: pulumi.Output<string>; source?: string } {
     const existing = adoptedSecret(name, opts.rotation);
-    if (existing) {
+    if (takenOverSecret(name)) new ValueInUse(name, existing !== undefined, parent);
+    if (existing?.kubernetes) {
+        return { value: liveSecretValue(name, existing.kubernetes, parent, existing.k8sProvider) };
+    }
+    if (existing?.item && existing.field) {
         const [value] = readItemFields(
             existing.vault,
             existing.item,
@@ -53,6 +57,31 @@ export function generatedPassword(
     }
     const resource = randomPassword(name, parent, opts);
     return { resource, value: pulumi.secret(resource.result) };
+}
+
+/**
+ * The value in use of key `ref.key` of the live Secret `ref.secret`, read at `pulumi up` through
+ * the Kubernetes provider (`Secret.get`: a read, never an update). A missing key stops the run
+ * with its name instead of writing an empty value.
+ */
+function liveSecretValue(
+    name: string,
+    ref: { secret: string; key: string },
+    parent: pulumi.Resource,
+    provider: k8s.Provider | undefined,
+): pulumi.Output<string> {
+    const live = k8s.core.v1.Secret.get(`${name}-in-use`, ref.secret, { parent, provider });
+    return pulumi.secret(
+        live.data.apply((data) => {
+            const encoded = data[ref.key];
+            if (encoded === undefined) {
+                throw new Error(
+                    `takeover: Secret ${ref.secret} has no key ${ref.key} (platform:takeover.secrets.${name}); keys: ${Object.keys(data).join(", ") || "none"}`,
+                );
+            }
+            return Buffer.from(encoded, "base64").toString("utf8");
+        }),
+    );
 }
 
 /** A RandomPassword that is always generated (e.g. one whose bcrypt hash is needed). */

@@ -70,6 +70,12 @@ export function createProviders(cfg: ProviderSettings): Providers {
         context: cfg.kubernetes.context,
         clusterIdentifier: kubernetesClusterIdentifier(cfg),
         enableServerSideApply: true,
+        // A Secret's data is then updated in place: pulumi-kubernetes treats a Secret's
+        // data/stringData as replace-only without it (provider/pkg/provider/diff.go), and an
+        // adopted Secret (imported inputs hold `data`, the program writes `stringData`) or a
+        // passwordRotation would need a replacement, which the engine refuses for imported
+        // resources. `type` stays replace-only (the takeover plan checks it).
+        enableSecretMutable: true,
         // During a takeover adoption goes through `import` (components/takeover/adopt.ts), never
         // through an upsert or a stack-wide force; stated here because these provider settings
         // take precedence over PULUMI_K8S_UPSERT_EXISTING_OBJECTS / PULUMI_K8S_ENABLE_PATCH_FORCE.

@@ -49,7 +49,7 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     for (const warning of adminHostWarnings(pg)) void pulumi.log.warn(formatProblem(warning));
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
-    enableTakeover(cfg.takeover, vault, providers.onepassword);
+    enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
 
     const operator = new CnpgOperator(
         "cnpg",
@@ -220,7 +220,7 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
     );
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
-    enableTakeover(cfg.takeover, vault, providers.onepassword);
+    enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
     const operator = new CnpgOperator(
         "cnpg",
         {

@@ -62,6 +62,31 @@ export interface MockOptions {
      */
     secretStackOutputs?: Record<string, string[]>;
     preview?: boolean;
+    /**
+     * Live Secrets a `Secret.get` reads, by `<namespace>/<name>` (key → plain value). Without an
+     * entry, a read Secret holds every key `platform:takeover.secrets` reads from it, with the
+     * value `render-secret-<secret name>` (a generated value, so the render redacts and the leak
+     * check finds it).
+     */
+    liveSecrets?: Record<string, Record<string, string>>;
+}
+
+/** The data of a live Secret read with `Secret.get` (base64, as the API server returns it). */
+function liveSecretData(id: string, opts: MockOptions): Record<string, string> {
+    const b64 = (v: string) => Buffer.from(v, "utf8").toString("base64");
+    const given = opts.liveSecrets?.[id];
+    if (given) return Object.fromEntries(Object.entries(given).map(([k, v]) => [k, b64(v)]));
+    let takeover: { secrets?: Record<string, { kubernetes?: { secret: string; key: string } }> };
+    try {
+        takeover = JSON.parse(opts.config["platform:takeover"] ?? "{}") as typeof takeover;
+    } catch {
+        return {};
+    }
+    const data: Record<string, string> = {};
+    for (const [name, s] of Object.entries(takeover.secrets ?? {})) {
+        if (s.kubernetes?.secret === id) data[s.kubernetes.key] = b64(`${SECRET_PREFIX}${name}`);
+    }
+    return data;
 }
 
 /** A value wrapped the way the engine marks a secret; the mock monitor passes it on as a secret. */
@@ -194,6 +219,10 @@ function onePasswordItem(
 function resourceState(args: MockResourceArgs, opts: MockOptions): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
     const generated = secretValue(`${SECRET_PREFIX}${args.name}`);
+    if (args.type === "kubernetes:core/v1:Secret" && args.id && Object.keys(inputs).length === 0) {
+        // A read of a live Secret (`Secret.get`): the SDK marks `data` secret.
+        return { apiVersion: "v1", kind: "Secret", data: liveSecretData(args.id, opts) };
+    }
     switch (args.type) {
         case "random:index/randomPassword:RandomPassword":
         case "random:index/randomString:RandomString":

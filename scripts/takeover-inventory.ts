@@ -13,20 +13,46 @@ const meta = z.looseObject({
     labels: z.record(z.string(), z.string()).optional(),
 });
 
-/** `kubectl get <kinds> -A -o json`: a List of objects (Secrets' data is ignored). */
+/**
+ * `kubectl get <kinds> -A -o json`: a List of objects, with `metadata.managedFields` (kubectl
+ * prints them unless `--show-managed-fields=false`) and, for Secrets, `type` and the keys of
+ * `data`. A Secret's values never enter the inventory: the capture script blanks them
+ * (`"key": ""`), and a file that still holds one is refused.
+ */
+const managedFieldsEntry = z.looseObject({
+    manager: z.string().optional(),
+    operation: z.string().optional(),
+    fieldsV1: z.record(z.string(), z.unknown()).optional(),
+});
 const kubernetesFile = z.looseObject({
     kind: z.literal("List"),
     items: z.array(
         z.looseObject({
             apiVersion: z.string(),
             kind: z.string(),
-            metadata: meta,
+            metadata: meta.extend({
+                managedFields: z.array(managedFieldsEntry).optional(),
+                ownerReferences: z
+                    .array(z.looseObject({ kind: z.string(), name: z.string() }))
+                    .optional(),
+                annotations: z.record(z.string(), z.string()).optional(),
+            }),
             spec: z.record(z.string(), z.unknown()).optional(),
+            type: z.string().optional(),
+            data: z
+                .record(
+                    z.string(),
+                    z.literal("", {
+                        error: "holds a secret value: blank every value of data (the capture script does)",
+                    }),
+                )
+                .optional(),
+            stringData: z.never({ error: "a live object has no stringData" }).optional(),
         }),
     ),
 });
 
-/** `helm list -A -o json`. */
+/** `helm list -A -o json` (`chart` is `<name>-<version>`, `app_version` the app's). */
 const helmFile = z.array(
     z.looseObject({
         name: z.string().min(1),
@@ -35,7 +61,25 @@ const helmFile = z.array(
     }),
 );
 
-/** `op item list --vault <vault> --format json` (optionally with `fields`: labels only). */
+/**
+ * One field of `op item get <id> --format json`: `section` is absent for a field outside any
+ * section; `value` is dropped by the capture script (a file that still holds one is refused).
+ */
+const onepasswordField = z.looseObject({
+    id: z.string(),
+    type: z.string().optional(),
+    purpose: z.string().optional(),
+    label: z.string().optional(),
+    section: z.looseObject({ id: z.string(), label: z.string().optional() }).optional(),
+    value: z
+        .never({ error: "holds a secret value: drop value (the capture script does)" })
+        .optional(),
+});
+
+/**
+ * `op item list --vault <vault> --format json`, or per item `op item get <id> --format json`
+ * (with `sections` and `fields`, as the 1Password provider needs them; values dropped).
+ */
 const onepasswordFile = z.array(
     z.looseObject({
         id: z.string().regex(/^[a-z0-9]{26}$/, { error: "must be a 26-character item id" }),
@@ -45,9 +89,22 @@ const onepasswordFile = z.array(
             name: z.string().optional(),
         }),
         category: z.string().optional(),
-        fields: z.array(z.string()).optional(),
+        sections: z
+            .array(z.looseObject({ id: z.string(), label: z.string().optional() }))
+            .optional(),
+        fields: z.array(onepasswordField).optional(),
     }),
 );
+
+/**
+ * `kubectl config view --minify -o json` plus the `kube-system` Namespace's uid: which cluster the
+ * inventory was captured from.
+ */
+const clusterFile = z.strictObject({
+    context: z.string().min(1),
+    server: z.string().min(1),
+    kubeSystemUid: z.string().min(1),
+});
 
 /** The `psql -At` query of docs/takeover.md (json_build_object). */
 const postgresFile = z.strictObject({
@@ -83,6 +140,7 @@ const harborFile = z.strictObject({
 
 export type KubernetesObject = z.infer<typeof kubernetesFile>["items"][number];
 export type OnePasswordEntry = z.infer<typeof onepasswordFile>[number];
+export type ClusterIdentity = z.infer<typeof clusterFile>;
 
 export interface Inventory {
     kubernetes: KubernetesObject[];
@@ -90,6 +148,8 @@ export interface Inventory {
     onepassword: OnePasswordEntry[];
     postgres: z.infer<typeof postgresFile>;
     harbor: z.infer<typeof harborFile>;
+    /** Absent when the inventory has no cluster.json (older captures). */
+    cluster?: ClusterIdentity;
 }
 
 export const EMPTY_INVENTORY: Inventory = {
@@ -116,6 +176,7 @@ const FILES = {
     "onepassword.json": onepasswordFile,
     "postgres.json": postgresFile,
     "harbor.json": harborFile,
+    "cluster.json": clusterFile,
 } as const;
 
 function where(p: readonly PropertyKey[]): string {
@@ -168,6 +229,7 @@ export function readInventory(dir: string): Inventory {
         if (file === "onepassword.json") inv.onepassword = value as Inventory["onepassword"];
         if (file === "postgres.json") inv.postgres = value as Inventory["postgres"];
         if (file === "harbor.json") inv.harbor = value as Inventory["harbor"];
+        if (file === "cluster.json") inv.cluster = value as ClusterIdentity;
     }
     if (problems.length > 0) throw new InventoryError(problems);
     return inv;

@@ -4,27 +4,16 @@
  * conflicts, what to do by hand, and the `platform:takeover` config that adopts it. Pure: the
  * registrations and the inventory in, the plan out.
  */
+import { reservedRoleReason } from "../components/postgres/config";
 import { NEVER_ADOPTED_SECRETS, type TakeoverConfig } from "../components/takeover/config";
 import { SECRET_PREFIX, unwrap, type Registration } from "./mock-runtime";
 import type { Inventory, KubernetesObject } from "./takeover-inventory";
+import { TAKEOVER_RULES } from "./takeover/rules";
+import { readableField } from "./takeover/values";
+import type { AdoptedObject, HarborImports, ManualStep, Plan, RuleResult } from "./takeover/types";
 import { versionFindings } from "./takeover-versions";
 
-export interface Plan {
-    adopt: { type: string; name: string; id: string }[];
-    conflicts: { type: string; name: string; problem: string }[];
-    manual: { step: string; objects: string[]; commands: string[] }[];
-    config: {
-        "platform:takeover": TakeoverConfig;
-        "platform:harborProjects.imports"?: HarborImports;
-    };
-}
-
-interface HarborImports {
-    projects?: string[];
-    robots?: Record<string, number>;
-    retentions?: Record<string, number>;
-    gcSchedule?: boolean;
-}
+export type { Conflict, Plan } from "./takeover/types";
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const group = (apiVersion: string) =>
@@ -56,6 +45,7 @@ export function emptyTakeover(): TakeoverConfig {
         postgres: { roles: [], databases: [], extensions: [] },
         onepassword: {},
         secrets: {},
+        colocatedImports: {},
     };
 }
 
@@ -64,12 +54,14 @@ export function buildPlan(regs: Registration[], inv: Inventory): Plan {
         adopt: [],
         conflicts: [],
         manual: [],
+        values: { kept: [], regenerated: [] },
         config: { "platform:takeover": emptyTakeover() },
     };
     const cfg = plan.config["platform:takeover"];
     const adopt = (r: Registration, id: string) =>
         plan.adopt.push({ type: r.type, name: r.name, id });
     const adoptedLive: KubernetesObject[] = [];
+    const adopted: AdoptedObject[] = [];
     const stackSecrets = new Set<string>();
     const randoms = new Map(
         regs
@@ -96,6 +88,7 @@ export function buildPlan(regs: Registration[], inv: Inventory): Plan {
                 adopt(r, id);
                 (cfg.kubernetes[k.kind] ??= []).push(id);
                 adoptedLive.push(live);
+                adopted.push({ reg: r, inputs, live, id });
             }
             continue;
         }
@@ -125,10 +118,17 @@ export function buildPlan(regs: Registration[], inv: Inventory): Plan {
                 adopt(r, name);
                 cfg.postgres.databases.push(name);
                 if (live.owner !== owner) {
+                    // Advice the program accepts: a reserved owner (postgres, cnpg_*, pg_*) cannot
+                    // be a tenant's role, so the database changes hands instead.
+                    const reserved = reservedRoleReason(live.owner);
                     plan.conflicts.push({
+                        rule: "database-owner",
+                        severity: reserved ? "risk" : "blocker",
                         type: r.type,
                         name: r.name,
-                        problem: `database "${name}" is owned by "${live.owner}" but the stack configures owner "${owner}": set the tenant's role to "${live.owner}" in platform:tenants, or the update would ALTER DATABASE ${name} OWNER TO ${owner}${liveRoles.has(owner) ? "" : ` (and create a new role "${owner}")`}`,
+                        problem: reserved
+                            ? `database "${name}" is owned by "${live.owner}", which a tenant's role cannot be (${live.owner} ${reserved}): \`pulumi up\` runs ALTER DATABASE ${name} OWNER TO ${owner}${liveRoles.has(owner) ? "" : ` after creating role "${owner}"`}; the tables inside keep their owner and the tenant's grants apply to them`
+                            : `database "${name}" is owned by "${live.owner}" but the stack configures owner "${owner}": set the tenant's role to "${live.owner}" in platform:tenants, or the update would ALTER DATABASE ${name} OWNER TO ${owner}${liveRoles.has(owner) ? "" : ` (and create a new role "${owner}")`}`,
                     });
                 }
                 break;
@@ -148,11 +148,22 @@ export function buildPlan(regs: Registration[], inv: Inventory): Plan {
     }
     planRoleNames(regs, inv, stackRoles, plan);
     planHarbor(regs, inv, plan);
-    planManual(inv, adoptedLive, stackSecrets, stackRoles, plan);
+    const results: RuleResult[] = TAKEOVER_RULES.map((rule) => rule({ regs, inv, adopted, plan }));
+    for (const r of results) plan.conflicts.push(...(r.conflicts ?? []));
+    planManual(inv, adoptedLive, stackSecrets, stackRoles, plan, {
+        beforeUp: results.flatMap((r) => r.beforeUp ?? []),
+        afterUp: results.flatMap((r) => r.afterUp ?? []),
+    });
     // Live chart and image versions against the stack's (never a downgrade): scripts/takeover-versions.ts.
     const versions = versionFindings(regs, inv);
-    plan.conflicts.push(...versions.conflicts);
+    plan.conflicts.push(
+        ...versions.conflicts.map((c) => ({ rule: "version", severity: "blocker" as const, ...c })),
+    );
     plan.manual.unshift(...versions.manual);
+    // Blockers first, then risks; each rule's findings in the order it found them.
+    plan.conflicts.sort((a, b) =>
+        a.severity === b.severity ? 0 : a.severity === "blocker" ? -1 : 1,
+    );
     return plan;
 }
 
@@ -170,6 +181,8 @@ function planItem(
     if (!item) return;
     if (live.length > 1) {
         plan.conflicts.push({
+            rule: "onepassword-duplicate-title",
+            severity: "blocker",
             type: r.type,
             name: r.name,
             problem: `${live.length} 1Password items are titled "${title}" (${live.map((i) => i.id).join(", ")}): External Secrets and title lookups fail on duplicates; archive all but one, then plan again`,
@@ -181,6 +194,8 @@ function planItem(
     cfg.onepassword[title] = id;
     if (item.category && item.category.toUpperCase() !== "LOGIN") {
         plan.conflicts.push({
+            rule: "onepassword-category",
+            severity: "blocker",
             type: r.type,
             name: r.name,
             problem: `item "${title}" has category ${item.category}; the stack writes a LOGIN item, and a new category replaces the item, which an imported resource refuses: recreate it as a Login item first`,
@@ -204,8 +219,10 @@ function planItem(
         const random = randoms.get(name);
         if (!random || seen.has(name) || NEVER_ADOPTED_SECRETS.includes(name)) continue;
         seen.add(name);
-        if (item.fields && !item.fields.includes(label)) {
+        if (readableField(item, label) === "missing") {
             plan.conflicts.push({
+                rule: "onepassword-field",
+                severity: "blocker",
                 type: r.type,
                 name: r.name,
                 problem: `item "${title}" has no field "${label}": the secret ${name} is generated and written to it`,
@@ -234,7 +251,10 @@ function planRoleNames(
         const db = inv.postgres.databases.find((d) => d.name === inputs.name);
         const owner = str(inputs.owner) ?? "";
         if (!db || live.has(owner) || !stackRoles.has(owner)) continue;
+        if (reservedRoleReason(db.owner)) continue; // the database-owner risk says what happens
         plan.conflicts.push({
+            rule: "role-name",
+            severity: "blocker",
             type: "postgresql:index/role:Role",
             name: owner,
             problem: `role "${owner}" does not exist; the live database "${db.name}" belongs to "${db.owner}": configure role "${db.owner}" (a new role would get a new password and the database's ownership)`,
@@ -273,6 +293,8 @@ function planHarbor(regs: Registration[], inv: Inventory, plan: Plan): void {
             const legacy = inv.harbor.robots.find((x) => x.name === `robot$${robot}`);
             if (legacy) {
                 plan.conflicts.push({
+                    rule: "harbor-robot",
+                    severity: "risk",
                     type: r.type,
                     name: r.name,
                     problem: `Harbor has "${legacy.name}" (id ${legacy.id}), not the project robot "${full}": a new robot is created and its secret goes to 1Password; delete robot ${legacy.id} once the pull secrets use the new one`,
@@ -296,6 +318,7 @@ function planManual(
     stackSecrets: Set<string>,
     stackRoles: Set<string>,
     plan: Plan,
+    ruleSteps: { beforeUp: ManualStep[]; afterUp: ManualStep[] },
 ): void {
     const kustomizations = new Set<string>();
     const helmReleases = new Set<string>();
@@ -329,6 +352,8 @@ function planManual(
         const target =
             str(((es.spec?.target ?? {}) as Record<string, unknown>).name) ?? es.metadata.name;
         plan.conflicts.push({
+            rule: "external-secret",
+            severity: "blocker",
             type: "ExternalSecret",
             name: objId({ namespace: es.metadata.namespace, name: es.metadata.name }),
             problem: `writes Secret ${es.metadata.namespace ?? ""}/${target}, which the stack writes: orphan and delete it (manual steps) or the two overwrite each other`,
@@ -344,6 +369,8 @@ function planManual(
             .map((r) => r.name)
             .filter((n) => stackRoles.has(n));
         plan.conflicts.push({
+            rule: "cnpg-managed-roles",
+            severity: "blocker",
             type: "Cluster",
             name: objId({ namespace: c.metadata.namespace, name: c.metadata.name }),
             problem: `spec.managed.roles declares ${roles.join(", ")}, which the SQL provider manages: CNPG would reset the password and attributes from its passwordSecret on every reconcile (remove them: manual steps)`,
@@ -405,6 +432,9 @@ function planManual(
             ]),
         });
     }
+    plan.manual.push(
+        ...ruleSteps.beforeUp.filter((m) => m.commands.length > 0 || m.objects.length > 0),
+    );
     const labelled = adopted.filter((o) => o.metadata.labels?.[FLUX_KS[0]]);
     const kubectlRef = (o: KubernetesObject) => {
         const g = group(o.apiVersion);
@@ -421,39 +451,29 @@ function planManual(
             `kubectl label ${kubectlRef(o)} kustomize.toolkit.fluxcd.io/name- kustomize.toolkit.fluxcd.io/namespace-`,
         ]),
     });
+    plan.manual.push(...ruleSteps.afterUp);
     plan.manual.push({
-        step: "After `pulumi up` succeeded: remove the adopted manifests and these HelmReleases from the Flux Git repository, delete the suspended HelmReleases (suspended: Helm uninstalls nothing), then resume the Kustomizations (undo instead: see docs/takeover.md, Rollback)",
+        step: "After `pulumi up` succeeded, and before any Kustomization resumes: remove the adopted manifests, these HelmReleases and the ExternalSecrets from the Flux Git repository and wait until the source revision that lacks them is fetched (a Kustomization resumed earlier recreates them, and External Secrets takes the Secrets back through its ownerReference)",
+        objects: [
+            ...hrs.map((h) => `HelmRelease ${h}`),
+            ...externalSecrets.map(
+                (e) =>
+                    `ExternalSecret ${objId({ namespace: e.metadata.namespace, name: e.metadata.name })}`,
+            ),
+        ],
+        commands: [
+            "git rm <the adopted manifests, HelmReleases and ExternalSecrets> && git commit && git push",
+            ...[...new Set(ks.map((k) => ns(k)[0] ?? ""))].map(
+                (n) => `flux reconcile source git flux-system -n ${n}`,
+            ),
+        ],
+    });
+    plan.manual.push({
+        step: "Then delete the suspended HelmReleases (suspended: Helm uninstalls nothing) and resume the Kustomizations (undo instead: see docs/takeover.md, Rollback)",
         objects: [...hrs.map((h) => `HelmRelease ${h}`), ...ks.map((k) => `Kustomization ${k}`)],
         commands: [
             ...hrs.map((h) => `kubectl delete helmrelease ${ns(h)[1] ?? ""} -n ${ns(h)[0] ?? ""}`),
             ...ks.map((k) => `flux resume kustomization ${ns(k)[1] ?? ""} -n ${ns(k)[0] ?? ""}`),
         ],
     });
-}
-
-/** The adopt list as a `pulumi import --file` document (dynamic Harbor resources cannot be imported). */
-export function importFile(
-    plan: Plan,
-    regs: Registration[],
-): {
-    nameTable: Record<string, string>;
-    resources: { type: string; name: string; id: string; parent?: string }[];
-} {
-    const nameTable: Record<string, string> = {};
-    const resources = plan.adopt
-        .filter((a) => !a.type.startsWith("pulumi-nodejs:dynamic/"))
-        .map((a) => {
-            const reg = regs.find((r) => r.type === a.type && r.name === a.name);
-            const parent = reg?.parent
-                ? regs.find((p) => `${p.type}::${p.name}` === reg.parent)
-                : undefined;
-            if (parent && parent.type !== "pulumi:pulumi:Stack") {
-                // Keys are unique per parent (two components may share a name, e.g. "harbor").
-                const key = `${parent.type.split(":").pop() ?? ""}-${parent.name}`;
-                nameTable[key] = parent.urn;
-                return { type: a.type, name: a.name, id: a.id, parent: key };
-            }
-            return { type: a.type, name: a.name, id: a.id };
-        });
-    return { nameTable, resources };
 }

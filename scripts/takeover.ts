@@ -15,15 +15,16 @@ import { describedError } from "../components/stack-file";
 import { MIN_PULUMI_CLI } from "../components/takeover/config";
 import { ProgramError, runProgram } from "./mock-runtime";
 import { infraSettingsFile, loadStackConfig, placeholderInfraOutputs } from "./render";
-import { buildPlan, importFile, type Plan } from "./takeover-plan";
+import { buildPlan, type Plan } from "./takeover-plan";
 import { InventoryError, readInventory } from "./takeover-inventory";
+import { formattedWithPlanConfig, StackFileWriteError } from "./takeover/stack-file";
 
 export async function planTakeover(opts: {
     stack: string;
     inventoryDir: string;
     configFile?: string;
     projectDir?: string;
-}): Promise<{ plan: Plan; importDoc: ReturnType<typeof importFile> }> {
+}): Promise<{ plan: Plan }> {
     const projectDir = opts.projectDir ?? path.resolve(__dirname, "..");
     const inventory = readInventory(opts.inventoryDir);
     const stackFile = opts.configFile ?? path.join(projectDir, `Pulumi.${opts.stack}.yaml`);
@@ -54,27 +55,42 @@ export async function planTakeover(opts: {
         stackOutputs,
     });
     const plan = buildPlan(result.registrations, inventory);
-    return { plan, importDoc: importFile(plan, result.registrations) };
+    return { plan };
 }
 
+/** Open blockers: `npm run takeover` exits 1 while there is one. */
+export function blockers(plan: Plan): Plan["conflicts"] {
+    return plan.conflicts.filter((c) => c.severity === "blocker");
+}
+
+/** The review: risks first (blockers, then risks), then values, then the expected adoptions. */
 export function summary(plan: Plan): string {
+    const risks = plan.conflicts.filter((c) => c.severity === "risk");
+    const row = (c: Plan["conflicts"][number]) =>
+        `    [${c.rule}] ${c.type} ${c.name}: ${c.problem}`;
     const lines = [
         `takeover plan (needs Pulumi CLI >= ${MIN_PULUMI_CLI}):`,
-        `  adopt ${plan.adopt.length}:`,
+        `  blockers ${blockers(plan).length} (resolve, capture again, plan again):`,
+        ...blockers(plan).map(row),
+        `  risks ${risks.length}:`,
+        ...risks.map(row),
+        `  values kept ${plan.values.kept.length}:`,
+        ...plan.values.kept.map((v) => `    ${v.secret} <- ${v.source}`),
+        `  values regenerated ${plan.values.regenerated.length}:`,
+        ...plan.values.regenerated.map((v) => `    ${v.secret}: ${v.blastRadius}`),
+        `  expected: adopt ${plan.adopt.length}:`,
         ...plan.adopt.map((a) => `    ${a.type} ${a.name} <- ${a.id}`),
-        `  conflicts ${plan.conflicts.length}:`,
-        ...plan.conflicts.map((c) => `    ${c.type} ${c.name}: ${c.problem}`),
         `  manual steps ${plan.manual.length}:`,
         ...plan.manual.flatMap((m, i) => [
             `    ${i + 1}. ${m.step}`,
             ...m.commands.map((c) => `       $ ${c}`),
         ]),
-        "  config: paste plan.config into the stack's settings file",
     ];
     return `${lines.join("\n")}\n`;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command; returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
@@ -82,13 +98,15 @@ async function main(argv: string[]): Promise<number> {
             inventory: { type: "string" },
             config: { type: "string" },
             out: { type: "string" },
+            "expect-blockers": { type: "string" },
+            "write-config": { type: "boolean" },
             help: { type: "boolean", short: "h" },
         },
     });
     const stack = positionals[0];
     if (values.help || !stack || positionals.length > 1 || !values.inventory) {
         console.error(
-            "usage: npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>]",
+            "usage: npm run takeover -- <stack> --inventory <dir> [--config <file>] [--out <file>] [--write-config] [--expect-blockers <rule,...>]",
         );
         return values.help ? 0 : 2;
     }
@@ -97,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`takeover: no stack settings file ${configFile} (pass --config <file>)`);
         return 2;
     }
-    const { plan, importDoc } = await planTakeover({
+    const { plan } = await planTakeover({
         stack,
         inventoryDir: values.inventory,
         configFile,
@@ -105,12 +123,31 @@ async function main(argv: string[]): Promise<number> {
     const out = path.resolve(values.out ?? path.join("render", stack, "takeover-plan.json"));
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(plan, null, 2)}\n`);
-    const importOut = out.replace(/\.json$/, "") + ".import.json";
-    fs.writeFileSync(importOut, `${JSON.stringify(importDoc, null, 2)}\n`);
     process.stdout.write(summary(plan));
-    console.log(
-        `wrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), importOut)}`,
-    );
+    if (values["write-config"]) {
+        // Into the stack file itself, comments kept; review it with `git diff` before `pulumi up`.
+        const text = fs.readFileSync(configFile, "utf8");
+        fs.writeFileSync(configFile, await formattedWithPlanConfig(configFile, text, plan.config));
+        console.log(`wrote the plan's config into ${path.relative(process.cwd(), configFile)}`);
+    }
+    console.log(`wrote ${path.relative(process.cwd(), out)}`);
+    const open = blockers(plan).length;
+    if (values["expect-blockers"] !== undefined) {
+        // CI on a fixture with known blockers: exactly these rules are open, no other.
+        const expected = [...new Set(values["expect-blockers"].split(",").filter(Boolean))].sort();
+        const actual = [...new Set(blockers(plan).map((c) => c.rule))].sort();
+        if (expected.join(",") === actual.join(",")) return 0;
+        console.error(
+            `takeover: open blockers are from rules ${actual.join(",") || "none"}, expected ${expected.join(",") || "none"}`,
+        );
+        return 1;
+    }
+    if (open > 0) {
+        console.error(
+            `takeover: ${open} blocker${open > 1 ? "s" : ""} open; \`pulumi up\` would stop or lose data`,
+        );
+        return 1;
+    }
     return 0;
 }
 
@@ -118,7 +155,11 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (err: unknown) => {
-            if (err instanceof InventoryError || err instanceof ConfigError)
+            if (
+                err instanceof InventoryError ||
+                err instanceof ConfigError ||
+                err instanceof StackFileWriteError
+            )
                 console.error(err.message);
             else if (err instanceof ProgramError)
                 console.error(`takeover: the program failed:\n${err.message}`);

@@ -19,16 +19,51 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { planTakeover } from "../scripts/takeover";
-import { buildPlan, importFile, type Plan } from "../scripts/takeover-plan";
+import { main as takeoverMain, planTakeover } from "../scripts/takeover";
+import { buildPlan, type Plan } from "../scripts/takeover-plan";
 import { InventoryError, readInventory } from "../scripts/takeover-inventory";
 import { ConfigError, formatProblem, parseConfig } from "../components/config";
-import { fixtureInfraRun, runStack, fixtureSettings, toConfigMap, unwrap, type Run } from "./mocks";
+import { loadStackConfig } from "../scripts/render";
+import {
+    formattedWithPlanConfig,
+    withPlanConfig as writePlanConfig,
+} from "../scripts/takeover/stack-file";
+import { readStackSettings } from "../components/stack-file";
+import {
+    fixtureFile,
+    fixtureInfraRun,
+    runStack,
+    fixtureSettings,
+    toConfigMap,
+    unwrap,
+    type Run,
+} from "./mocks";
 import { scramSha256Verifier } from "../components/postgres/scram";
 
 const FIXTURE = path.join(__dirname, "fixtures", "takeover");
 const fixture = (file: string) =>
     JSON.parse(fs.readFileSync(path.join(FIXTURE, file), "utf8")) as unknown;
+
+/** Runs the command in-process, with what it prints. */
+async function captured(
+    run: () => Promise<number>,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const write = process.stdout.write.bind(process.stdout);
+    const { log, error } = console;
+    process.stdout.write = (chunk: string) => ((stdout += chunk), true);
+    Object.assign(console, {
+        log: (...a: unknown[]) => void (stdout += `${a.join(" ")}\n`),
+        error: (...a: unknown[]) => void (stderr += `${a.join(" ")}\n`),
+    });
+    try {
+        return { status: await run(), stdout, stderr };
+    } finally {
+        process.stdout.write = write;
+        Object.assign(console, { log, error });
+    }
+}
 
 function tmpDir(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "inventory-"));
@@ -36,22 +71,20 @@ function tmpDir(files: Record<string, string>): string {
     return dir;
 }
 
-/** The committed infra settings with the plan's config pasted in. */
+/**
+ * The infra fixture settings file with the plan's config written into it by the command's own
+ * writer (no hand edits), as the flat config map the program reads.
+ */
 function withPlanConfig(plan: Plan): Record<string, string> {
-    const settings = fixtureSettings("infra");
-    settings["platform:takeover"] = plan.config["platform:takeover"];
-    const imports = plan.config["platform:harborProjects.imports"];
-    if (imports) {
-        const hp = settings["platform:harborProjects"] as Record<string, unknown>;
-        settings["platform:harborProjects"] = { ...hp, imports };
-    }
-    return toConfigMap(settings);
+    const text = fs.readFileSync(fixtureFile("infra"), "utf8");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stack-")), "Pulumi.infra.yaml");
+    fs.writeFileSync(file, writePlanConfig(file, text, plan.config));
+    return loadStackConfig(path.join(__dirname, "..", "Pulumi.yaml"), file).config;
 }
 
 describe("takeover from Flux", function () {
     this.timeout(60000);
     let plan: Plan;
-    let importDoc: ReturnType<typeof importFile>;
     let run: Run;
 
     before(async () => {
@@ -59,7 +92,6 @@ describe("takeover from Flux", function () {
         // the shared run saves a program run. The command itself runs in the empty-inventory test.
         const committed = await fixtureInfraRun();
         plan = buildPlan(committed.registrations, readInventory(FIXTURE));
-        importDoc = importFile(plan, committed.registrations);
         run = await runStack("infra", withPlanConfig(plan));
     });
 
@@ -78,9 +110,14 @@ describe("takeover from Flux", function () {
             "cnpg-system/harbor-pooler",
             "cnpg-system/keycloak-pooler",
         ]);
+        // The CNPG-made superuser Secret, and the Secrets the plan has Harbor's live values
+        // copied into (manual steps) before `up`.
         assert.deepEqual(ids("kubernetes:core/v1:Secret").sort(), [
             "cnpg-system/harbor-db-credentials",
+            "cnpg-system/shared-postgres-superuser",
             "dragonfly/dragonfly-auth",
+            "harbor/harbor-creds-admin",
+            "harbor/harbor-creds-secret-key",
         ]);
         assert.deepEqual(ids("kubernetes:dragonflydb.io/v1alpha1:Dragonfly"), [
             "dragonfly/dragonfly",
@@ -123,15 +160,15 @@ describe("takeover from Flux", function () {
         });
     });
 
-    it("reads every existing secret from its item and field (admin password, secretKey, tenant and Dragonfly passwords)", () => {
+    it("reads every existing secret where the running system reads it: the adopted Secret, else its 1Password field", () => {
+        const live = (secret: string, key: string) => ({ kubernetes: { secret, key } });
         assert.deepEqual(plan.config["platform:takeover"].secrets, {
-            "harbor-admin-password": { item: "harbor-core", field: "admin_password" },
-            "harbor-secret-key": { item: "harbor-core", field: "secret_key" },
+            // Harbor's encryption key and admin password as the running Harbor reads them
+            // (harbor-core key secret is the core secret, not the key), copied before `up`.
+            "harbor-admin-password": live("harbor/harbor-creds-admin", "HARBOR_ADMIN_PASSWORD"),
+            "harbor-secret-key": live("harbor/harbor-creds-secret-key", "secretKey"),
             "harbor-registry-http-secret": { item: "harbor-registry", field: "http_secret" },
-            "harbor-db-password": {
-                item: "kubernetes/infra/cloudnative-pg/harbor",
-                field: "password",
-            },
+            "harbor-db-password": live("cnpg-system/harbor-db-credentials", "password"),
             "gitlab-db-password": {
                 item: "kubernetes/infra/cloudnative-pg/gitlab",
                 field: "password",
@@ -140,12 +177,27 @@ describe("takeover from Flux", function () {
                 item: "kubernetes/infra/cloudnative-pg/keycloak",
                 field: "password",
             },
-            "dragonfly-auth": { item: "kubernetes/infra/dragonfly/auth", field: "password" },
+            "dragonfly-auth": live("dragonfly/dragonfly-auth", "password"),
+            "shared-postgres-superuser": live("cnpg-system/shared-postgres-superuser", "password"),
         });
+        assert.deepEqual(
+            plan.manual.find((m) => m.step.startsWith("Copy the values Harbor"))?.commands,
+            [
+                `kubectl create secret generic harbor-creds-admin -n harbor --from-literal=HARBOR_ADMIN_PASSWORD="$(kubectl get secret harbor-core -n harbor -o jsonpath='{.data.HARBOR_ADMIN_PASSWORD}' | base64 -d)"`,
+                `kubectl create secret generic harbor-creds-secret-key -n harbor --from-literal=secretKey="$(kubectl get secret harbor-core -n harbor -o jsonpath='{.data.secretKey}' | base64 -d)"`,
+            ],
+        );
+        assert.deepEqual(plan.values.regenerated.map((v) => v.secret).sort(), [
+            "harbor-core-secret",
+            "harbor-jobservice-secret",
+            "harbor-xsrf-key",
+        ]);
     });
 
     it("reports the managed.roles and ExternalSecret conflicts, and no role-name conflict with the shipped names", () => {
-        const problems = plan.conflicts.map((c) => `${c.type} ${c.name}`);
+        const problems = plan.conflicts
+            .filter((c) => ["cnpg-managed-roles", "external-secret", "version"].includes(c.rule))
+            .map((c) => `${c.type} ${c.name}`);
         assert.deepEqual(problems.sort(), [
             "Cluster cnpg-system/shared-postgres",
             "ExternalSecret cnpg-system/harbor-database",
@@ -154,8 +206,9 @@ describe("takeover from Flux", function () {
             "kubernetes:helm.sh/v3:Release cloudnative-pg",
             "kubernetes:helm.sh/v3:Release harbor",
         ]);
+        assert.ok(!plan.conflicts.some((c) => c.rule === "role-name"));
         assert.match(
-            plan.conflicts.find((c) => c.type === "Cluster")?.problem ?? "",
+            plan.conflicts.find((c) => c.rule === "cnpg-managed-roles")?.problem ?? "",
             /spec\.managed\.roles declares harbor_app, gitlab_app/,
         );
     });
@@ -182,6 +235,29 @@ describe("takeover from Flux", function () {
         );
     });
 
+    it("advises only what the program accepts: a database owned by a reserved role is handed to the tenant's role, not the reverse", async () => {
+        const committed = await fixtureInfraRun();
+        const inv = readInventory(FIXTURE);
+        inv.postgres.databases = inv.postgres.databases.map((d) =>
+            d.name === "keycloak" ? { ...d, owner: "postgres" } : d,
+        );
+        const other = buildPlan(committed.registrations, inv);
+        const found = other.conflicts.filter((c) => c.name === "keycloak" || c.name === "postgres");
+        assert.deepEqual(
+            found.map((c) => `${c.rule} ${c.severity}`),
+            ["database-owner risk"],
+        );
+        assert.doesNotMatch(found[0]?.problem ?? "", /set the tenant's role/);
+        assert.match(found[0]?.problem ?? "", /ALTER DATABASE keycloak OWNER TO keycloak;/);
+        // The advice the ordinary case gives is a config the program accepts.
+        const settings = fixtureSettings("infra");
+        const tenants = settings["platform:tenants"] as { name: string; role?: string }[];
+        const keycloak = tenants.find((t) => t.name === "keycloak");
+        assert.ok(keycloak);
+        keycloak.role = "postgres";
+        assert.throws(() => parseConfig(toConfigMap(settings)), /reserved/);
+    });
+
     it("reports two 1Password items under one title, and an item of another category, instead of adopting them", async () => {
         const committed = await fixtureInfraRun();
         const inv = readInventory(FIXTURE);
@@ -193,13 +269,13 @@ describe("takeover from Flux", function () {
         );
         const other = buildPlan(committed.registrations, inv);
         const problem = (name: string) =>
-            other.conflicts.find((c) => c.name === name)?.problem ?? "";
+            other.conflicts.find((c) => c.name === name && c.rule.startsWith("onepassword"))
+                ?.problem ?? "";
         assert.match(
             problem("harbor-core"),
             /^2 1Password items are titled "harbor-core" \(a1harborcore0000000000000a, z9harborcoreduplicate00000\)/,
         );
         assert.ok(!("harbor-core" in other.config["platform:takeover"].onepassword));
-        assert.ok(!("harbor-secret-key" in other.config["platform:takeover"].secrets));
         assert.match(
             problem("harbor-registry"),
             /has category PASSWORD; the stack writes a LOGIN item/,
@@ -207,14 +283,22 @@ describe("takeover from Flux", function () {
     });
 
     it("lists the Flux and ExternalSecret steps with the exact objects, in order", () => {
-        const steps = plan.manual.map((m) => m.step.split(":")[0]);
+        const steps = plan.manual.map((m) => m.step.split(/[:(,]/)[0]?.trim());
         assert.deepEqual(steps, [
             "Back up first",
             "Freeze Flux",
-            "Remove spec.managed.roles from the Cluster (CNPG keeps the roles; the SQL provider owns them from now on)",
-            "Orphan and delete the ExternalSecrets that write Secrets the stack writes (the Secrets stay; Pulumi adopts them)",
+            "Remove spec.managed.roles from the Cluster",
+            "Orphan and delete the ExternalSecrets that write Secrets the stack writes",
+            "Copy the values Harbor runs with into the stack's own Secrets",
+            "Recreate the adopted Secrets whose type differs",
+            "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
+            "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
+            "In-tree → plugin backups of Cluster cnpg-system/shared-postgres",
             "Before any Kustomization runs again",
+            "Right after `pulumi up` refreshed the robots' secrets",
+            "Then switch the pull secrets no stack writes that use a robot of harbor.monosense.io",
             "After `pulumi up` succeeded",
+            "Then delete the suspended HelmReleases",
         ]);
         assert.deepEqual(plan.manual[1]?.objects, [
             "Kustomization flux-system/cluster-infra-harbor",
@@ -286,14 +370,24 @@ describe("takeover from Flux", function () {
                     run.inputs("kubernetes:core/v1:Secret", "harbor-creds-secret-key")
                         .stringData as Record<string, string>
                 ).secretKey,
-            "render-secret-harbor-core/secret_key",
+            "render-secret-harbor-secret-key",
         );
-        // The role gets the verifier of the item's password: the live cleartext keeps working.
+        // Read at `up` from the live Secret through the stack's Kubernetes provider (a read).
+        const read = run.registrations.find((r) => r.name === "harbor-secret-key-in-use");
+        assert.equal(read?.type, "kubernetes:core/v1:Secret");
+        // The role gets the verifier of the value in use: the live cleartext keeps working.
         assert.equal(
             run.inputs("postgresql:index/role:Role", "harbor_app").password,
             scramSha256Verifier(
-                "render-secret-kubernetes/infra/cloudnative-pg/harbor/password",
+                "render-secret-harbor-db-password",
                 Buffer.alloc(16, "render-secret-harbor-db-password-salt"),
+            ),
+        );
+        assert.equal(
+            run.inputs("postgresql:index/role:Role", "gitlab_app").password,
+            scramSha256Verifier(
+                "render-secret-kubernetes/infra/cloudnative-pg/gitlab/password",
+                Buffer.alloc(16, "render-secret-gitlab-db-password-salt"),
             ),
         );
         // Still generated: secrets Flux's chart made itself and nothing else holds.
@@ -325,18 +419,38 @@ describe("takeover from Flux", function () {
         const rotated = await runStack("infra", toConfigMap(settings));
         assert.ok(rotated.has("random:index/randomPassword:RandomPassword", "harbor-db-password"));
         assert.ok(!rotated.has("random:index/randomPassword:RandomPassword", "gitlab-db-password"));
+        // The deliberate rotation drops the marker's protection; the others stay protected.
+        const marker = (r: Run, name: string) =>
+            r.registrations.find(
+                (x) =>
+                    x.type === "platform:takeover:ValueInUse" && x.name === `${name}-value-in-use`,
+            );
+        assert.equal(marker(rotated, "harbor-db-password")?.protect, false);
+        assert.equal(marker(rotated, "gitlab-db-password")?.protect, true);
+    });
+
+    it("marks every value taken over with a protected marker, so removing the setting stops preview instead of generating", () => {
+        const markers = run.registrations
+            .filter((r) => r.type === "platform:takeover:ValueInUse")
+            .map((r) => `${r.name} ${String(r.protect)}`)
+            .sort();
+        assert.deepEqual(
+            markers,
+            Object.keys(plan.config["platform:takeover"].secrets)
+                .map((n) => `${n}-value-in-use true`)
+                .sort(),
+        );
     });
 
     it("an empty inventory gives an empty plan, whose config renders exactly today's stack", async () => {
         const empty = tmpDir({});
-        const { plan: none, importDoc } = await planTakeover({
+        const { plan: none } = await planTakeover({
             stack: "infra",
             inventoryDir: empty,
         });
         assert.deepEqual(none.adopt, []);
         assert.deepEqual(none.conflicts, []);
         assert.deepEqual(none.manual, []);
-        assert.deepEqual(importDoc.resources, []);
         const settings = fixtureSettings("infra");
         settings["platform:takeover"] = none.config["platform:takeover"];
         const withEmpty = await runStack("infra", toConfigMap(settings));
@@ -345,21 +459,51 @@ describe("takeover from Flux", function () {
         assert.ok(!withEmpty.registrations.some((r) => r.importId !== undefined));
     });
 
-    it("writes adopt as a pulumi import --file document (dynamic Harbor resources left to harborProjects.imports)", () => {
-        const release = importDoc.resources.find(
-            (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "harbor",
+    it("writes no pulumi import --file document: adoption goes through platform:takeover on up", async () => {
+        const out = path.join(tmpDir({}), "plan.json");
+        const res = await captured(() =>
+            takeoverMain([
+                "infra",
+                "--inventory",
+                FIXTURE,
+                "--config",
+                path.join(__dirname, "..", "Pulumi.infra.yaml"),
+                "--out",
+                out,
+            ]),
         );
-        assert.deepEqual(release, {
-            type: "kubernetes:helm.sh/v3:Release",
-            name: "harbor",
-            id: "harbor/harbor",
-            parent: "Harbor-harbor",
-        });
+        assert.equal(res.status, 1, res.stderr);
         assert.match(
-            importDoc.nameTable["Harbor-harbor"] ?? "",
-            /\$platform:harbor:Harbor::harbor$/,
+            res.stderr,
+            /^takeover: \d+ blockers open; `pulumi up` would stop or lose data$/m,
         );
-        assert.ok(!importDoc.resources.some((r) => r.type.startsWith("pulumi-nodejs:dynamic/")));
+        assert.deepEqual(fs.readdirSync(path.dirname(out)), ["plan.json"]);
+        const blockersFirst = res.stdout.indexOf("  blockers ");
+        assert.ok(blockersFirst >= 0 && blockersFirst < res.stdout.indexOf("  expected: adopt "));
+    });
+
+    it("writes its config into the stack file itself: every comment and setting kept, Harbor's imports under platform:harborProjects", async () => {
+        const file = path.join(__dirname, "..", "Pulumi.infra.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        const written = await formattedWithPlanConfig(file, text, plan.config);
+        const before = text.split("\n");
+        const after = written.split("\n");
+        // Only lines added: the original file is a subsequence of the written one.
+        let i = 0;
+        for (const line of after) if (line === before[i]) i++;
+        assert.equal(i, before.length, `line ${i + 1} of the stack file changed: ${before[i]}`);
+        const settings = readStackSettings(file, written);
+        assert.deepEqual(settings["platform:takeover"], plan.config["platform:takeover"]);
+        assert.deepEqual(
+            (settings["platform:harborProjects"] as { imports?: unknown }).imports,
+            plan.config["platform:harborProjects.imports"],
+        );
+        assert.ok(!("platform:harborProjects.imports" in settings));
+        assert.throws(
+            () =>
+                writePlanConfig("Pulumi.x.yaml", "config:\n  platform:role: infra\n", plan.config),
+            /^StackFileWriteError: Pulumi\.x\.yaml: the plan adopts Harbor projects, robots or the GC schedule, but the file has no platform:harborProjects/,
+        );
     });
 
     describe("platform:takeover is validated like every key", () => {
@@ -391,7 +535,7 @@ describe("takeover from Flux", function () {
         });
         it("rejects an unknown setting", () => {
             assert.deepEqual(problems({ namespaces: [] }), [
-                "platform:takeover.namespaces: is not a setting (known here: helm, kubernetes, onepassword, postgres, secrets)",
+                "platform:takeover.namespaces: is not a setting (known here: colocatedImports, helm, kubernetes, onepassword, postgres, secrets)",
             ]);
         });
     });
@@ -418,7 +562,7 @@ describe("takeover from Flux", function () {
             [
                 "secrets.json",
                 "{}",
-                "secrets.json: unknown inventory file (known: kubernetes.json, helm.json, onepassword.json, postgres.json, harbor.json)",
+                "secrets.json: unknown inventory file (known: kubernetes.json, helm.json, onepassword.json, postgres.json, harbor.json, cluster.json)",
             ],
         ];
         for (const [file, content, message] of cases) {

@@ -31,12 +31,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as onepassword from "@1password/pulumi-onepassword";
-import { isEmptyTakeover, type AdoptedSecret, type TakeoverConfig } from "./config";
+import type * as k8s from "@pulumi/kubernetes";
+import {
+    isEmptyTakeover,
+    type AdoptedSecret,
+    type ColocatedImport,
+    type TakeoverConfig,
+} from "./config";
 
 interface TakeoverContext {
     cfg: TakeoverConfig;
     vault: pulumi.Input<string>;
     opProvider: onepassword.Provider;
+    k8sProvider?: k8s.Provider;
 }
 
 let current: TakeoverContext | undefined;
@@ -102,6 +109,49 @@ function withPatchForce(props: Record<string, unknown>): Record<string, unknown>
     };
 }
 
+/** The externalClusters entry name of an import source. */
+export const IMPORT_SOURCE = "takeover-import-source";
+
+/**
+ * A co-located Cluster's spec with `bootstrap.initdb.import` from `source`: CNPG copies the
+ * database (pg_dump/pg_restore) while it creates the cluster, so it never starts empty. Only the
+ * creation reads `bootstrap`; a later change of it is accepted and ignored (cloudnative-pg
+ * v1.26.1 `validateClusterChanges` checks no bootstrap field).
+ */
+export function withImport(spec: Record<string, unknown>, source: ColocatedImport) {
+    const bootstrap = (spec.bootstrap ?? {}) as Record<string, unknown>;
+    const initdb = (bootstrap.initdb ?? {}) as Record<string, unknown>;
+    const external = (spec.externalClusters ?? []) as unknown[];
+    return {
+        ...spec,
+        bootstrap: {
+            ...bootstrap,
+            initdb: {
+                ...initdb,
+                import: {
+                    type: "microservice",
+                    databases: [source.database],
+                    source: { externalCluster: IMPORT_SOURCE },
+                },
+            },
+        },
+        externalClusters: [
+            ...external,
+            {
+                name: IMPORT_SOURCE,
+                connectionParameters: {
+                    host: source.host,
+                    port: String(source.port),
+                    user: source.user,
+                    dbname: source.database,
+                    sslmode: source.sslmode,
+                },
+                password: source.passwordSecret,
+            },
+        ],
+    };
+}
+
 /**
  * Turns adoption on for this run: every resource registered afterwards that `platform:takeover`
  * lists is imported (and retained). A no-op when nothing is taken over, so such a stack
@@ -111,15 +161,25 @@ export function enableTakeover(
     cfg: TakeoverConfig | undefined,
     vault: pulumi.Input<string>,
     opProvider: onepassword.Provider,
+    k8sProvider?: k8s.Provider,
 ): void {
     current = undefined;
     if (!cfg || isEmptyTakeover(cfg)) return;
-    current = { cfg, vault, opProvider };
+    current = { cfg, vault, opProvider, k8sProvider };
     // A stack transformation (not a transform) runs in-process, so the mock runtime applies it too.
     pulumi.runtime.registerStackTransformation((args) => {
         const props = args.props as Record<string, unknown>;
         const id = importIdFor(cfg, args.type, args.name, props);
-        if (id === undefined) return undefined;
+        if (id === undefined) {
+            const ref = kubernetesRef(props);
+            const source =
+                args.type === "kubernetes:postgresql.cnpg.io/v1:Cluster" && ref
+                    ? cfg.colocatedImports[ref.id]
+                    : undefined;
+            if (!source) return undefined;
+            const spec = (props.spec ?? {}) as Record<string, unknown>;
+            return { props: { ...props, spec: withImport(spec, source) }, opts: args.opts };
+        }
         const isKubernetesObject =
             args.type.startsWith("kubernetes:") && args.type !== "kubernetes:helm.sh/v3:Release";
         return {
@@ -130,14 +190,49 @@ export function enableTakeover(
 }
 
 /**
+ * Marks a generated secret whose value in use was taken over (`platform:takeover.secrets`), as a
+ * protected component `<name>-value-in-use` registered on every run while the entry exists:
+ * - entry present, rotation unchanged: protected; the value is read as it is.
+ * - entry present, the owner's rotation changed on purpose: registered unprotected, so the
+ *   engine drops the protection and the new password is generated.
+ * - entry removed from the config: the marker is no longer registered, and the engine refuses to
+ *   delete a protected resource, in preview as in update (pulumi/pulumi v3.259.0
+ *   pkg/resource/deploy/step.go `DeleteStep.Apply`: "cannot be deleted because it is protected",
+ *   checked before the dry-run branch), so `pulumi preview`, and the preview `pulumi up` runs
+ *   first, stop instead of silently generating a new value.
+ */
+export class ValueInUse extends pulumi.ComponentResource {
+    constructor(name: string, protect: boolean, parent: pulumi.Resource) {
+        super("platform:takeover:ValueInUse", `${name}-value-in-use`, {}, { parent, protect });
+        this.registerOutputs({});
+    }
+}
+
+/** The takeover entry of generated secret `name`, whatever its rotation. */
+export function takenOverSecret(name: string): AdoptedSecret | undefined {
+    return current?.cfg.secrets[name];
+}
+
+/**
  * The existing secret to use instead of generating `name`, while its owner's rotation setting
  * still equals the one recorded at takeover.
  */
 export function adoptedSecret(
     name: string,
     rotation: string | undefined,
-): (AdoptedSecret & { vault: pulumi.Input<string>; opProvider: onepassword.Provider }) | undefined {
+):
+    | (AdoptedSecret & {
+          vault: pulumi.Input<string>;
+          opProvider: onepassword.Provider;
+          k8sProvider?: k8s.Provider;
+      })
+    | undefined {
     const entry = current?.cfg.secrets[name];
     if (!current || !entry || entry.rotation !== rotation) return undefined;
-    return { ...entry, vault: current.vault, opProvider: current.opProvider };
+    return {
+        ...entry,
+        vault: current.vault,
+        opProvider: current.opProvider,
+        k8sProvider: current.k8sProvider,
+    };
 }

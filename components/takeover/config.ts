@@ -36,16 +36,55 @@ const pgName = z.string().regex(PG, { error: "must be a lowercase PostgreSQL ide
 /** 1Password's item ids as the provider imports them. */
 export const ITEM_ID = /^vaults\/[a-z0-9]{26}\/items\/[a-z0-9]{26}$/;
 
-const adoptedSecret = z.strictObject({
-    /** Title of the 1Password item that holds the value (absolute, e.g. "harbor-core"). */
-    item: z.string().min(1),
-    /** Field label: "password", "username" or a section field such as "secret_key". */
-    field: z.string().min(1),
-    /**
-     * The owner's `passwordRotation` when the takeover was planned. The value is read from
-     * 1Password while the rotation setting still equals this; changing it generates a new one.
-     */
-    rotation: z.string().optional(),
+const adoptedSecret = z
+    .strictObject({
+        /** Title of the 1Password item that holds the value (absolute, e.g. "harbor-core"). */
+        item: z.string().min(1).optional(),
+        /** Field label: "password", "username" or a field inside a section such as "secret_key". */
+        field: z.string().min(1).optional(),
+        /**
+         * The live Kubernetes Secret that holds the value in use, read at `pulumi up` through the
+         * Kubernetes provider (the value never enters config, the inventory or Git).
+         */
+        kubernetes: z
+            .strictObject({
+                secret: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, {
+                    error: 'must be "<namespace>/<name>"',
+                }),
+                key: z.string().min(1),
+            })
+            .optional(),
+        /**
+         * The owner's `passwordRotation` when the takeover was planned. The value is read while the
+         * rotation setting still equals this; changing it generates a new one.
+         */
+        rotation: z.string().optional(),
+    })
+    .refine(
+        (s) => (s.kubernetes === undefined) === (s.item !== undefined && s.field !== undefined),
+        {
+            error: "needs either item and field (1Password) or kubernetes (a live Secret), not both",
+        },
+    );
+
+/**
+ * A database that runs today outside CNPG and moves into a co-located CNPG cluster when the
+ * stack creates it: CNPG `bootstrap.initdb.import` (type `microservice`, one database) from an
+ * `externalClusters` entry (cloudnative-pg v1.26.1 `internal/webhook/v1/cluster_webhook.go`
+ * `validateImport`: one database, no roles, no wildcard).
+ */
+const colocatedImport = z.strictObject({
+    /** The old server's Service host, e.g. `postgres-service.kubekloud-api.svc`. */
+    host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a host name" }),
+    port: z.number().int().min(1).max(65535).default(5432),
+    /** The database to import (into the cluster's own initdb database). */
+    database: z.string().min(1),
+    /** A role of the old server that can read the whole database. */
+    user: z.string().min(1),
+    /** The Secret (in the cluster's namespace) and key holding that role's password. */
+    passwordSecret: z.strictObject({ name: z.string().min(1), key: z.string().min(1) }),
+    /** `sslmode` towards the old server (an in-cluster postgres image serves no TLS). */
+    sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
 });
 
 export const takeoverSchema = z.strictObject({
@@ -87,10 +126,13 @@ export const takeoverSchema = z.strictObject({
         .default({}),
     /** Generated secrets whose existing value is read instead, by the program's secret name. */
     secrets: z.record(z.string().min(1), adoptedSecret).default({}),
+    /** Co-located clusters created with the data of a database that runs today: `<namespace>/<cluster>` → source. */
+    colocatedImports: z.record(z.string(), colocatedImport).default({}),
 });
 
 export type TakeoverConfig = z.infer<typeof takeoverSchema>;
 export type AdoptedSecret = z.infer<typeof adoptedSecret>;
+export type ColocatedImport = z.infer<typeof colocatedImport>;
 
 export interface TakeoverProblem {
     key: string;
@@ -103,7 +145,7 @@ export function takeoverProblems(cfg: TakeoverConfig): TakeoverProblem[] {
     const problems: TakeoverProblem[] = [];
     const items = new Set(Object.keys(cfg.onepassword));
     for (const [name, s] of Object.entries(cfg.secrets)) {
-        if (!items.has(s.item)) {
+        if (s.item !== undefined && !items.has(s.item)) {
             problems.push({
                 key: `takeover.secrets.${name}.item`,
                 value: s.item,
@@ -137,6 +179,7 @@ export function isEmptyTakeover(cfg: TakeoverConfig | undefined): boolean {
             cfg.postgres.extensions.length ===
             0 &&
         Object.keys(cfg.onepassword).length === 0 &&
-        Object.keys(cfg.secrets).length === 0
+        Object.keys(cfg.secrets).length === 0 &&
+        Object.keys(cfg.colocatedImports).length === 0
     );
 }
