@@ -1,7 +1,7 @@
 /**
  * The pg_hba checks as pure functions: fields as PostgreSQL 16 splits them (quotes, comments),
  * the method's place after a CIDR or an address and mask, and the keyword names
- * (components/postgres/hba-config.ts cites hba.c of PostgreSQL 16 and PgBouncer 1.24.1).
+ * (components/postgres/hba-config.ts cites hba.c of PostgreSQL 16 and PgBouncer 1.24.1 and 1.25.1).
  */
 import assert from "node:assert/strict";
 import { hbaFields, hbaLineProblem, hbaNameReason } from "../components/postgres/hba-config";

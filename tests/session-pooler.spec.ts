@@ -1,7 +1,7 @@
 /**
  * A tenant's session-mode path (`pooler.session`): a second Pooler, `<tenant>-session-pooler`, in
  * session mode beside a transaction-mode one, for what transaction pooling breaks. PgBouncer's
- * doc/config.md (pgbouncer_1_24_1, pool_mode): in transaction mode "Server is released back to
+ * doc/config.md (pgbouncer_1_24_1 and pgbouncer_1_25_1, pool_mode): in transaction mode "Server is released back to
  * pool after transaction finishes", and "clients must not use any session-based features"; so a
  * `pg_advisory_lock` taken by one client stays on a server connection the next client may get
  * (tests/integration/tier.int.ts shows it on a real PgBouncer). Rails takes such a lock around

@@ -8,8 +8,9 @@
  * - PostgreSQL 16 (postgres/postgres REL_16_STABLE src/backend/libpq/hba.c, check_db and
  *   check_role): database `all`, `sameuser`, `samerole`, `samegroup`, `replication`; role `all`;
  *   a `+` prefix means members of a role, `@` includes a file, `/` starts a regular expression.
- * - PgBouncer 1.24.1, the image CNPG 1.26.1 runs (pgbouncer/pgbouncer pgbouncer_1_24_1
- *   src/hba.c, parse_names): `all` in both fields; database `sameuser`, `replication`, and
+ * - PgBouncer 1.25.1, the image CNPG 1.30.0 runs by default (pkg/versions/versions.go
+ *   DefaultPgbouncerImage), and 1.24.1, CNPG 1.26.1's (pgbouncer/pgbouncer pgbouncer_1_25_1 and
+ *   pgbouncer_1_24_1 src/hba.c, parse_names, alike): `all` in both fields; database `sameuser`, `replication`, and
  *   `samerole`/`samegroup`, which it refuses ("not supported", the rule does not load); `+` is
  *   refused, `@` includes a file. The database and user `pgbouncer` are its admin console
  *   (CNPG's pooler hba starts `local pgbouncer pgbouncer peer`).

@@ -1,5 +1,5 @@
 /**
- * Access rules: role and database names the hba parsers of PostgreSQL 16 and PgBouncer 1.24.1
+ * Access rules: role and database names the hba parsers of PostgreSQL 16 and PgBouncer 1.24.1 and 1.25.1
  * read as keywords (one row per class), and the lines a stack adds to the server's pg_hba.
  */
 import { one, pg, tenant, type Row } from "./rows";
