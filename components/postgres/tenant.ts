@@ -33,9 +33,6 @@ export interface TenantArgs {
     cluster: pulumi.Resource;
     operator: pulumi.Resource;
     poolerAuthRole: postgresql.Role;
-    sqlProvider: postgresql.Provider;
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
 }
 
 /** Privileges the owning role keeps on its database after `REVOKE ALL ... FROM PUBLIC`. */
@@ -62,8 +59,8 @@ export class Tenant extends pulumi.ComponentResource {
         super("platform:postgres:Tenant", name, {}, opts);
         const t = args.tenant;
         const pg = args.postgres;
-        const sqlOpts = { parent: this, provider: args.sqlProvider };
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const sqlOpts = { parent: this };
+        const k8sOpts = { parent: this };
         this.host = tenantHost(pg, t);
 
         const generated = generatedPassword(`${t.name}-db-password`, this, {
@@ -169,7 +166,7 @@ export class Tenant extends pulumi.ComponentResource {
                     sslmode: t.sslmode,
                 },
             },
-            { parent: this, provider: args.opProvider },
+            { parent: this },
         );
 
         if (t.pooler.enabled) {
