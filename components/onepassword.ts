@@ -42,6 +42,17 @@ export function itemTitle(op: OnePasswordConfig, name: string, atRoot = false): 
     return `${op.itemPrefix}/${name}`;
 }
 
+/**
+ * The 1Password provider a component holds (from its `providers` option or its parent's), for
+ * provider function calls made on its behalf: `Resource.getProvider` by package, as a child
+ * resource would get it (@pulumi/pulumi 3.270.0 resource.js).
+ */
+export function onePasswordOf(
+    resource: pulumi.Resource | undefined,
+): pulumi.ProviderResource | undefined {
+    return resource?.getProvider("onepassword:index/getItem:getItem");
+}
+
 /** Resolves a vault name to its UUID through the given provider. */
 export function vaultUuid(name: string, provider: onepassword.Provider): pulumi.Output<string> {
     return onepassword.getVaultOutput({ name }, { provider }).uuid;
@@ -60,7 +71,8 @@ function fieldValue(item: onepassword.GetItemResult, label: string): string | un
 }
 
 /**
- * Reads the named fields of an existing item, in the order given. Every value is a secret
+ * Reads the named fields of an existing item, in the order given, through the given 1Password
+ * provider (`onePasswordOf(component)` inside a component). Every value is a secret
  * Output; a missing field
  * fails the deployment with the item title and the labels it has.
  */
@@ -68,7 +80,7 @@ export function readItemFields(
     vault: pulumi.Input<string>,
     title: string,
     labels: readonly string[],
-    provider: onepassword.Provider,
+    provider: pulumi.ProviderResource | undefined,
 ): pulumi.Output<string>[] {
     const item = onepassword.getItemOutput({ vault, title }, { provider });
     return labels.map((label) =>

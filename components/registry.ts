@@ -2,8 +2,6 @@
  * The infra stack's registry half: Dragonfly, Harbor on the Harbor tenant's pooler and on
  * Dragonfly, and Harbor's configuration as code (projects, robots → 1Password, GC schedule).
  */
-import * as k8s from "@pulumi/kubernetes";
-import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { HARBOR_TENANT, itemTitle, type PlatformConfig } from "./config";
 import { Dragonfly } from "./dragonfly/component";
@@ -20,11 +18,14 @@ export interface RegistryContext {
     policies: CiliumPolicy[];
     vaultUuid: pulumi.Input<string>;
     tenants: Tenant[];
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
 }
 
-export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): void {
+/** Dragonfly, Harbor and Harbor's configuration; `opts` carries the stack's providers. */
+export function buildRegistry(
+    cfg: PlatformConfig,
+    ctx: RegistryContext,
+    opts: pulumi.ComponentResourceOptions,
+): void {
     const policies = ctx.policies;
     const policyIn = (ns: string | undefined) => policies.find((p) => p.namespace === ns);
     let dragonfly: Dragonfly | undefined;
@@ -40,9 +41,8 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): void {
                     cfg.dragonfly.mode === "managed"
                         ? policyIn(cfg.dragonfly.namespace)
                         : undefined,
-                k8sProvider: ctx.k8sProvider,
-                opProvider: ctx.opProvider,
             },
+            opts,
         );
     }
     if (!cfg.harbor || !dragonfly) return;
@@ -53,25 +53,32 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): void {
     if (!tenantCfg || !tenant)
         throw new Error(`platform:tenants needs "${HARBOR_TENANT}" (validated earlier)`);
 
-    const harbor = new Harbor("harbor", {
-        config: cfg.harbor,
-        onepassword: cfg.onepassword,
-        vaultUuid: ctx.vaultUuid,
-        database: {
-            host: tenant.host,
-            user: tenantCfg.role,
-            name: tenantCfg.databases[0]?.name ?? "",
-            password: tenant.password,
+    const harbor = new Harbor(
+        "harbor",
+        {
+            config: cfg.harbor,
+            onepassword: cfg.onepassword,
+            vaultUuid: ctx.vaultUuid,
+            database: {
+                host: tenant.host,
+                user: tenantCfg.role,
+                name: tenantCfg.databases[0]?.name ?? "",
+                password: tenant.password,
+            },
+            redis: { address: dragonfly.address, password: dragonfly.password },
+            credentialsRevision: `db=${tenantCfg.passwordRotation ?? "0"},redis=${
+                (cfg.dragonfly?.mode === "managed" ? cfg.dragonfly.passwordRotation : undefined) ??
+                "0"
+            }`,
+            dependsOn: [
+                ...tenant.ready,
+                ...(tenant.pooler ? [tenant.pooler] : []),
+                ...dragonfly.ready,
+            ],
+            networkPolicy: policyIn(cfg.harbor.namespace),
         },
-        redis: { address: dragonfly.address, password: dragonfly.password },
-        credentialsRevision: `db=${tenantCfg.passwordRotation ?? "0"},redis=${
-            (cfg.dragonfly?.mode === "managed" ? cfg.dragonfly.passwordRotation : undefined) ?? "0"
-        }`,
-        dependsOn: [...tenant.ready, ...(tenant.pooler ? [tenant.pooler] : []), ...dragonfly.ready],
-        networkPolicy: policyIn(cfg.harbor.namespace),
-        k8sProvider: ctx.k8sProvider,
-        opProvider: ctx.opProvider,
-    });
+        opts,
+    );
     const hp = cfg.harborProjects;
     if (hp) {
         const configuration = new HarborConfig(
@@ -89,7 +96,7 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): void {
                 },
             },
             // Harbor's API is reached at externalURL, through the route.
-            { dependsOn: [harbor.release, harbor.route] },
+            { ...opts, dependsOn: [harbor.release, harbor.route] },
         );
         for (const project of hp.projects) {
             project.robots.forEach((robot, i) => {
@@ -108,7 +115,7 @@ export function buildRegistry(cfg: PlatformConfig, ctx: RegistryContext): void {
                         section: "harbor",
                         fields: { registry: harbor.hostname, project: project.name },
                     },
-                    { parent: configuration, provider: ctx.opProvider },
+                    { parent: configuration },
                 );
             });
         }

@@ -12,7 +12,7 @@ import { BarmanCloudPlugin } from "./cnpg/barman-plugin";
 import { vaultUuid } from "./onepassword";
 import { PostgresCluster } from "./postgres/cluster";
 import { Tenant } from "./postgres/tenant";
-import { createProviders } from "./providers";
+import { createProviders, type Providers } from "./providers";
 import { enableTakeover } from "./takeover/adopt";
 import { buildRegistry } from "./registry";
 import { Alerts } from "./monitoring/component";
@@ -39,6 +39,16 @@ import {
 
 export type StackOutputs = Record<string, unknown>;
 
+/**
+ * The options every top-level component gets: the stack's explicit Kubernetes and 1Password
+ * providers. A child registered with `parent` inherits its parent's providers by package
+ * (@pulumi/pulumi 3.270.0 resource.js, Resource constructor: `opts.provider`, else the package's
+ * entry in `opts.providers`, else `parent.getProvider(type)`), so no component passes them by hand.
+ */
+export function stackProviders(providers: Providers): { providers: pulumi.ProviderResource[] } {
+    return { providers: [providers.k8s, providers.onepassword] };
+}
+
 export function buildStack(cfg: PlatformConfig): StackOutputs {
     return cfg.role === "infra" ? buildInfra(cfg) : buildApps(cfg);
 }
@@ -50,13 +60,15 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
     enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
+    // Every component gets the stack's explicit providers on its options; its children inherit them.
+    const withProviders = stackProviders(providers);
 
     const operator = new CnpgOperator(
         "cnpg",
         { config: cfg.cnpg, namespaceHoldsData: pg.namespace === cfg.cnpg.namespace },
-        { providers: [providers.k8s] },
+        withProviders,
     );
-    const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
+    const barmanPlugin = barmanCloudPlugin(cfg, operator, withProviders);
     // Which cluster serves, what each pooler targets, the hosts: computed once, read by the
     // cluster, the tenants, the policies, the alerts and the outputs.
     const topology = sharedTopology(pg, cfg.tenants);
@@ -72,10 +84,8 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
             operator: operator.release,
             barmanPlugin,
             namespaceResource: pg.namespace === cfg.cnpg.namespace ? operator.namespace : undefined,
-            k8sProvider: providers.k8s,
-            opProvider: providers.onepassword,
         },
-        {},
+        withProviders,
     );
 
     const tenants = cfg.tenants.map(
@@ -92,59 +102,54 @@ export function buildInfra(cfg: PlatformConfig): WrittenInfraOutputs {
                     cluster: shared.cluster,
                     operator: operator.release,
                     poolerAuthRole: shared.poolerAuthRole,
-                    sqlProvider: shared.sqlProvider,
-                    k8sProvider: providers.k8s,
-                    opProvider: providers.onepassword,
                 },
-                {},
+                // The tenant's roles, databases and grants go through the cluster's SQL provider.
+                { providers: [...withProviders.providers, shared.sqlProvider] },
             ),
     );
 
     const policyList = buildNetworkPolicies(cfg, topology);
-    buildRegistry(cfg, {
-        policies: policyList,
-        vaultUuid: vault,
-        tenants,
-        k8sProvider: providers.k8s,
-        opProvider: providers.onepassword,
-    });
+    buildRegistry(cfg, { policies: policyList, vaultUuid: vault, tenants }, withProviders);
 
     // The shared cluster's namespace; Dragonfly's and Harbor's policies live in their components.
     const policies = policyList.filter((p) => p.namespace === pg.namespace);
     if (policies.length > 0) {
-        new NetworkPolicies("platform-network", {
-            policies,
-            namespace: shared.namespaceResource,
-            k8sProvider: providers.k8s,
-        });
+        new NetworkPolicies(
+            "platform-network",
+            { policies, namespace: shared.namespaceResource },
+            withProviders,
+        );
     }
 
     // The operator's, the plugin's and the backup-metrics exporter's.
     const system = buildSystemPolicies(cfg);
     if (system.length > 0) {
-        new NetworkPolicies("platform-network-system", {
-            policies: system,
-            namespaces: {
-                [cfg.cnpg.namespace]: operator.namespace,
-                [pg.namespace]: shared.namespaceResource,
+        new NetworkPolicies(
+            "platform-network-system",
+            {
+                policies: system,
+                namespaces: {
+                    [cfg.cnpg.namespace]: operator.namespace,
+                    [pg.namespace]: shared.namespaceResource,
+                },
             },
-            k8sProvider: providers.k8s,
-        });
+            withProviders,
+        );
     }
 
     const rules = buildPrometheusRules(cfg, topology);
     if (rules.length > 0) {
-        new Alerts("platform-alerts", {
-            rules,
-            namespaces: { [pg.namespace]: shared.namespaceResource },
-            k8sProvider: providers.k8s,
-        });
+        new Alerts(
+            "platform-alerts",
+            { rules, namespaces: { [pg.namespace]: shared.namespaceResource } },
+            withProviders,
+        );
     }
     backupExporter(
         cfg,
         { [cfg.cnpg.namespace]: operator.namespace, [pg.namespace]: shared.namespaceResource },
         [operator.release, barmanPlugin],
-        providers.k8s,
+        withProviders,
     );
 
     const passwords = new Map(cfg.tenants.map((t, i) => [t.name, tenants[i]?.password]));
@@ -164,19 +169,24 @@ function backupExporter(
     cfg: PlatformConfig,
     namespaces: Record<string, pulumi.Resource>,
     after: (pulumi.Resource | undefined)[],
-    k8sProvider: ReturnType<typeof createProviders>["k8s"],
+    opts: pulumi.ComponentResourceOptions,
 ): void {
     const plan = exporterPlan(cfg);
     if (!plan) return;
-    new BackupExporter("backup-metrics", {
-        objects: buildExporter(plan),
-        namespace: plan.namespace,
-        namespaceResource: namespaces[plan.namespace],
-        watchNamespaces: Object.fromEntries(plan.watchNamespaces.map((ns) => [ns, namespaces[ns]])),
-        after: after.filter((r): r is pulumi.Resource => r !== undefined),
-        serviceMonitorLabels: plan.config.labels,
-        k8sProvider,
-    });
+    new BackupExporter(
+        "backup-metrics",
+        {
+            objects: buildExporter(plan),
+            namespace: plan.namespace,
+            namespaceResource: namespaces[plan.namespace],
+            watchNamespaces: Object.fromEntries(
+                plan.watchNamespaces.map((ns) => [ns, namespaces[ns]]),
+            ),
+            after: after.filter((r): r is pulumi.Resource => r !== undefined),
+            serviceMonitorLabels: plan.config.labels,
+        },
+        opts,
+    );
 }
 
 /**
@@ -186,7 +196,7 @@ function backupExporter(
 function barmanCloudPlugin(
     cfg: PlatformConfig,
     operator: CnpgOperator,
-    k8sProvider: ReturnType<typeof createProviders>["k8s"],
+    opts: pulumi.ComponentResourceOptions,
 ): pulumi.Resource | undefined {
     if (!cfg.cnpg.barmanCloudPlugin.enabled) return undefined;
     return new BarmanCloudPlugin(
@@ -196,9 +206,8 @@ function barmanCloudPlugin(
             namespace: operator.namespaceName,
             operator: operator.release,
             namespaceResource: operator.namespace,
-            k8sProvider,
         },
-        {},
+        opts,
     ).release;
 }
 
@@ -221,15 +230,16 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
     const providers = createProviders(cfg);
     const vault = vaultUuid(cfg.onepassword.vault, providers.onepassword);
     enableTakeover(cfg.takeover, vault, providers.onepassword, providers.k8s);
+    const withProviders = stackProviders(providers);
     const operator = new CnpgOperator(
         "cnpg",
         {
             config: cfg.cnpg,
             namespaceHoldsData: false,
         },
-        { providers: [providers.k8s] },
+        withProviders,
     );
-    const barmanPlugin = barmanCloudPlugin(cfg, operator, providers.k8s);
+    const barmanPlugin = barmanCloudPlugin(cfg, operator, withProviders);
     const infraRef = new pulumi.StackReference(infraStack);
 
     const built = readInfraOutputs(infraRef).then((raw) => {
@@ -242,9 +252,8 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
             {
                 services: stubs,
                 existingNamespaces: { [operator.namespaceName]: operator.namespace },
-                k8sProvider: providers.k8s,
             },
-            {},
+            withProviders,
         );
         const apps = cfg.applications.map((app, index) => {
             const t = app.tenant ? infra.tenants[app.tenant] : undefined;
@@ -265,10 +274,8 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
                     operator: operator.release,
                     barmanPlugin,
                     podMonitor: cfg.monitoring.alerts.enabled,
-                    k8sProvider: providers.k8s,
-                    opProvider: providers.onepassword,
                 },
-                {},
+                withProviders,
             );
         });
         // The co-located clusters' alerts and, on the plugin, their backup-metrics exporter.
@@ -278,18 +285,14 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         };
         const rules = buildPrometheusRules(cfg);
         if (rules.length > 0) {
-            new Alerts("platform-alerts", { rules, namespaces, k8sProvider: providers.k8s });
+            new Alerts("platform-alerts", { rules, namespaces }, withProviders);
         }
         // The co-located clusters' policies, each after its application's namespace.
         const policies = buildAppsNetworkPolicies(cfg);
         if (policies.length > 0) {
-            new NetworkPolicies("platform-network", {
-                policies,
-                namespaces,
-                k8sProvider: providers.k8s,
-            });
+            new NetworkPolicies("platform-network", { policies, namespaces }, withProviders);
         }
-        backupExporter(cfg, namespaces, [operator.release, barmanPlugin], providers.k8s);
+        backupExporter(cfg, namespaces, [operator.release, barmanPlugin], withProviders);
         return {
             harborHostname: harborHost,
             clusterMeshStubs: stubs.map((s) => `${s.namespace}/${s.name}`),

@@ -496,6 +496,11 @@ export async function runProgram(program: () => unknown, opts: MockOptions): Pro
         });
         await internals.settings.waitForRPCs();
         await new Promise((resolve) => setImmediate(resolve));
+    } catch (e) {
+        // A registration that failed on its inputs also fails the outstanding RPCs (a component
+        // waits for its `providers`, whose inputs may be what failed): the same root cause.
+        if (!(e instanceof Error && e.message.startsWith("error serializing property"))) throw e;
+        failures.push(e);
     } finally {
         process.off("unhandledRejection", onRejection);
         for (const listener of others) process.on("unhandledRejection", listener);
@@ -517,10 +522,16 @@ export class ProgramError extends Error {
     }
 }
 
-/** "error serializing property "a": error serializing property "b": <cause>" → <cause>. */
+/**
+ * "error serializing property "a": error serializing property "b": <cause>" → <cause>. A component
+ * whose `providers` failed to resolve reports the provider's failure with the inner error printed
+ * whole (its message, then its stack): the cause is after the last such prefix, before the stack.
+ */
 function rootCause(reason: unknown): string {
     const text = reason instanceof Error ? reason.message : String(reason);
-    return text.replace(/^(error serializing property "[^"]*": )+/, "");
+    const last = [...text.matchAll(/error serializing property "[^"]*": /g)].pop();
+    const cause = last?.index === undefined ? text : text.slice(last.index + last[0].length);
+    return cause.split(/\n\s+at /)[0] ?? cause;
 }
 
 /** Stack outputs serialized like the engine stores them (secrets keep their marker). */

@@ -10,7 +10,8 @@ import { closest, formatProblem, labelKey } from "../components/problems";
 import { knownKeysAt } from "../components/schema";
 import { configSchema } from "../components/config";
 import { parseStackConfig, readStackFile, stackLocator } from "../components/stack-file";
-import { fixtureSettings, toConfigMap } from "./mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { fixtureSettings, runStack, toConfigMap } from "./mocks";
 
 type Settings = Record<string, any>;
 
@@ -137,6 +138,29 @@ describe("admin host without a path", () => {
                 pg.adminService = { enabled: false, loadBalancerIP: "10.25.11.210" };
                 pg.admin = { host: "10.25.11.210" };
             }),
+            [
+                'platform:postgres.admin.host = "10.25.11.210": is not reached by any path of this config: adminService is disabled, so PostgreSQL is reached only through a local port-forward; set admin.host to 127.0.0.1 (kubectl port-forward to admin.port, docs/running.md), or enable adminService (loadBalancerIP 10.25.11.210)',
+            ],
+        );
+    });
+
+    it("the program prints the warning on a run", async () => {
+        const s = structuredClone(fixtureSettings("infra")) as Settings;
+        s["platform:postgres"].adminService = { enabled: false, loadBalancerIP: "10.25.11.210" };
+        s["platform:postgres"].admin = { host: "10.25.11.210", port: 5432 };
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (msg: string) => {
+            warnings.push(msg);
+            return Promise.resolve();
+        };
+        try {
+            await runStack("infra", toConfigMap(s));
+        } finally {
+            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+        }
+        assert.deepEqual(
+            warnings.filter((w) => w.startsWith("platform:postgres.admin.host")),
             [
                 'platform:postgres.admin.host = "10.25.11.210": is not reached by any path of this config: adminService is disabled, so PostgreSQL is reached only through a local port-forward; set admin.host to 127.0.0.1 (kubectl port-forward to admin.port, docs/running.md), or enable adminService (loadBalancerIP 10.25.11.210)',
             ],

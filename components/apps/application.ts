@@ -19,7 +19,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import type { OnePasswordConfig } from "../onepassword";
+import { onePasswordOf, type OnePasswordConfig } from "../onepassword";
 import { appNamespace, type ApplicationConfig } from "./config";
 import {
     APPLICATION_LABEL,
@@ -111,8 +111,6 @@ export interface ApplicationArgs {
     barmanPlugin?: pulumi.Resource;
     /** CNPG's PodMonitor for a co-located cluster (the stack's alerts are on). */
     podMonitor?: boolean;
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
     /** Default: the 1Password provider's getItem. */
     lookup?: ItemLookup;
 }
@@ -129,7 +127,7 @@ export class Application extends pulumi.ComponentResource {
         const app = args.app;
         const ns = appNamespace(app);
         this.namespaceName = ns;
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const k8sOpts = { parent: this };
 
         // The application's own workloads and volumes live in the namespace (and a co-located
         // cluster's, when it has one): deleting it would delete them. Protected, so removing the
@@ -145,7 +143,7 @@ export class Application extends pulumi.ComponentResource {
             const lookup: ItemLookup =
                 args.lookup ??
                 ((vault, title) =>
-                    onepassword.getItem({ vault, title }, { provider: args.opProvider }));
+                    onepassword.getItem({ vault, title }, { provider: onePasswordOf(this) }));
             const creds = pulumi.secret(
                 args.vaultUuid.apply((vault) =>
                     robotCredentials(
@@ -221,8 +219,6 @@ export class Application extends pulumi.ComponentResource {
                     barmanPlugin: args.barmanPlugin,
                     podMonitor: args.podMonitor,
                     namespace: this.namespace,
-                    k8sProvider: args.k8sProvider,
-                    opProvider: args.opProvider,
                 },
                 { parent: this },
             );

@@ -17,7 +17,6 @@ export interface ClusterMeshStubsArgs {
     services: GlobalService[];
     /** Namespaces other components of this stack already create, by name. */
     existingNamespaces: Record<string, pulumi.Resource>;
-    k8sProvider: k8s.Provider;
 }
 
 export class ClusterMeshStubs extends pulumi.ComponentResource {
@@ -26,7 +25,7 @@ export class ClusterMeshStubs extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterMeshStubsArgs, opts: pulumi.ComponentResourceOptions) {
         super("platform:apps:ClusterMeshStubs", name, {}, opts);
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const k8sOpts = { parent: this };
         const nsByName = new Map<string, pulumi.Resource>(Object.entries(args.existingNamespaces));
         this.namespaces = [];
         for (const nsName of [...new Set(args.services.map((s) => s.namespace))].sort()) {

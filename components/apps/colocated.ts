@@ -8,7 +8,6 @@
  * the connection details follow it.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { colocatedBackupItem, type ApplicationConfig } from "./config";
@@ -47,8 +46,6 @@ export interface ColocatedClusterArgs {
     namespace: pulumi.Resource;
     /** CNPG's PodMonitor for the instances (the stack's alerts are on). */
     podMonitor?: boolean;
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
 }
 
 export class ColocatedCluster extends pulumi.ComponentResource {
@@ -72,7 +69,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
         this.database = database;
         this.owner = owner;
         this.host = serviceFqdn(`${colocatedServingCluster(app)}-rw`, names.namespace);
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const k8sOpts = { parent: this };
 
         this.password = generatedPassword(`${names.cluster}-password`, this).value;
         const credentials = basicAuthSecret(
@@ -96,7 +93,7 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                     sslmode: "require",
                 },
             },
-            { parent: this, provider: args.opProvider },
+            { parent: this },
         );
 
         const plugin = args.barmanPlugin !== undefined;
@@ -111,7 +108,6 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                     credentials: { ...pg.backup.credentials, item: colocatedBackupItem(app) },
                     onepassword: args.onepassword,
                     vaultUuid: args.vaultUuid,
-                    opProvider: args.opProvider,
                 },
                 { ...k8sOpts, dependsOn: [args.namespace] },
             );
@@ -157,7 +153,6 @@ export class ColocatedCluster extends pulumi.ComponentResource {
                         namespace: names.namespace,
                         onepassword: args.onepassword,
                         vaultUuid: args.vaultUuid,
-                        opProvider: args.opProvider,
                         barmanPlugin: args.barmanPlugin,
                     },
                     { objects: k8sOpts, secret: { ...k8sOpts, dependsOn: [args.namespace] } },

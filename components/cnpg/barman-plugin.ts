@@ -36,7 +36,6 @@ export interface BarmanCloudPluginArgs {
     /** The operator release: the plugin comes after it. */
     operator: pulumi.Resource;
     namespaceResource: pulumi.Resource;
-    k8sProvider: k8s.Provider;
 }
 
 export class BarmanCloudPlugin extends pulumi.ComponentResource {
@@ -63,7 +62,6 @@ export class BarmanCloudPlugin extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                provider: args.k8sProvider,
                 dependsOn: [args.operator, args.namespaceResource],
             },
         );

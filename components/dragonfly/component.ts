@@ -5,14 +5,13 @@
  * password read from 1Password.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { MANAGED_BY, namespace } from "../namespace";
 import { generatedPassword } from "../credentials";
 import { ciliumPolicy } from "../network/component";
 import type { CiliumPolicy } from "../network/policies";
-import { credentialItem, readItemFields } from "../onepassword";
+import { credentialItem, onePasswordOf, readItemFields } from "../onepassword";
 import { DRAGONFLY_OPERATOR_CHART, dragonflyAddress, type DragonflyConfig } from "./config";
 import {
     buildDragonflyClientNetworkPolicy,
@@ -37,8 +36,6 @@ export interface DragonflyArgs {
      * cluster's of the same name under ClusterMesh.
      */
     clientPolicy?: CiliumPolicy;
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
 }
 
 export class Dragonfly extends pulumi.ComponentResource {
@@ -52,7 +49,7 @@ export class Dragonfly extends pulumi.ComponentResource {
     constructor(name: string, args: DragonflyArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("platform:dragonfly:Dragonfly", name, {}, opts);
         const cfg = args.config;
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const k8sOpts = { parent: this };
         this.address = dragonflyAddress(cfg);
         this.freeDatabases = dragonflyFreeDatabases(args.usedDatabases);
         this.ready = [];
@@ -62,7 +59,7 @@ export class Dragonfly extends pulumi.ComponentResource {
                 args.vaultUuid,
                 itemTitle(args.onepassword, cfg.passwordItem),
                 [cfg.passwordField],
-                args.opProvider,
+                onePasswordOf(this),
             );
             this.password = pulumi.secret(password ?? "");
         } else {
@@ -116,7 +113,7 @@ export class Dragonfly extends pulumi.ComponentResource {
                     section: "connection",
                     fields: { addr: this.address },
                 },
-                { parent: this, provider: args.opProvider },
+                { parent: this },
             );
 
             const instance = new k8s.apiextensions.CustomResource(

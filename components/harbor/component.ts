@@ -9,7 +9,6 @@
  * every render).
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { tlsProvider } from "../local-providers";
@@ -46,8 +45,6 @@ export interface HarborArgs {
     dependsOn: pulumi.Resource[];
     /** The namespace's CiliumNetworkPolicy (components/network/policies.ts), if any. */
     networkPolicy?: CiliumPolicy;
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
 }
 
 /** Names of the Secrets this component creates in the Harbor namespace (none collide with the chart's own). */
@@ -86,7 +83,7 @@ export class Harbor extends pulumi.ComponentResource {
     constructor(name: string, args: HarborArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("platform:harbor:Harbor", name, {}, opts);
         const cfg = args.config;
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const k8sOpts = { parent: this };
         this.url = cfg.externalURL;
         this.hostname = cfg.hostname;
 
@@ -183,7 +180,7 @@ export class Harbor extends pulumi.ComponentResource {
                 },
                 concealed: ["admin_password", "secret_key"],
             },
-            { parent: this, provider: args.opProvider },
+            { parent: this },
         );
         credentialItem(
             "harbor-registry",
@@ -196,7 +193,7 @@ export class Harbor extends pulumi.ComponentResource {
                 fields: { http_secret: registryHttpSecret },
                 concealed: ["http_secret"],
             },
-            { parent: this, provider: args.opProvider },
+            { parent: this },
         );
 
         const refs: HarborRefs = {

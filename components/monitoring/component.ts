@@ -11,7 +11,6 @@ export interface AlertsArgs {
     rules: PrometheusRuleObject[];
     /** Namespaces this stack creates, by name: a rule in one of them waits for it. */
     namespaces: Record<string, pulumi.Resource>;
-    k8sProvider: k8s.Provider;
 }
 
 export class Alerts extends pulumi.ComponentResource {
@@ -33,7 +32,7 @@ export class Alerts extends pulumi.ComponentResource {
                     },
                     spec: r.spec,
                 },
-                { parent: this, provider: args.k8sProvider, dependsOn: ns ? [ns] : [] },
+                { parent: this, dependsOn: ns ? [ns] : [] },
             );
         });
         this.registerOutputs({ rules: args.rules.map((r) => `${r.namespace}/${r.name}`) });

@@ -25,7 +25,6 @@ export interface BackupExporterArgs {
     after?: pulumi.Resource[];
     /** Labels of the ServiceMonitor. */
     serviceMonitorLabels: Record<string, string>;
-    k8sProvider: k8s.Provider;
 }
 
 export class BackupExporter extends pulumi.ComponentResource {
@@ -40,7 +39,7 @@ export class BackupExporter extends pulumi.ComponentResource {
         const o = args.objects;
         const ns = args.namespace;
         const own = args.namespaceResource;
-        const base = { parent: this, provider: args.k8sProvider };
+        const base = { parent: this };
         const inNs = { ...base, dependsOn: own ? [own] : [] };
         const labels = { ...MANAGED_BY, ...EXPORTER_POD_LABELS };
         const meta = { name: EXPORTER_NAME, namespace: ns, labels };

@@ -30,7 +30,6 @@ export interface NetworkPoliciesArgs {
     namespace?: pulumi.Resource;
     /** Or, for policies in several namespaces: each namespace this stack creates, by name. */
     namespaces?: Record<string, pulumi.Resource>;
-    k8sProvider: k8s.Provider;
 }
 
 export class NetworkPolicies extends pulumi.ComponentResource {
@@ -45,7 +44,6 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         this.policies = args.policies.map((p) =>
             ciliumPolicy(p, {
                 parent: this,
-                provider: args.k8sProvider,
                 dependsOn: [args.namespace, args.namespaces?.[p.namespace]].filter(
                     (r): r is pulumi.Resource => r !== undefined,
                 ),

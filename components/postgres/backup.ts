@@ -3,11 +3,10 @@
  * 1Password item (the MinIO credentials are not generated here: MinIO issued them).
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as onepassword from "@1password/pulumi-onepassword";
 import type * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
 import { MANAGED_BY } from "../namespace";
-import { readItemFields } from "../onepassword";
+import { onePasswordOf, readItemFields } from "../onepassword";
 import { BACKUP_SECRET_KEYS, buildObjectStoreSpec } from "./barman";
 import { objectStoreResource } from "./resources";
 import type { RecoveryPlan } from "./spec";
@@ -20,7 +19,6 @@ export interface BackupCredentialsArgs {
     credentials: { item: string; accessKeyField: string; secretKeyField: string };
     onepassword: OnePasswordConfig;
     vaultUuid: pulumi.Input<string>;
-    opProvider: onepassword.Provider;
 }
 
 export function backupCredentialsSecret(
@@ -32,7 +30,7 @@ export function backupCredentialsSecret(
         args.vaultUuid,
         itemTitle(args.onepassword, creds.item),
         [creds.accessKeyField, creds.secretKeyField],
-        args.opProvider,
+        onePasswordOf(opts.parent),
     );
     return new k8s.core.v1.Secret(
         args.name,
@@ -72,7 +70,6 @@ export function recoverySourceResources(
                   credentials: creds,
                   onepassword: args.onepassword,
                   vaultUuid: args.vaultUuid,
-                  opProvider: args.opProvider,
               },
               opts.secret,
           )

@@ -6,7 +6,6 @@
  * current one; on cut-over the tenants, the admin endpoint and the SQL provider move to it.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as onepassword from "@1password/pulumi-onepassword";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { itemTitle, type OnePasswordConfig } from "../onepassword";
@@ -50,8 +49,6 @@ export interface PostgresClusterArgs {
      * same). Otherwise the component creates it, protected: it holds the cluster's volumes.
      */
     namespaceResource?: k8s.core.v1.Namespace;
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
 }
 
 /** The role CNPG's poolers use to run auth_query; see PostgresCluster.poolerAuthRole. */
@@ -84,7 +81,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         super("platform:postgres:Cluster", name, {}, opts);
         const pg = args.config;
         const names = clusterNames(pg);
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const k8sOpts = { parent: this };
         const topo = args.topology;
         this.name = topo.serving.name;
         this.namespace = pg.namespace;
@@ -115,7 +112,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     sslmode: pg.admin.sslmode,
                 },
             },
-            { parent: this, provider: args.opProvider },
+            { parent: this },
         );
 
         const plugin = args.barmanPlugin !== undefined;
@@ -129,7 +126,6 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     credentials: pg.backup.credentials,
                     onepassword: args.onepassword,
                     vaultUuid: args.vaultUuid,
-                    opProvider: args.opProvider,
                 },
                 inNamespace,
             );
@@ -203,7 +199,6 @@ export class PostgresCluster extends pulumi.ComponentResource {
                         namespace: pg.namespace,
                         onepassword: args.onepassword,
                         vaultUuid: args.vaultUuid,
-                        opProvider: args.opProvider,
                         barmanPlugin: args.barmanPlugin,
                     },
                     { objects: k8sOpts, secret: inNamespace },

@@ -41,9 +41,6 @@ export interface TenantArgs {
     cluster: pulumi.Resource;
     operator: pulumi.Resource;
     poolerAuthRole: postgresql.Role;
-    sqlProvider: postgresql.Provider;
-    k8sProvider: k8s.Provider;
-    opProvider: onepassword.Provider;
 }
 
 /** Privileges the owning role keeps on its database after `REVOKE ALL ... FROM PUBLIC`. */
@@ -72,8 +69,8 @@ export class Tenant extends pulumi.ComponentResource {
         super("platform:postgres:Tenant", name, {}, opts);
         const t = args.tenant;
         const pg = args.postgres;
-        const sqlOpts = { parent: this, provider: args.sqlProvider };
-        const k8sOpts = { parent: this, provider: args.k8sProvider };
+        const sqlOpts = { parent: this };
+        const k8sOpts = { parent: this };
         const endpoint = tenantEndpoint(args.topology, t.name);
         this.host = endpoint.host;
 
@@ -186,7 +183,7 @@ export class Tenant extends pulumi.ComponentResource {
                     ...(endpoint.session ? { sessionHost: endpoint.session.host } : {}),
                 },
             },
-            { parent: this, provider: args.opProvider },
+            { parent: this },
         );
 
         const pooler = (node: PoolerNode) =>
