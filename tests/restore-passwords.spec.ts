@@ -19,7 +19,14 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { render } from "../scripts/render";
 import { planDiff, stackFromFiles } from "../scripts/plan-diff";
-import { fixtureSettings, PROJECT_DIR, runStack, toConfigMap, type Run } from "./mocks";
+import {
+    fixtureFile,
+    fixtureSettings,
+    PROJECT_DIR,
+    runStack,
+    toConfigMap,
+    type Run,
+} from "./mocks";
 
 type Settings = Record<string, any>;
 const ROLE = "postgresql:index/role:Role";
@@ -117,7 +124,7 @@ describe("passwords after a restore", () => {
         });
     });
 
-    it("the runbook names every Secret of the committed renders that holds a database password, and no other", async function () {
+    it("the runbook names every Secret of the seed stacks' renders that holds a database password, and no other", async function () {
         this.timeout(60000);
         const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "backup-restore.md"), "utf8");
         const section = doc.split("### Passwords after a restore")[1] ?? "";
@@ -130,8 +137,8 @@ describe("passwords after a restore", () => {
         for (const stack of ["infra", "apps"]) {
             const { files } = await render({
                 stack,
-                configFile: path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`),
-                infraConfigFile: path.join(PROJECT_DIR, "Pulumi.infra.yaml"),
+                configFile: fixtureFile(stack),
+                infraConfigFile: fixtureFile("infra"),
             });
             for (const d of YAML.parseAllDocuments(files["manifests.yaml"] ?? "")) {
                 const o = d.toJS() as Settings;

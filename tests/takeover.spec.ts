@@ -483,7 +483,7 @@ describe("takeover from Flux", function () {
     });
 
     it("writes its config into the stack file itself: every comment and setting kept, Harbor's imports under platform:harborProjects", async () => {
-        const file = path.join(__dirname, "..", "Pulumi.infra.yaml");
+        const file = fixtureFile("infra");
         const text = fs.readFileSync(file, "utf8");
         const written = await formattedWithPlanConfig(file, text, plan.config);
         const before = text.split("\n");
