@@ -19,6 +19,7 @@
 import type { Change, Row, StackDiff } from "./model";
 import type { Flag } from "./flags";
 import { code, show } from "./text";
+import { isQuantity, parseQuantity } from "../../components/quantity";
 
 const K8S_PROVIDER = "pulumi:providers:kubernetes";
 const CNPG_CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
@@ -67,26 +68,7 @@ export function kubernetesProviderDiff(
 
 /** Bytes of a Kubernetes quantity ("500Gi", "1.5T", "200M"); undefined when it is not one. */
 export function quantityBytes(q: unknown): number | undefined {
-    const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(
-        typeof q === "string" ? q : "",
-    );
-    if (!m) return undefined;
-    const pow: Record<string, number> = {
-        "": 1,
-        Ki: 2 ** 10,
-        Mi: 2 ** 20,
-        Gi: 2 ** 30,
-        Ti: 2 ** 40,
-        Pi: 2 ** 50,
-        Ei: 2 ** 60,
-        k: 1e3,
-        M: 1e6,
-        G: 1e9,
-        T: 1e12,
-        P: 1e15,
-        E: 1e18,
-    };
-    return Number(m[1]) * (pow[m[2] ?? ""] ?? 1);
+    return typeof q === "string" && isQuantity(q) ? parseQuantity(q) : undefined;
 }
 
 function get(obj: unknown, path: string[]): unknown {
