@@ -25,7 +25,7 @@ import type { ClusterNode } from "../postgres/topology";
 import type { StackRole } from "../schema";
 import {
     CLUSTER_LABEL,
-    CNPG_OPERATOR_LABELS,
+    instanceIngress,
     dnsEgress,
     peer,
     PORTS,
@@ -67,22 +67,7 @@ function colocatedInstancePolicy(
     if (c.role === "serving") {
         ingress.push({ fromEndpoints: [peer(local, c.namespace)], toPorts: tcp(PORTS.postgres) });
     }
-    ingress.push(
-        { fromEndpoints: [instances], toPorts: tcp(PORTS.postgres, PORTS.instanceManager) },
-        {
-            fromEndpoints: [{ matchLabels: { ...c.joinJobLabels, [CLUSTER_LABEL]: local } }],
-            toPorts: tcp(PORTS.postgres),
-        },
-        {
-            fromEndpoints: [peer(local, cfg.cnpg.namespace, CNPG_OPERATOR_LABELS)],
-            toPorts: tcp(PORTS.instanceManager),
-        },
-        {
-            fromEndpoints: [peer(local, net.monitoringNamespace)],
-            toPorts: tcp(PORTS.postgresMetrics),
-        },
-        { fromEntities: ["host"], toPorts: tcp(PORTS.instanceManager) },
-    );
+    ingress.push(...instanceIngress(c, local, cfg.cnpg.namespace, net.monitoringNamespace));
     return {
         name: `${c.name}-instances`,
         namespace: c.namespace,

@@ -3,6 +3,7 @@
  * subset of the CRD's fields they use, the endpoint labels Cilium gives every pod, and helpers.
  * Pure. Field names from the CRD (cilium.io_ciliumnetworkpolicies.yaml).
  */
+import type { ClusterNode } from "../postgres/topology";
 import type { NetworkConfig } from "./config";
 
 export const CILIUM_POLICY_API_VERSION = "cilium.io/v2";
@@ -71,3 +72,35 @@ export const dnsEgress = (net: NetworkConfig): CiliumRule => ({
         },
     ],
 });
+
+/**
+ * What a CNPG cluster's instances admit from inside their own cluster, whichever stack runs it:
+ * their peers (streaming, instance manager), the Job that clones a new replica (labels
+ * cnpg.io/cluster, cnpg.io/jobRole: join, no podRole; CNPG pkg/specs/jobs.go at 1.26.1 and
+ * 1.30.0) running pg_basebackup against the primary, the operator on the instance manager,
+ * monitoring on the metrics port, and the kubelet's probes (startup/liveness/readiness on the
+ * instance manager).
+ */
+export function instanceIngress(
+    c: Pick<ClusterNode, "instanceLabels" | "joinJobLabels">,
+    local: string,
+    operatorNamespace: string,
+    monitoringNamespace: string,
+): CiliumRule[] {
+    return [
+        {
+            fromEndpoints: [{ matchLabels: { ...c.instanceLabels, [CLUSTER_LABEL]: local } }],
+            toPorts: tcp(PORTS.postgres, PORTS.instanceManager),
+        },
+        {
+            fromEndpoints: [{ matchLabels: { ...c.joinJobLabels, [CLUSTER_LABEL]: local } }],
+            toPorts: tcp(PORTS.postgres),
+        },
+        {
+            fromEndpoints: [peer(local, operatorNamespace, CNPG_OPERATOR_LABELS)],
+            toPorts: tcp(PORTS.instanceManager),
+        },
+        { fromEndpoints: [peer(local, monitoringNamespace)], toPorts: tcp(PORTS.postgresMetrics) },
+        { fromEntities: ["host"], toPorts: tcp(PORTS.instanceManager) },
+    ];
+}

@@ -30,7 +30,7 @@
 import type { StackRole } from "../schema";
 import {
     CLUSTER_LABEL,
-    CNPG_OPERATOR_LABELS,
+    instanceIngress,
     PORTS,
     peer,
     tcp,
@@ -109,26 +109,7 @@ function instancePolicy(
             toPorts: tcp(PORTS.postgres),
         });
     }
-    ingress.push(
-        { fromEndpoints: [instances], toPorts: tcp(PORTS.postgres, PORTS.instanceManager) },
-        // A new replica is cloned by a Job pod (labels cnpg.io/cluster, cnpg.io/jobRole: join, no
-        // podRole; CNPG pkg/specs/jobs.go at 1.26.1 and 1.30.0) that runs pg_basebackup against
-        // the primary.
-        {
-            fromEndpoints: [{ matchLabels: { ...c.joinJobLabels, [CLUSTER_LABEL]: local } }],
-            toPorts: tcp(PORTS.postgres),
-        },
-        {
-            fromEndpoints: [peer(local, cfg.cnpg.namespace, CNPG_OPERATOR_LABELS)],
-            toPorts: tcp(PORTS.instanceManager),
-        },
-        {
-            fromEndpoints: [peer(local, net.monitoringNamespace)],
-            toPorts: tcp(PORTS.postgresMetrics),
-        },
-        // kubelet's probes (startup/liveness/readiness on the instance manager).
-        { fromEntities: ["host"], toPorts: tcp(PORTS.instanceManager) },
-    );
+    ingress.push(...instanceIngress(c, local, cfg.cnpg.namespace, net.monitoringNamespace));
     // The admin LoadBalancer belongs to the serving cluster (it moves on cut-over).
     if (
         c.role === "serving" &&
