@@ -197,6 +197,19 @@ describe("plan-diff", () => {
         assert.doesNotMatch(md("base", "bumped"), /access rules/);
     });
 
+    it("new objects' access rules: each one's while they are few, one line for many", () => {
+        const many = structuredClone(r.added!.stack);
+        const wiki = many.rows.find((x) => x.name === "wiki-pooler" && x.custom)!;
+        for (let i = 1; i <= 5; i++)
+            many.rows.push({ ...structuredClone(wiki), name: `t${i}-pooler` });
+        const out = planDiff([r.base!.stack], [many]);
+        assert.match(
+            out,
+            /\*\*brings access rules\*\* of 6 new Poolers: `t1-pooler`, `t2-pooler`, `t3-pooler` … `wiki-pooler`; their rules are not listed one by one/,
+        );
+        assert.doesNotMatch(out, /brings access rules\*\* of Pooler/);
+    });
+
     it("a chart bumped: flags the version change and shows it in the diff", () => {
         const out = md("bumped", "base");
         assert.match(

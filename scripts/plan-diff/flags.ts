@@ -2,7 +2,7 @@
  * What to look at first: replaces and deletes of stateful or protected objects, renames,
  * rotations, access rules (pg_hba), the connection budget, chart changes and adoptions.
  */
-import type { Row, StackDiff } from "./model";
+import type { Change, Row, StackDiff } from "./model";
 import { accessRuleChanges } from "./access";
 import { under } from "./replace";
 import { rotationNotes } from "./rotation";
@@ -35,6 +35,9 @@ export interface Flag {
 
 export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
     const out: Flag[] = [];
+    // New objects' access rules: each one's rules while they are few, one line for many (a new
+    // tenant brings a Pooler; two hundred of them would bury the rest of the review).
+    const newAccess = new Map<string, { c: Change; flag: { text: string; notes: string[] } }[]>();
     const at = `(${d.stack})`;
     for (const c of d.changes) {
         const row = (c.head ?? c.base) as Row;
@@ -129,7 +132,12 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
             });
         }
         const access = accessRuleChanges(c);
-        if (access) out.push({ level: 1, text: `${at} ${access.text}`, notes: access.notes });
+        if (access && c.op === "create") {
+            const k = `${at}\u0000${c.type}`;
+            newAccess.set(k, [...(newAccess.get(k) ?? []), { c, flag: access }]);
+        } else if (access) {
+            out.push({ level: 1, text: `${at} ${access.text}`, notes: access.notes });
+        }
         const budget = BUDGET_PATHS[c.type];
         if (budget && c.op === "update") {
             for (const x of c.changes.filter((y) => budget.test(y.path))) {
@@ -186,6 +194,21 @@ export function flags(d: StackDiff, all: StackDiff[]): Flag[] {
                 notes: [],
             });
         }
+    }
+    for (const [k, group] of newAccess) {
+        const at = k.split("\u0000")[0] ?? "";
+        if (group.length <= 5) {
+            for (const g of group)
+                out.push({ level: 1, text: `${at} ${g.flag.text}`, notes: g.flag.notes });
+            continue;
+        }
+        const first = group[0]?.c;
+        const names = group.map((g) => code(g.c.name));
+        out.push({
+            level: 1,
+            text: `${at} **brings access rules** of ${group.length} new ${short(first?.type ?? "")}s: ${names.slice(0, 3).join(", ")} … ${names[names.length - 1] ?? ""}; their rules are not listed one by one: read one in the render and check the others follow it`,
+            notes: [],
+        });
     }
     return aggregateBudget(out).sort((a, b) => a.level - b.level);
 }
