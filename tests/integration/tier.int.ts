@@ -286,7 +286,7 @@ describe("integration tier: the tenant model on real PostgreSQL and PgBouncer", 
             );
         };
 
-        // With auth_dbname (CNPG ≥ 1.28.0 writes `auth_dbname = postgres`, PgBouncer ≥ 1.20 reads
+        // With auth_dbname (CNPG ≥ 1.28.0 writes `auth_dbname = postgres`, PgBouncer ≥ 1.19 reads
         // it) auth_query runs in postgres, and the grant on the tenant's database is not used; a
         // PgBouncer without it runs auth_query in the tenant's database, where the grant is needed.
         it("with a pooler's CONNECT grant removed", () => {
