@@ -364,10 +364,10 @@ describe("config", () => {
             [
                 [
                     "platform:postgres.maxConnections = 100: is below what the tenants can use: 180 role connectionLimits + 180 auth_query connections + 3 superuser_reserved_connections + 10 system headroom = 373. Raise maxConnections to at least 373 or lower the tenants' connectionLimit",
-                    "      per role, largest first: connectionLimit + auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database)",
-                    "      harbor_app  90 + 90 auth_query (3 instances × 1 database × (30 + 0)) = 180",
-                    "      gitlab_app  60 + 60 auth_query (3 instances × 1 database × (20 + 0)) = 120",
-                    "      keycloak    30 + 30 auth_query (2 instances × 1 database × (15 + 0)) = 60",
+                    "      per role, largest first: connectionLimit + auth_query connections (pooler instances × (default_pool_size + reserve_pool_size): each instance runs auth_query on one pool of its own, in the postgres database)",
+                    "      harbor_app  90 + 90 auth_query (3 instances × (30 + 0)) = 180",
+                    "      gitlab_app  60 + 60 auth_query (3 instances × (20 + 0)) = 120",
+                    "      keycloak    30 + 30 auth_query (2 instances × (15 + 0)) = 60",
                 ].join("\n"),
             ],
         ],

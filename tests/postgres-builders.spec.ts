@@ -223,13 +223,14 @@ describe("connection budget arithmetic", () => {
         assert.equal(two.serverConnections, 3 * 2 * 15);
     });
 
-    // pgbouncer/pgbouncer pgbouncer_1_24_1 (CNPG 1.26.1's image, pkg/specs/pgbouncer/deployments.go):
-    // src/client.c start_auth_query takes get_pool(auth_db, auth_user), auth_db = the client's
-    // database (CNPG forbids auth_dbname); src/objects.c launch_new_connection sizes it by
-    // src/server.c pool_pool_size + pool_res_pool_size like any pool; src/janitor.c closes idle ones
-    // after server_idle_timeout only.
-    it("counts an auth_query pool per instance and database, sized like the tenant's", () => {
-        assert.equal(tenantBudget(harbor!).authConnections, 3 * 1 * 30);
+    // cloudnative-pg v1.30.0 pkg/management/pgbouncer/config/config.go writes `auth_dbname =
+    // postgres` (api/v1/pooler_types.go PoolerAuthDBName). pgbouncer/pgbouncer pgbouncer_1_25_1
+    // (CNPG 1.30.0's image): src/client.c prepare_auth_database resolves that one database and
+    // start_auth_query takes get_pool(auth_db, auth_user_credentials), one pool per process;
+    // src/objects.c launch_new_connection sizes it by src/server.c pool_pool_size +
+    // pool_res_pool_size like any pool; src/janitor.c closes idle ones after server_idle_timeout.
+    it("counts one auth_query pool per instance, whatever the databases, sized like the tenant's", () => {
+        assert.equal(tenantBudget(harbor!).authConnections, 3 * 30);
         const two = tenantBudget({
             ...harbor!,
             databases: [
@@ -241,13 +242,14 @@ describe("connection budget arithmetic", () => {
                 parameters: { default_pool_size: "10", reserve_pool_size: "5" },
             },
         });
-        assert.equal(two.authConnections, 3 * 2 * 15);
+        assert.equal(two.serverConnections, 3 * 2 * 15);
+        assert.equal(two.authConnections, 3 * 15);
         const capped = tenantBudget({
             ...harbor!,
             pooler: { ...harbor!.pooler, parameters: { max_db_connections: "8" } },
         });
         assert.equal(capped.authConnections, 3 * 8);
-        // max_user_connections bounds the auth user's connections over all databases of a process.
+        // max_user_connections bounds the auth user's pool of a process.
         const userCapped = tenantBudget({
             ...harbor!,
             databases: [
@@ -256,7 +258,13 @@ describe("connection budget arithmetic", () => {
             ],
             pooler: { ...harbor!.pooler, parameters: { max_user_connections: "25" } },
         });
-        assert.equal(userCapped.authConnections, 3 * 25);
+        assert.equal(userCapped.serverConnections, 3 * 25);
+        assert.equal(userCapped.authConnections, 3 * 20);
+        const authCapped = tenantBudget({
+            ...harbor!,
+            pooler: { ...harbor!.pooler, parameters: { max_user_connections: "7" } },
+        });
+        assert.equal(authCapped.authConnections, 3 * 7);
         assert.equal(
             tenantBudget({ ...harbor!, pooler: { ...harbor!.pooler, enabled: false } })
                 .authConnections,

@@ -79,9 +79,11 @@ describe("session-mode path for migrations (pooler.session)", () => {
             instances: 1,
             defaultPoolSize: 5,
             serverConnections: databases * 5,
+            authConnections: 5,
         });
         assert.equal(b.serverConnections, b.instances * b.perInstance + databases * 5);
-        assert.equal(b.authConnections, b.instances * b.perInstance + databases * 5);
+        // One auth_query pool per session instance too, on postgres (auth_dbname).
+        assert.equal(b.authConnections, b.instances * b.authPerInstance + 5);
         const tight = configProblems(
             toConfigMap(
                 withSession((g) => (g.connectionLimit = (g.connectionLimit as number) - 5)),

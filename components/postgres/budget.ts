@@ -7,22 +7,20 @@
  *   per instance   = databases × per database                (capped by max_user_connections if set)
  *   server total   = instances × per instance                must be ≤ the role's connectionLimit
  *
- * auth_query runs on a pool of its own per instance and database: the pool of (database,
- * cnpg_pooler_pgbouncer). At CloudNativePG 1.30.0 (PgBouncer 1.25.1, pkg/versions/versions.go
- * DefaultPgbouncerImage; the auth pool code below unchanged since 1.24.1) the Pooler's config
- * sets `auth_dbname = postgres` (pkg/management/pgbouncer/config/config.go, since CNPG 1.28.0),
- * so the auth pool is one per instance, on `postgres`: the per-database count below is then an
- * upper bound (equal for a tenant with one database), kept so the budget holds on either operator.
- * As read at PgBouncer 1.24.1 (the image CNPG 1.26.1 ships,
- * pkg/specs/pgbouncer/deployments.go) takes it with `get_pool(auth_db, auth_user_credentials)`
- * (src/client.c `start_auth_query`; auth_db is the client's database, as CNPG's webhook does not
- * allow `auth_dbname`), runs auth_query on every login of a user without an auth_file entry, and
- * sizes that pool like any other (src/server.c `pool_pool_size`, `pool_res_pool_size`;
- * src/objects.c `launch_new_connection`): up to default_pool_size + reserve_pool_size, capped by
- * max_db_connections (the same database) and max_user_connections (the auth user, per process).
- * Idle ones are closed only after server_idle_timeout (src/janitor.c), so a burst of logins keeps
- * them for ten minutes. Per tenant:
- *   auth per instance = databases × per database (capped by max_user_connections if set)
+ * auth_query runs on a pool of its own per instance. CloudNativePG 1.30.0 writes
+ * `auth_dbname = postgres` into every Pooler's pgbouncer.ini (pkg/management/pgbouncer/config/config.go
+ * pgBouncerIniTemplateString, api/v1/pooler_types.go PoolerAuthDBName; since CNPG 1.28.0), and
+ * PgBouncer 1.25.1 (its image, pkg/versions/versions.go DefaultPgbouncerImage) then takes the auth
+ * pool with `get_pool(auth_db, auth_user_credentials)` where auth_db is that one database whatever
+ * the client asks for (src/client.c `prepare_auth_database`, `start_auth_query`, tag
+ * pgbouncer_1_25_1): one pool of (postgres, cnpg_pooler_pgbouncer) per process, however many
+ * databases the tenant has. PgBouncer runs auth_query on every login of a user without an
+ * auth_file entry and sizes that pool like any other (src/server.c `pool_pool_size`,
+ * `pool_res_pool_size`; src/objects.c `launch_new_connection`): up to default_pool_size +
+ * reserve_pool_size, capped by max_db_connections (for `postgres`, which only the auth pool uses)
+ * and max_user_connections (the auth user, per process). Idle ones are closed only after
+ * server_idle_timeout (src/janitor.c), so a burst of logins keeps them for ten minutes. Per tenant:
+ *   auth per instance = per database (capped by max_user_connections if set)
  *   auth total        = instances × auth per instance
  * For the cluster, every role may use its whole connectionLimit (clients can also reach the -rw
  * Service directly), plus the auth pools:
@@ -30,14 +28,15 @@
  * WAL senders for replicas are limited by max_wal_senders, not max_connections (PostgreSQL ≥ 12).
  *
  * A tenant's session-mode pooler (`pooler.session`) logs in as the same role, so its server
- * connections count against the same connectionLimit, and it runs auth pools of its own:
+ * connections count against the same connectionLimit, and it runs an auth pool of its own per
+ * instance:
  *   session total = session instances × databases × session default_pool_size (reserve 0)
- *   and as many auth_query connections.
+ *   session auth  = session instances × session default_pool_size
  */
 import type { Problem } from "../problems";
 import type { PostgresConfig, TenantConfig } from "./config";
 
-/** PgBouncer 1.24 defaults (doc/config.md). */
+/** PgBouncer 1.25 defaults (doc/config.md). */
 export const PGBOUNCER_DEFAULTS = { default_pool_size: 20, reserve_pool_size: 0 } as const;
 
 export interface TenantBudget {
@@ -49,10 +48,17 @@ export interface TenantBudget {
     reservePoolSize: number;
     perDatabase: number;
     perInstance: number;
+    /** cnpg_pooler_pgbouncer server connections of one instance's auth_query pool. */
+    authPerInstance: number;
     /** Server connections the tenant's Poolers can open in total (0 without a Pooler). */
     serverConnections: number;
     /** The session-mode pooler's part of serverConnections (and of authConnections), if any. */
-    session?: { instances: number; defaultPoolSize: number; serverConnections: number };
+    session?: {
+        instances: number;
+        defaultPoolSize: number;
+        serverConnections: number;
+        authConnections: number;
+    };
     /** cnpg_pooler_pgbouncer server connections of the auth_query pools, all instances. */
     authConnections: number;
     connectionLimit: number;
@@ -84,9 +90,9 @@ export function tenantBudget(t: TenantConfig): TenantBudget {
     if (maxDb > 0) perDatabase = Math.min(perDatabase, maxDb);
     let perInstance = databases * perDatabase;
     if (maxUser > 0) perInstance = Math.min(perInstance, maxUser);
-    // The auth pools are sized like the tenant's and capped the same way (the auth user is one
-    // user per process, so max_user_connections bounds all of its databases together).
-    const authPerInstance = perInstance;
+    // One auth pool per instance, on `postgres`: sized like one of the tenant's pools, capped by
+    // max_db_connections (already in perDatabase) and max_user_connections (the auth user's).
+    const authPerInstance = maxUser > 0 ? Math.min(perDatabase, maxUser) : perDatabase;
     const instances = t.pooler.enabled ? t.pooler.instances : 0;
     const s = t.pooler.enabled ? t.pooler.session : undefined;
     const session = s
@@ -94,9 +100,9 @@ export function tenantBudget(t: TenantConfig): TenantBudget {
               instances: s.instances,
               defaultPoolSize: s.defaultPoolSize,
               serverConnections: s.instances * databases * s.defaultPoolSize,
+              authConnections: s.instances * s.defaultPoolSize,
           }
         : undefined;
-    const extra = session?.serverConnections ?? 0;
     return {
         tenant: t.name,
         role: t.role,
@@ -106,8 +112,9 @@ export function tenantBudget(t: TenantConfig): TenantBudget {
         reservePoolSize,
         perDatabase,
         perInstance,
-        serverConnections: instances * perInstance + extra,
-        authConnections: instances * authPerInstance + extra,
+        authPerInstance,
+        serverConnections: instances * perInstance + (session?.serverConnections ?? 0),
+        authConnections: instances * authPerInstance + (session?.authConnections ?? 0),
         connectionLimit: t.connectionLimit,
         ...(session ? { session } : {}),
     };
@@ -152,19 +159,19 @@ function describeTenant(b: TenantBudget): string {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
- * One role's share of max_connections: "90 + 90 auth_query (3 instances × 1 database × (30 + 0))
- * = 180"; a per-instance figure when a max_*_connections cap applies, "no pooler" without one.
+ * One role's share of max_connections: "90 + 90 auth_query (3 instances × (30 + 0)) = 180"; a
+ * per-instance figure when a max_*_connections cap applies, "no pooler" without one.
  */
 function roleLine(b: TenantBudget, width: number): string {
     let auth: string;
     const s = b.session;
-    const session = s ? ` + ${s.serverConnections} session pooler` : "";
+    const session = s ? ` + ${s.authConnections} session pooler` : "";
     if (b.instances === 0) auth = "0 auth_query (no pooler)";
-    else if (b.perInstance < b.databases * (b.defaultPoolSize + b.reservePoolSize)) {
-        auth = `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${b.perInstance} after max_*_connections caps${session})`;
+    else if (b.authPerInstance < b.defaultPoolSize + b.reservePoolSize) {
+        auth = `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${b.authPerInstance} after max_*_connections caps${session})`;
     } else {
         auth =
-            `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ${plural(b.databases, "database")} × ` +
+            `${b.authConnections} auth_query (${plural(b.instances, "instance")} × ` +
             `(${b.defaultPoolSize} + ${b.reservePoolSize})${session})`;
     }
     return `${b.role.padEnd(width)}  ${b.connectionLimit} + ${auth} = ${b.connectionLimit + b.authConnections}`;
@@ -192,8 +199,8 @@ function maxConnectionsMessage(budget: ClusterBudget): string {
     return [
         summary,
         `${ROLE_INDENT}per role, largest first: connectionLimit + auth_query connections ` +
-            `(pooler instances × databases × (default_pool_size + reserve_pool_size): ` +
-            `each instance runs auth_query on a pool of its own per database)`,
+            `(pooler instances × (default_pool_size + reserve_pool_size): ` +
+            `each instance runs auth_query on one pool of its own, in the postgres database)`,
         ...roles.map((b) => `${ROLE_INDENT}${roleLine(b, width)}`),
     ].join("\n");
 }

@@ -69,9 +69,9 @@ export const STACK_ROWS: Row[] = [
         one(
             [
                 "<file>:16:5: platform:postgres.maxConnections = 400: is below what the tenants can use: 2150 role connectionLimits + 100 auth_query connections + 3 superuser_reserved_connections + 10 system headroom = 2263. Raise maxConnections to at least 2263 or lower the tenants' connectionLimit",
-                "      per role, largest first: connectionLimit + auth_query connections (pooler instances × databases × (default_pool_size + reserve_pool_size): each instance runs auth_query on a pool of its own per database)",
-                "      harbor_app  90 + 60 auth_query (2 instances × 1 database × (30 + 0)) = 150",
-                "      gitlab_app  60 + 40 auth_query (2 instances × 1 database × (20 + 0)) = 100",
+                "      per role, largest first: connectionLimit + auth_query connections (pooler instances × (default_pool_size + reserve_pool_size): each instance runs auth_query on one pool of its own, in the postgres database)",
+                "      harbor_app  90 + 60 auth_query (2 instances × (30 + 0)) = 150",
+                "      gitlab_app  60 + 40 auth_query (2 instances × (20 + 0)) = 100",
                 ...Array.from(
                     { length: 200 },
                     (_, i) => `      ${`r${i}`.padEnd(10)}  10 + 0 auth_query (no pooler) = 10`,

@@ -1,20 +1,25 @@
 /**
- * A throwaway PostgreSQL set up the way CloudNativePG 1.26.1 sets up a primary instance, from the
- * rendered `Cluster`. What is taken from CNPG (tag v1.26.1):
+ * A throwaway PostgreSQL set up the way CloudNativePG 1.30.0 sets up a primary instance, from the
+ * rendered `Cluster`. What is taken from CNPG (tag v1.30.0):
  *
  * - pkg/specs/jobs.go buildInitDBFlags + api/v1/cluster_defaults.go: initdb with
  *   `--encoding=UTF8 --lc-collate=C --lc-ctype=C`, and pkg/management/postgres/initdb.go
  *   CreateDataDirectory (`--username postgres`, the operator's config file included).
- * - pkg/postgres/configuration.go: hbaTemplateString (fixed rules, then the Cluster's
- *   `postgresql.pg_hba`, then `host all all all scram-sha-256`, the default method from PostgreSQL 14
- *   per pkg/management/postgres/configuration.go GeneratePostgresqlHBA), identTemplateString,
+ * - pkg/postgres/configuration.go: hbaTemplateString (fixed rules: peer for cnpg_metrics_exporter
+ *   and the `local` map, certificate rules with the cnpg_streaming_replica and
+ *   cnpg_pooler_pgbouncer maps; then the Cluster's `postgresql.pg_hba`, then
+ *   `host all all all scram-sha-256`, the default method from PostgreSQL 14 per
+ *   pkg/management/postgres/configuration.go), identTemplateString (the four fixed maps),
  *   CnpgConfigurationSettings (GlobalDefaultSettings, MandatorySettings), FixedConfigurationParameters
  *   (user values for them are ignored, as CreatePostgresqlConfiguration does), archive_mode "on",
- *   cluster_name, and CreatePostgresqlConfFile (sorted `key = 'value'` lines).
+ *   cluster_name, and CreatePostgresqlConfFile (sorted `key = 'value'` lines; the trailing
+ *   `cnpg.config_sha256` line is left out).
  * - pkg/management/postgres/initdb.go ConfigureNewInstance: `CREATE ROLE app LOGIN`, `CREATE
  *   DATABASE app OWNER app` (bootstrap.initdb database/owner, default "app").
  * - internal/cmd/manager/instance/run/lifecycle/run.go configureStreamingReplicaUser and
- *   configurePgRewindPrivileges: `streaming_replica` and its pg_rewind grants.
+ *   configurePgRewindPrivileges: `streaming_replica` and its pg_rewind grants, then
+ *   pkg/management/postgres/metrics_exporter_role.go SetupMetricsExporterRole:
+ *   `cnpg_metrics_exporter` (LOGIN, no password, member of pg_monitor).
  * - pkg/management/postgres/utils/roles.go SetUserPassword / DisableSuperuserPassword, as
  *   internal/management/controller/instance_controller.go applies them for enableSuperuserAccess
  *   (password from the rendered superuser Secret) and for the app user.
@@ -46,6 +51,12 @@ import {
 /** CNPG's name for the auth_query role (api/v1/cluster_types.go PGBouncerPoolerUserName). */
 export const POOLER_USER = "cnpg_pooler_pgbouncer";
 
+/** CNPG's role for the metrics exporter (api/v1/cluster_types.go MetricsExporterUserName). */
+export const METRICS_EXPORTER_USER = "cnpg_metrics_exporter";
+
+/** The database PgBouncer runs auth_query in (api/v1/pooler_types.go PoolerAuthDBName). */
+export const POOLER_AUTH_DBNAME = "postgres";
+
 /** pkg/postgres/configuration.go FixedConfigurationParameters (keys). */
 const FIXED_PARAMETERS = new Set([
     "allow_system_table_mods", "archive_mode", "bonjour", "bonjour_name", "cluster_name",
@@ -58,11 +69,12 @@ const FIXED_PARAMETERS = new Set([
     "unix_socket_directories", "unix_socket_group", "unix_socket_permissions",
     "archive_cleanup_command", "archive_command", "log_destination", "log_directory",
     "log_file_mode", "log_filename", "log_rotation_age", "log_rotation_size",
-    "log_truncate_on_rotation", "pg_failover_slots.primary_dsn", "promote_trigger_file",
+    "log_truncate_on_rotation", "pg_failover_slots.primary_dsn", "pg_failover_slots.standby_slot_names", "promote_trigger_file",
     "recovery_end_command", "recovery_min_apply_delay", "restart_after_crash", "ssl",
     "ssl_ca_file", "ssl_cert_file", "ssl_crl_file", "ssl_dh_params_file", "ssl_ecdh_curve",
     "ssl_key_file", "ssl_passphrase_command", "ssl_passphrase_command_supports_reload",
     "ssl_prefer_server_ciphers", "stats_temp_directory", "synchronous_standby_names",
+    "synchronized_standby_slots",
     "syslog_facility", "syslog_ident", "syslog_sequence_numbers", "syslog_split_messages",
 ]); // prettier-ignore
 
@@ -122,12 +134,13 @@ export function hbaConf(userRules: string[]): string {
         "#",
         "",
         "# Grant local access ('local' user map)",
+        `local all ${METRICS_EXPORTER_USER} peer map=${METRICS_EXPORTER_USER}`,
         "local all all peer map=local",
         "",
         "# Require client certificate authentication for the streaming_replica user",
-        "hostssl postgres streaming_replica all cert",
-        "hostssl replication streaming_replica all cert",
-        `hostssl all ${POOLER_USER} all cert`,
+        "hostssl postgres streaming_replica all cert map=cnpg_streaming_replica",
+        "hostssl replication streaming_replica all cert map=cnpg_streaming_replica",
+        `hostssl all ${POOLER_USER} all cert map=${POOLER_USER}`,
         "",
         "#",
         "# USER-DEFINED RULES",
@@ -143,9 +156,29 @@ export function hbaConf(userRules: string[]): string {
     ].join("\n");
 }
 
-/** pkg/postgres/configuration.go identTemplateString: the OS user running PostgreSQL → postgres. */
+/**
+ * pkg/postgres/configuration.go identTemplateString: the OS user running PostgreSQL → postgres
+ * (`local`) and → cnpg_metrics_exporter; each certificate CN → the role of that name.
+ */
 export function identConf(osUser: string): string {
-    return ["#", "# FIXED RULES", "#", "", `local ${osUser} postgres`, ""].join("\n");
+    return [
+        "#",
+        "# FIXED RULES",
+        "#",
+        "",
+        "# Grant local access ('local' user map)",
+        `local ${osUser} postgres`,
+        "",
+        "# Grant streaming_replica access ('cnpg_streaming_replica' user map)",
+        "cnpg_streaming_replica streaming_replica streaming_replica",
+        "",
+        "# Grant cnpg_pooler_pgbouncer access ('cnpg_pooler_pgbouncer' user map)",
+        `${POOLER_USER} ${POOLER_USER} ${POOLER_USER}`,
+        "",
+        "# Grant cnpg_metrics_exporter access via peer authentication on the Unix socket",
+        `${METRICS_EXPORTER_USER} ${osUser} ${METRICS_EXPORTER_USER}`,
+        "",
+    ].join("\n");
 }
 
 export interface RuntimePaths {
@@ -378,6 +411,9 @@ export async function startInstance(cluster: ClusterView, appPassword: string): 
             "GRANT EXECUTE ON function pg_catalog.pg_stat_file(text, boolean) TO streaming_replica;",
             "GRANT EXECUTE ON function pg_catalog.pg_read_binary_file(text) TO streaming_replica;",
             "GRANT EXECUTE ON function pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO streaming_replica;",
+            // SetupMetricsExporterRole
+            `CREATE ROLE ${METRICS_EXPORTER_USER} WITH LOGIN PASSWORD NULL;`,
+            `GRANT pg_monitor TO ${METRICS_EXPORTER_USER};`,
             // SetUserPassword / DisableSuperuserPassword
             superuser,
             `ALTER ROLE ${ident(cluster.appOwner)} WITH PASSWORD ${lit(appPassword)};`,
@@ -417,35 +453,54 @@ export async function startInstance(cluster: ClusterView, appPassword: string): 
     };
 }
 
-/**
- * internal/management/controller/instance_controller.go reconcilePoolers, run for every database
- * with datallowconn (reconcileDatabases → GetAllAccessibleDatabases), as the periodic reconcile
- * does once a Pooler exists: the role (only if missing, with CONNECT on that database), then
- * `public.user_search` (only if missing), EXECUTE revoked from PUBLIC and granted to the role.
- */
-export function reconcilePoolers(instance: Instance): void {
-    const dbs = instance
-        .psql("SELECT datname FROM pg_catalog.pg_database WHERE datallowconn")
-        .split("\n")
-        .map((s) => s.trim())
-        .filter(Boolean);
-    const fn = "SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename=$1;";
-    for (const db of dbs) {
-        instance.psql(
-            `DO $cnpg$
+const USER_SEARCH = "SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename=$1;";
+
+/** `public.user_search` with its grants, created in `database` unless already there. */
+function userSearch(instance: Instance, database: string): void {
+    const q = (x: string) => x.replace(/'/g, "''");
+    instance.psql(
+        `DO $cnpg$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '${POOLER_USER}') THEN
-    CREATE ROLE ${POOLER_USER} WITH LOGIN;
-    EXECUTE format('GRANT CONNECT ON DATABASE %s TO ${POOLER_USER}', '${db.replace(/'/g, "''")}');
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc WHERE proname='user_search' and prosrc='${fn.replace(/'/g, "''")}') THEN
-    CREATE OR REPLACE FUNCTION public.user_search(uname TEXT) RETURNS TABLE (usename name, passwd text) as '${fn.replace(/'/g, "''")}' LANGUAGE sql SECURITY DEFINER;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc WHERE proname='user_search' AND prosrc='${q(USER_SEARCH)}' AND proconfig IS NOT NULL) THEN
+    CREATE OR REPLACE FUNCTION public.user_search(uname TEXT) RETURNS TABLE (usename name, passwd text) as '${q(USER_SEARCH)}' LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
     REVOKE ALL ON FUNCTION public.user_search(text) FROM public;
     GRANT EXECUTE ON FUNCTION public.user_search(text) TO ${POOLER_USER};
   END IF;
 END
 $cnpg$;`,
-            db,
-        );
-    }
+        database,
+    );
+}
+
+/**
+ * internal/management/controller/instance_controller.go reconcilePgbouncerAuthUser, as the
+ * periodic reconcile runs it once a Pooler exists, in the superuser database only: the role (only
+ * if missing, with CONNECT on `postgres`, api/v1/pooler_types.go PoolerAuthDBName), then
+ * `public.user_search` (only if missing or without its pinned search_path), EXECUTE revoked from
+ * PUBLIC and granted to the role.
+ *
+ * `authInEveryDatabase`: for a PgBouncer older than `auth_dbname` (dropped from pgbouncer.ini and
+ * reported), which runs auth_query in the database the client asks for, the function is also
+ * created in every database with datallowconn, so that logins through it can be tested at all.
+ */
+export function reconcilePoolers(instance: Instance, authInEveryDatabase = false): void {
+    instance.psql(
+        `DO $cnpg$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '${POOLER_USER}') THEN
+    CREATE ROLE ${POOLER_USER} WITH LOGIN;
+    GRANT CONNECT ON DATABASE ${POOLER_AUTH_DBNAME} TO ${POOLER_USER};
+  END IF;
+END
+$cnpg$;`,
+        POOLER_AUTH_DBNAME,
+    );
+    userSearch(instance, POOLER_AUTH_DBNAME);
+    if (!authInEveryDatabase) return;
+    const dbs = instance
+        .psql("SELECT datname FROM pg_catalog.pg_database WHERE datallowconn")
+        .split("\n")
+        .map((s) => s.trim())
+        .filter((d) => d && d !== POOLER_AUTH_DBNAME);
+    for (const db of dbs) userSearch(instance, db);
 }

@@ -1,26 +1,30 @@
 /**
- * PgBouncer processes configured as CloudNativePG 1.26.1 generates pgbouncer.ini for a Pooler:
- * pkg/management/pgbouncer/config/config.go (pgBouncerIniTemplateString, pgbouncerHBAFileTemplateString,
- * defaultPgBouncerParameters, forcedPgBouncerParameters, BuildConfigurationFiles with the TLS
- * auth_query secret: server_tls_cert_file/key = the cnpg_pooler_pgbouncer client certificate) and
- * pkg/management/pgbouncer/config/strings.go (buildPgBouncerParameters, cleanupPgBouncerValue,
- * stringifyPgBouncerParameters). auth_query is api/v1/pooler_types.go
- * DefaultPgBouncerPoolerAuthQuery unless the Pooler sets one; CNPG 1.26.1 sets no auth_dbname, so
- * PgBouncer runs auth_query in the database the client asks for (hence cnpg_pooler_pgbouncer needs
- * CONNECT on every tenant database and user_search in each).
+ * PgBouncer processes configured as CloudNativePG 1.30.0 generates pgbouncer.ini for a Pooler (tag
+ * v1.30.0): pkg/management/pgbouncer/config/config.go (pgBouncerIniTemplateString with
+ * `auth_dbname = postgres`, api/v1/pooler_types.go PoolerAuthDBName; pgbouncerHBAFileTemplateString;
+ * defaultPgBouncerParameters, which since 1.28.0 hold auth_type, client_tls_sslmode and
+ * server_tls_sslmode as defaults a Pooler may override; forcedPgBouncerParameters;
+ * BuildConfigurationFiles with the TLS auth_query secret, no serverTLS: server_tls_cert_file/key =
+ * the cnpg_pooler_pgbouncer client certificate) and pkg/management/pgbouncer/config/strings.go
+ * (buildPgBouncerParameters, cleanupPgBouncerValue, stringifyPgBouncerParameters). auth_query is
+ * api/v1/pooler_types.go DefaultPgBouncerPoolerAuthQuery unless the Pooler sets one. With
+ * auth_dbname, PgBouncer runs auth_query in `postgres` whatever database the client asks for, so
+ * cnpg_pooler_pgbouncer needs user_search there only (cnpg-instance.ts reconcilePoolers).
  *
  * Differences from a pod: `[databases] * = host=<cluster>-<type>` points at the throwaway server
  * (127.0.0.1 and its port: every Pooler type reaches the one instance here); listen_addr is
  * 127.0.0.1 and listen_port a free port instead of `*`:5432; paths are under a temporary directory.
  * One process per Pooler instance (each pod is its own PgBouncer). A parameter the installed
- * PgBouncer does not know ("unknown parameter") is dropped and reported.
+ * PgBouncer does not know ("unknown parameter") is dropped and reported; `auth_dbname` too (PgBouncer
+ * 1.18, Debian bookworm's, predates it), and then auth_query runs in the client's database as it
+ * did under CNPG before 1.28.0 (tier.ts has user_search created in every database for it).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { spawnSync } from "node:child_process";
 import { unwrap, type Registration } from "../../scripts/mock-runtime";
-import { POOLER_USER } from "./cnpg-instance";
+import { POOLER_AUTH_DBNAME, POOLER_USER } from "./cnpg-instance";
 import { freePorts, serverDir, spawnAsServer, waitForPort, writeServerFile } from "./processes";
 
 export const DEFAULT_AUTH_QUERY = "SELECT usename, passwd FROM public.user_search($1)";
@@ -95,6 +99,9 @@ export function pgbouncerParameters(
     }
     const defaults: Record<string, string> = {
         log_stats: "0",
+        auth_type: "hba",
+        client_tls_sslmode: "prefer",
+        server_tls_sslmode: "verify-ca",
         ignore_startup_parameters: "extra_float_digits,options",
     };
     for (const [k, v] of Object.entries(defaults)) {
@@ -107,11 +114,8 @@ export function pgbouncerParameters(
         listen_port: String(listenPort),
         listen_addr: "127.0.0.1",
         admin_users: "pgbouncer",
-        auth_type: "hba",
         auth_hba_file: path.join(files.dir, "pg_hba.conf"),
-        server_tls_sslmode: "verify-ca",
         server_tls_ca_file: files.serverCa,
-        client_tls_sslmode: "prefer",
         client_tls_cert_file: files.clientTlsCert,
         client_tls_key_file: files.clientTlsKey,
         client_tls_ca_file: files.clientCa,
@@ -125,6 +129,7 @@ export function pgbouncerIni(
     pooler: PoolerView,
     server: { host: string; port: number },
     params: Record<string, string>,
+    drop: Set<string> = new Set(),
 ): string {
     const lines = Object.keys(params)
         .sort()
@@ -138,6 +143,7 @@ export function pgbouncerIni(
         `pool_mode = ${pooler.poolMode}`,
         `auth_user = ${POOLER_USER}`,
         `auth_query = ${pooler.authQuery}`,
+        ...(drop.has("auth_dbname") ? [] : [`auth_dbname = ${POOLER_AUTH_DBNAME}`]),
         "",
         ...lines,
         "",
@@ -231,7 +237,7 @@ export async function startBouncers(
         for (let attempt = 0; ; attempt++) {
             const params = pgbouncerParameters(pooler, port, files, drop);
             const ini = path.join(dir, "pgbouncer.ini");
-            writeServerFile(ini, pgbouncerIni(pooler, server, params));
+            writeServerFile(ini, pgbouncerIni(pooler, server, params, drop));
             const { child, output } = spawnAsServer(bin, [ini], dir);
             try {
                 await waitForPort(port, () => child.exitCode === null);

@@ -141,9 +141,8 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
             await checker.end().catch(() => undefined);
         }
         lap("passwords");
-        reconcilePoolers(instance);
-        lap("reconcile");
-
+        // PgBouncer reaches the server only on a client's login: started first, it tells whether it
+        // knows auth_dbname, which decides where auth_query runs.
         bouncers = await startBouncers(
             poolers,
             { host: "127.0.0.1", port: instance.port },
@@ -153,6 +152,16 @@ export async function runTier(regs: Registration[], opts: TierOptions = {}): Pro
             notes.push(`Pooler ${p}: dropped ${names.join(", ")} (unknown to ${bouncers.version})`);
         }
         lap("pgbouncer");
+        const authInEveryDatabase = Object.values(bouncers.dropped).some((n) =>
+            n.includes("auth_dbname"),
+        );
+        if (authInEveryDatabase) {
+            notes.push(
+                `auth_query runs in the client's database (no auth_dbname in ${bouncers.version}): user_search created in every database`,
+            );
+        }
+        reconcilePoolers(instance, authInEveryDatabase);
+        lap("reconcile");
         const byPooler = new Map<string, BouncerInstance[]>();
         for (const b of bouncers.instances) {
             byPooler.set(b.pooler, [...(byPooler.get(b.pooler) ?? []), b]);
