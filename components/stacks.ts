@@ -292,6 +292,15 @@ export function buildApps(cfg: PlatformConfig): StackOutputs {
         if (policies.length > 0) {
             new NetworkPolicies("platform-network", { policies, namespaces }, withProviders);
         }
+        // The operator's, the plugin's and the backup-metrics exporter's, as on infra.
+        const system = buildSystemPolicies(cfg);
+        if (system.length > 0) {
+            new NetworkPolicies(
+                "platform-network-system",
+                { policies: system, namespaces },
+                withProviders,
+            );
+        }
         backupExporter(cfg, namespaces, [operator.release, barmanPlugin], withProviders);
         return {
             harborHostname: harborHost,

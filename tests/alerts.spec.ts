@@ -29,12 +29,22 @@ function rules(cfg: PlatformConfig): AlertRule[] {
     return buildAlertGroups(cfg).flatMap((g) => g.rules);
 }
 
-function one(cfg: PlatformConfig, alert: string, tenant?: string): AlertRule {
+function one(cfg: PlatformConfig, alert: string, tenant?: string, pooler?: string): AlertRule {
     const found = rules(cfg).filter(
-        (r) => r.alert === alert && (tenant === undefined || r.labels.tenant === tenant),
+        (r) =>
+            r.alert === alert &&
+            (tenant === undefined || r.labels.tenant === tenant) &&
+            (pooler === undefined || r.labels.pooler === pooler),
     );
     assert.equal(found.length, 1, `${alert}${tenant ? ` (${tenant})` : ""}: ${found.length} rules`);
     return found[0] as AlertRule;
+}
+
+/** The `pod=~"…"` matcher of an expression as the anchored regex Prometheus runs (RE2, fully anchored). */
+function podRegex(expr: string): RegExp {
+    const m = /pod=~"((?:[^"\\]|\\.)*)"/.exec(expr);
+    assert.ok(m?.[1], expr);
+    return new RegExp(`^(?:${m[1].replace(/\\\\/g, "\\")})$`);
 }
 
 describe("backup schedule interval", () => {
@@ -128,8 +138,81 @@ describe("alerts from the infra fixture config", () => {
 
     it("selects each tenant's own pool and role", () => {
         const expr = one(cfg, "PgBouncerClientsWaiting", "gitlab").expr;
-        assert.match(expr, /pod=~"gitlab-pooler-\.\+"/);
+        assert.match(expr, /pod=~"gitlab-pooler-\[a-z0-9\]\+-\[a-z0-9\]\+"/);
         assert.match(expr, /user="gitlab_app"/);
+    });
+
+    describe("with a session pooler beside gitlab's", () => {
+        const session = infra((s) => {
+            const t = s["platform:tenants"].find((x: any) => x.name === "gitlab");
+            t.connectionLimit = 65;
+            t.pooler.session = { instances: 1, defaultPoolSize: 5 };
+        });
+
+        it("watches every pooler of the topology, each under its own pooler label", () => {
+            for (const alert of [
+                "PgBouncerDown",
+                "PgBouncerClientsWaiting",
+                "PgBouncerPoolAtSize",
+            ]) {
+                assert.deepEqual(
+                    rules(session)
+                        .filter((r) => r.alert === alert)
+                        .map((r) => [r.labels.tenant, r.labels.pooler]),
+                    [
+                        ["harbor", "harbor-pooler"],
+                        ["gitlab", "gitlab-pooler"],
+                        ["gitlab", "gitlab-session-pooler"],
+                        ["keycloak", "keycloak-pooler"],
+                    ],
+                    alert,
+                );
+            }
+        });
+
+        it("compares the session pooler with its own instances and pool size", () => {
+            const down = one(session, "PgBouncerDown", "gitlab", "gitlab-session-pooler");
+            assert.match(down.expr, / < 1$/);
+            assert.match(down.annotations.description, /tenants\[\]\.pooler\.session\.instances/);
+            const full = one(session, "PgBouncerPoolAtSize", "gitlab", "gitlab-session-pooler");
+            assert.match(full.expr, / >= 5$/);
+            assert.match(full.expr, /user="gitlab_app"/);
+            // The transaction pooler keeps its own: 3 instances, 20 + 0.
+            assert.match(one(session, "PgBouncerDown", "gitlab", "gitlab-pooler").expr, / < 3$/);
+            assert.match(
+                one(session, "PgBouncerPoolAtSize", "gitlab", "gitlab-pooler").expr,
+                / >= 20$/,
+            );
+        });
+
+        it("selects each pooler's pods and no other pooler's", () => {
+            // Deployment pods: <pooler>-<pod-template-hash>-<suffix>.
+            const pods = {
+                "gitlab-pooler": ["gitlab-pooler-7c9f8d6b5-x2b4q", "gitlab-pooler-5d8f-a"],
+                "gitlab-session-pooler": ["gitlab-session-pooler-6d5fb7c48-k8z2m"],
+                // A tenant named gitlab-pooler-x would run gitlab-pooler-x-pooler.
+                "gitlab-pooler-x-pooler": ["gitlab-pooler-x-pooler-6b9d4c7f8-q2w7z"],
+                "harbor-pooler": ["harbor-pooler-5d8f-a"],
+            };
+            for (const pooler of ["gitlab-pooler", "gitlab-session-pooler"]) {
+                for (const alert of [
+                    "PgBouncerDown",
+                    "PgBouncerClientsWaiting",
+                    "PgBouncerPoolAtSize",
+                ]) {
+                    const regex = podRegex(one(session, alert, "gitlab", pooler).expr);
+                    for (const [owner, names] of Object.entries(pods)) {
+                        for (const name of names) {
+                            assert.equal(
+                                regex.test(name),
+                                owner === pooler,
+                                `${alert} of ${pooler} on ${name}`,
+                            );
+                        }
+                    }
+                }
+            }
+        });
     });
 
     it("links every alert to a runbook section of docs/alerts.md that exists", () => {

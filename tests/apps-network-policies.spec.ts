@@ -8,12 +8,17 @@
  * Upstream: CNPG pkg/specs/pods.go and jobs.go (labels cnpg.io/cluster, cnpg.io/podRole,
  * cnpg.io/jobRole at 1.26.1 and 1.30.0); instance manager 8000 and metrics 9187
  * (pkg/management/url/url.go); Cilium Documentation/security/policy/layer3.rst "Ingress/Egress
- * Default Deny" (an ingress section with an empty rule).
+ * Default Deny" (an ingress section with an empty rule). The operator, the Barman Cloud plugin and
+ * the backup-metrics exporter get the infra cluster's system policies (same builder,
+ * components/network/system-policies.ts), with this cluster as the local one: chart cloudnative-pg
+ * 0.29.0 (CNPG 1.30.0) values.yaml `webhook.port` 9443 and templates/deployment.yaml probes on it;
+ * chart plugin-barman-cloud 0.7.0 templates/deployment.yaml gRPC `:9090`.
  */
 import assert from "node:assert/strict";
 import { parseConfig, type PlatformConfig } from "../components/config";
 import { buildColocatedClusterSpec } from "../components/apps/spec";
 import { buildAppsNetworkPolicies } from "../components/network/apps-policies";
+import { buildSystemPolicies } from "../components/network/system-policies";
 import { allowed, type Peer, type Policy } from "./policy-eval";
 import { fixtureSettings, toConfigMap } from "./mocks";
 import { ip, pod, type Row } from "./policy-table";
@@ -32,7 +37,7 @@ const kubekloud = (s: Record<string, any>) =>
     s["platform:applications"].find((a: any) => a.name === "kubekloud-api");
 
 function asPolicies(cfg: PlatformConfig): Policy[] {
-    return buildAppsNetworkPolicies(cfg).map((p) => ({
+    return [...buildAppsNetworkPolicies(cfg), ...buildSystemPolicies(cfg)].map((p) => ({
         apiVersion: "cilium.io/v2",
         kind: "CiliumNetworkPolicy",
         metadata: { name: p.name, namespace: p.namespace },
@@ -55,6 +60,17 @@ const operator = (cluster: string) =>
     });
 const app = pod(APPS, NS, { app: "kubekloud-api" });
 const kubelet: Peer = { kind: "entity", entity: "host" };
+const apiServer: Peer = { kind: "entity", entity: "kube-apiserver" };
+const otherNode: Peer = { kind: "entity", entity: "remote-node" };
+const plugin = pod(APPS, "cnpg-system", {
+    "app.kubernetes.io/name": "plugin-barman-cloud",
+    "app.kubernetes.io/instance": "plugin-barman-cloud",
+});
+const exporter = pod(APPS, "cnpg-system", {
+    "app.kubernetes.io/name": "kube-state-metrics",
+    "app.kubernetes.io/instance": "platform-backup-metrics",
+    "app.kubernetes.io/component": "backup-metrics",
+});
 
 const ROWS: Row[] = [
     ["application → instance 5432", app, member(CLUSTER, 1), 5432, "allow"],
@@ -73,15 +89,59 @@ const ROWS: Row[] = [
     ["instance → MinIO 10.25.11.3:9000", member(CLUSTER, 1), ip("10.25.11.3"), 9000, "allow"],
     ["instance → the internet", member(CLUSTER, 1), ip("1.1.1.1"), 443, "deny"],
     ["instance → another namespace", member(CLUSTER, 1), pod(APPS, "gitlab"), 8080, "deny"],
+    // The operator's webhook: from the API server and the kubelet (network.webhookEntities).
+    ["API server → operator webhook 9443", apiServer, operator(APPS), 9443, "allow"],
+    ["kubelet → operator webhook 9443 (probes)", kubelet, operator(APPS), 9443, "allow"],
+    ["another node → operator webhook 9443", otherNode, operator(APPS), 9443, "deny"],
+    ["application → operator webhook 9443", app, operator(APPS), 9443, "deny"],
+    ["infra's operator → operator webhook 9443", operator(INFRA), operator(APPS), 9443, "deny"],
+    ["monitoring → operator metrics 8080", pod(APPS, "monitoring"), operator(APPS), 8080, "allow"],
+    ["infra monitoring → operator metrics 8080", pod(INFRA, "monitoring"), operator(APPS), 8080, "deny"],
+    ["operator → instance manager 8000 (its egress open)", operator(APPS), member(CLUSTER, 1), 8000, "allow"],
+    // The Barman Cloud plugin: gRPC 9090 from this cluster's operator and the kubelet only.
+    ["operator → plugin gRPC 9090", operator(APPS), plugin, 9090, "allow"],
+    ["kubelet → plugin 9090 (readiness)", kubelet, plugin, 9090, "allow"],
+    ["infra's operator → plugin 9090", operator(INFRA), plugin, 9090, "deny"],
+    ["instance → plugin 9090", member(CLUSTER, 1), plugin, 9090, "deny"],
+    ["application → plugin 9090", app, plugin, 9090, "deny"],
+    // The backup-metrics exporter: scraped from this cluster's monitoring, talks to the API server only.
+    ["monitoring → exporter 8080", pod(APPS, "monitoring"), exporter, 8080, "allow"],
+    ["kubelet → exporter telemetry 8081 (readiness)", kubelet, exporter, 8081, "allow"],
+    ["monitoring → exporter telemetry 8081", pod(APPS, "monitoring"), exporter, 8081, "deny"],
+    ["infra monitoring → exporter 8080", pod(INFRA, "monitoring"), exporter, 8080, "deny"],
+    ["application → exporter 8080", app, exporter, 8080, "deny"],
+    ["exporter → API server", exporter, apiServer, 443, "allow"],
+    ["exporter → instance 5432", exporter, member(CLUSTER, 1), 5432, "deny"],
+    ["exporter → the internet", exporter, ip("1.1.1.1"), 443, "deny"],
 ]; // prettier-ignore
 
 describe("apps cluster network policies", () => {
     const policies = asPolicies(appsWith());
 
-    it("renders an instances policy and a default deny per co-located cluster, in its namespace", () => {
+    it("renders an instances policy and a default deny per co-located cluster, in its namespace, and the operator's, the plugin's and the exporter's", () => {
         assert.deepEqual(
             policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
-            [`${NS}/${CLUSTER}-instances`, `${NS}/${CLUSTER}-default-deny`],
+            [
+                `${NS}/${CLUSTER}-instances`,
+                `${NS}/${CLUSTER}-default-deny`,
+                "cnpg-system/cnpg-operator",
+                "cnpg-system/barman-cloud-plugin",
+                "cnpg-system/platform-backup-metrics",
+            ],
+        );
+    });
+
+    it("keeps the operator's webhook policy alone without the plugin and with alerts off", () => {
+        const cfg = appsWith((s) => {
+            s["platform:cnpg"].barmanCloudPlugin = { enabled: false };
+            for (const a of s["platform:applications"]) {
+                if (a.postgres?.backup) delete a.postgres.backup;
+            }
+            s["platform:monitoring"] = { alerts: { enabled: false } };
+        });
+        assert.deepEqual(
+            buildSystemPolicies(cfg).map((p) => `${p.namespace}/${p.name}`),
+            ["cnpg-system/cnpg-operator"],
         );
     });
 

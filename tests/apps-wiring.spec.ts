@@ -124,7 +124,10 @@ describe("apps stack wiring (the apps fixture, mocked infra outputs)", () => {
 
     it("polices the co-located cluster with CiliumNetworkPolicies created after its application's namespace", () => {
         const type = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
-        const names = run.all(type).map((r) => r.name);
+        const names = run
+            .all(type)
+            .map((r) => r.name)
+            .filter((n) => n.startsWith("kubekloud-api/"));
         assert.deepEqual(names.sort(), [
             "kubekloud-api/kubekloud-api-postgres-default-deny",
             "kubekloud-api/kubekloud-api-postgres-instances",
@@ -136,6 +139,27 @@ describe("apps stack wiring (the apps fixture, mocked infra outputs)", () => {
                 policy.dependencies.some((d) =>
                     d.endsWith("kubernetes:core/v1:Namespace::kubekloud-api"),
                 ),
+                policy.dependencies.join(", "),
+            );
+        }
+    });
+
+    it("polices the operator, the Barman Cloud plugin and the backup-metrics exporter like infra, after the operator's namespace", () => {
+        const type = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+        const names = run
+            .all(type)
+            .map((r) => r.name)
+            .filter((n) => n.startsWith("cnpg-system/"));
+        assert.deepEqual(names.sort(), [
+            "cnpg-system/barman-cloud-plugin",
+            "cnpg-system/cnpg-operator",
+            "cnpg-system/platform-backup-metrics",
+        ]);
+        for (const name of names) {
+            const policy = run.get(type, name);
+            assert.equal(policy.parent, "platform:network:Policies::platform-network-system");
+            assert.ok(
+                policy.dependencies.includes("kubernetes:core/v1:Namespace::cnpg-system"),
                 policy.dependencies.join(", "),
             );
         }

@@ -15,7 +15,13 @@ export interface AlertRule {
      * severity, and `tenant` on the rules of one tenant or `application` on those of one
      * co-located cluster (one rule each shares an alert name).
      */
-    labels: { severity: "critical" | "warning"; tenant?: string; application?: string };
+    labels: {
+        severity: "critical" | "warning";
+        tenant?: string;
+        /** On a pooler's rules, the Pooler's name (a tenant may have two). */
+        pooler?: string;
+        application?: string;
+    };
     annotations: { summary: string; description: string; runbook_url: string };
 }
 

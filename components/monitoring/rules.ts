@@ -22,9 +22,7 @@
  *   condition being false. On the Barman Cloud plugin CNPG 1.26.1 fills neither, and the
  *   backup rules read the plugin's ObjectStore through the backup-metrics exporter and the
  *   plugin's own gauges instead (components/monitoring/backup-rules.ts, exporter.ts).
- * - CloudNativePG 1.26.1, pkg/management/pgbouncer/metricsserver/pools.go and
- *   pgbouncer_collector.go: `cnpg_pgbouncer_up`, `cnpg_pgbouncer_pools_cl_waiting`,
- *   `cnpg_pgbouncer_pools_sv_{active,idle,used,tested,login}{database,user}`.
+ * - PgBouncer's: see ./pooler-rules.ts.
  * - Dragonfly v1.39.0, src/server/server_family.cc PrintPrometheusMetrics (prefix `dragonfly_`):
  *   `dragonfly_memory_used_bytes`, `dragonfly_master` (1 on the master, 0 on a replica).
  * - Harbor v2.15.1 (chart 1.19.1; unchanged since v2.12.4), src/pkg/exporter/health_collector.go: `harbor_up{component}`
@@ -36,7 +34,8 @@
  * rename (a `cluster` target label turns cnpg_collector_up's own `cluster` into
  * `exported_cluster`). CNPG's PodMonitors select pods by label and keep Prometheus' `namespace`
  * and `pod` target labels; instance pods are `<cluster>-<n>`, pooler pods
- * `<pooler>-<replicaset hash>-<pod hash>`; this also holds after VictoriaMetrics' conversion.
+ * `<pooler>-<replicaset hash>-<pod hash>` (./pooler-rules.ts); this also holds after
+ * VictoriaMetrics' conversion.
  */
 import { HARBOR_TENANT } from "../harbor/config";
 import type { AlertsStackConfig } from "./config";
@@ -48,6 +47,7 @@ import { backupRules } from "./backup-rules";
 import { buildColocatedAlertGroups } from "./colocated-rules";
 import { webhookRules } from "./webhook-rules";
 import { connectionsNearMaxRule, instanceSelector, replicationRules } from "./cluster-rules";
+import { poolerRules } from "./pooler-rules";
 import { rule, re, sel, type AlertRule, type PrometheusRuleObject, type RuleGroup } from "./promql";
 
 export {
@@ -110,43 +110,10 @@ export function buildAlertGroups(cfg: AlertsStackConfig, topology?: Topology): R
                     { tenant: t.name },
                 ),
             );
-            const node = topo.tenants[t.name]?.pooler;
-            if (!node) continue;
-            const pooler = { namespace: node.namespace, pod: `~${re(node.name)}-.+` };
-            const pools = { ...pooler, user: t.role };
-            const ps = sel(pools);
-            connections.push(
-                rule(
-                    a,
-                    "PgBouncerDown",
-                    `(count(cnpg_pgbouncer_up${sel(pooler)} == 1) or vector(0)) < ${t.pooler.instances}`,
-                    "5m",
-                    "critical",
-                    `Fewer than ${t.pooler.instances} PgBouncer instances of ${node.name} are up`,
-                    `${t.pooler.instances} instances are configured (tenants[].pooler.instances); {{ $value }} answer.`,
-                    { tenant: t.name },
-                ),
-                rule(
-                    a,
-                    "PgBouncerClientsWaiting",
-                    `sum by (namespace, pod, database) (cnpg_pgbouncer_pools_cl_waiting${ps}) > 0`,
-                    "2m",
-                    "warning",
-                    `Clients of ${node.name} wait for a server connection on {{ $labels.pod }}`,
-                    `{{ $value }} clients of ${t.role} on {{ $labels.database }} have waited for 2 minutes: the pool (${b.perDatabase} per database) is exhausted.`,
-                    { tenant: t.name },
-                ),
-                rule(
-                    a,
-                    "PgBouncerPoolAtSize",
-                    `sum by (namespace, pod, database) (cnpg_pgbouncer_pools_sv_active${ps} + cnpg_pgbouncer_pools_sv_idle${ps} + cnpg_pgbouncer_pools_sv_used${ps} + cnpg_pgbouncer_pools_sv_tested${ps} + cnpg_pgbouncer_pools_sv_login${ps}) >= ${b.perDatabase}`,
-                    "10m",
-                    "warning",
-                    `The ${node.name} pool of {{ $labels.database }} is at its size on {{ $labels.pod }}`,
-                    `{{ $value }} server connections of ${t.role}; the pool holds ${b.defaultPoolSize} default_pool_size + ${b.reservePoolSize} reserve_pool_size = ${b.perDatabase}${b.perDatabase < b.defaultPoolSize + b.reservePoolSize ? " (capped)" : ""}.`,
-                    { tenant: t.name },
-                ),
-            );
+            // Every pooler of the tenant in the topology: its main one and its session-mode one.
+            for (const node of topo.poolers.filter((p) => p.tenant === t.name)) {
+                connections.push(...poolerRules(a, node, b));
+            }
         }
         groups.push({ name: `${pg.name}-connections`, rules: connections });
     }

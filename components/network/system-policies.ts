@@ -1,6 +1,8 @@
 /**
- * CiliumNetworkPolicies of the platform's system pods on the infra cluster: the CloudNativePG
- * operator, the Barman Cloud plugin and the backup-metrics exporter. Ingress only for the
+ * CiliumNetworkPolicies of the platform's system pods, on either cluster (both run them): the
+ * CloudNativePG operator, the Barman Cloud plugin and the backup-metrics exporter. Peers are pods
+ * of the stack's own cluster (`network.clusterName` on infra, `network.appsClusterName` on apps),
+ * never of the other one. Ingress only for the
  * operator and the plugin (their egress, to the API server, the instances and each other, stays
  * open); the exporter also talks to nothing but the API server. Pure.
  *
@@ -11,6 +13,8 @@
  *   ScheduledBackup, Backup and Database; the kubelet probes /readyz on the same port
  *   (templates/deployment.yaml liveness, readiness, startup); metrics on 8080 (containerPort
  *   `metrics`, its PodMonitor with cnpg.monitoring.podMonitor);
+ *   the same at chart 0.29.0 (CNPG 1.30.0, the apps cluster's): `webhook.port` 9443, probes on
+ *   port webhook-server, selectorLabels app.kubernetes.io/name and app.kubernetes.io/instance;
  * - plugin, chart plugin-barman-cloud 0.7.0 (plugin v0.13.0): gRPC on 9090 (templates/
  *   deployment.yaml `--server-address=:9090`, tcpSocket readiness probe; templates/service.yaml
  *   Service barman-cloud targetPort 9090, annotation cnpg.io/pluginPort), called by the operator
@@ -59,8 +63,8 @@ export const BARMAN_PLUGIN_POD_LABELS = {
 
 export function buildSystemPolicies(cfg: PolicyStackConfig & AlertsStackConfig): CiliumPolicy[] {
     const net = cfg.network;
-    if (!net.enabled || cfg.role !== "infra") return [];
-    const local = net.clusterName;
+    if (!net.enabled) return [];
+    const local = cfg.role === "infra" ? net.clusterName : net.appsClusterName;
     const ns = cfg.cnpg.namespace;
     const policies: CiliumPolicy[] = [
         {

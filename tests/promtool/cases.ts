@@ -4,7 +4,8 @@
  * stays silent, with series named as the exporters name them (see components/monitoring/rules.ts
  * for the upstream files). The thresholds are written out as numbers on purpose: they are what
  * the shipped config's limits give (harbor_app connectionLimit 90 → 81, max_connections 400 − 3
- * superuser_reserved → 357, the harbor pooler's 30 + 0 slots, maxMemory 1536Mi → 90 %), so a change
+ * superuser_reserved → 357, the harbor pooler's 30 + 0 slots, gitlab's session pooler's 1 instance
+ * and 5 slots, maxMemory 1536Mi → 90 %), so a change
  * to the arithmetic or to the config shows up here as a failing case.
  */
 import { APPS_CASES } from "./apps-cases";
@@ -29,17 +30,22 @@ function pool(podName: string, user: string, database: string, counts: number[])
     );
 }
 
-const poolersUp = (harborUp: number): Series[] => [
+/** Every pooler's PgBouncers; gitlab's session pooler (1 instance) answers when `sessionUp`. */
+const poolersUp = (harborUp: number, sessionUp = true): Series[] => [
     ...["a", "b", "c"].map((x, i) =>
         s(`cnpg_pgbouncer_up{${NS}, pod="harbor-pooler-5d8f-${x}"}`, `${i < harborUp ? 1 : 0}x20`),
     ),
     ...["a", "b", "c"].map((x) =>
         s(`cnpg_pgbouncer_up{${NS}, pod="gitlab-pooler-77c4-${x}"}`, "1x20"),
     ),
+    s(`cnpg_pgbouncer_up{${NS}, pod="${SESSION_POD}"}`, `${sessionUp ? 1 : 0}x20`),
     ...["a", "b"].map((x) =>
         s(`cnpg_pgbouncer_up{${NS}, pod="keycloak-pooler-6b9d-${x}"}`, "1x20"),
     ),
 ];
+
+/** A pod of gitlab's session-mode pooler: `<pooler>-<pod-template-hash>-<suffix>`. */
+const SESSION_POD = "gitlab-session-pooler-6d5fb7c48-k8z2m";
 
 const DF = 'namespace="dragonfly"';
 const HB = 'namespace="harbor"';
@@ -230,7 +236,7 @@ const OTHER_CASES: AlertCase[] = [
         alert: "PgBouncerDown",
         evalTime: "10m",
         series: poolersUp(2),
-        expect: [{ severity: "critical", tenant: "harbor" }],
+        expect: [{ severity: "critical", tenant: "harbor", pooler: "harbor-pooler" }],
     },
     {
         name: "every pooler up stays silent",
@@ -253,6 +259,7 @@ const OTHER_CASES: AlertCase[] = [
             {
                 severity: "warning",
                 tenant: "harbor",
+                pooler: "harbor-pooler",
                 namespace: "cnpg-system",
                 pod: "harbor-pooler-5d8f-a",
                 database: "harbor_registry",
@@ -284,6 +291,7 @@ const OTHER_CASES: AlertCase[] = [
             {
                 severity: "warning",
                 tenant: "harbor",
+                pooler: "harbor-pooler",
                 namespace: "cnpg-system",
                 pod: "harbor-pooler-5d8f-a",
                 database: "harbor_registry",
@@ -295,6 +303,72 @@ const OTHER_CASES: AlertCase[] = [
         alert: "PgBouncerPoolAtSize",
         evalTime: "20m",
         series: pool("harbor-pooler-5d8f-a", "harbor_app", "harbor_registry", [20, 8, 1, 0, 0]),
+        expect: [],
+    },
+    // gitlab's session pooler (pooler.session): 1 instance, a pool of 5 per database. Its rules
+    // take its own pods only, and gitlab's transaction pooler's rules never take its pods.
+    {
+        name: "gitlab's session pooler down fires for it alone, its transaction pooler's pods up",
+        alert: "PgBouncerDown",
+        evalTime: "10m",
+        series: poolersUp(3, false),
+        expect: [{ severity: "critical", tenant: "gitlab", pooler: "gitlab-session-pooler" }],
+    },
+    {
+        name: "gitlab's transaction pooler down fires though its session pooler answers",
+        alert: "PgBouncerDown",
+        evalTime: "10m",
+        series: [
+            ...poolersUp(3).filter((x) => !x.series.includes('pod="gitlab-pooler-77c4-')),
+            s(`cnpg_pgbouncer_up{${NS}, pod="gitlab-session-pooler-77c4-a"}`, "1x20"),
+        ],
+        expect: [{ severity: "critical", tenant: "gitlab", pooler: "gitlab-pooler" }],
+    },
+    {
+        name: "clients waiting on gitlab's session pooler fire under its name",
+        alert: "PgBouncerClientsWaiting",
+        evalTime: "10m",
+        series: [
+            s(
+                `cnpg_pgbouncer_pools_cl_waiting{${NS}, pod="${SESSION_POD}", database="gitlabhq_production", user="gitlab_app"}`,
+                "2x15",
+            ),
+        ],
+        expect: [
+            {
+                severity: "warning",
+                tenant: "gitlab",
+                pooler: "gitlab-session-pooler",
+                namespace: "cnpg-system",
+                pod: SESSION_POD,
+                database: "gitlabhq_production",
+            },
+        ],
+    },
+    {
+        name: "5 server connections on gitlab's session pooler fire",
+        alert: "PgBouncerPoolAtSize",
+        evalTime: "20m",
+        series: pool(SESSION_POD, "gitlab_app", "gitlabhq_production", [3, 1, 1, 0, 0]),
+        expect: [
+            {
+                severity: "warning",
+                tenant: "gitlab",
+                pooler: "gitlab-session-pooler",
+                namespace: "cnpg-system",
+                pod: SESSION_POD,
+                database: "gitlabhq_production",
+            },
+        ],
+    },
+    {
+        name: "4 on the session pooler and 5 on the transaction pooler stay silent",
+        alert: "PgBouncerPoolAtSize",
+        evalTime: "20m",
+        series: [
+            ...pool(SESSION_POD, "gitlab_app", "gitlabhq_production", [3, 1, 0, 0, 0]),
+            ...pool("gitlab-pooler-77c4-a", "gitlab_app", "gitlabhq_production", [3, 1, 1, 0, 0]),
+        ],
         expect: [],
     },
     // Dragonfly: maxMemory 1536Mi = 1610612736 B, × 0.9 → 1449551462.
