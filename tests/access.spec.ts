@@ -3,10 +3,11 @@
  * LoadBalancer and the config rules around them.
  *
  * The files are evaluated as the servers do (first matching line wins), wrapped in the lines
- * CloudNativePG 1.26.1 puts around the user rules:
- * - server: pkg/postgres/configuration.go (hbaTemplateString): local peer, streaming_replica and
- *   cnpg_pooler_pgbouncer cert rules before, `host all all all scram-sha-256` after;
- * - PgBouncer: pkg/management/pgbouncer/config/config.go (pgbouncerHBAFileTemplateString):
+ * CloudNativePG 1.30.0 puts around the user rules:
+ * - server: pkg/postgres/configuration.go (hbaTemplateString): the metrics exporter's and the
+ *   local peer rules, streaming_replica and cnpg_pooler_pgbouncer cert rules (with their ident
+ *   maps, new since 1.26.1) before, `host all all all scram-sha-256` after;
+ * - PgBouncer: pkg/management/pgbouncer/config/config.go (pgbouncerHBAFileTemplateString, as 1.26.1):
  *   `local pgbouncer pgbouncer peer` before, `host all all 0.0.0.0/0 md5` and `::/0 md5` after.
  */
 import { strict as assert } from "node:assert";
@@ -18,10 +19,11 @@ import { buildClusterSpec, buildPoolerSpec } from "../components/postgres/spec";
 import { fixtureConfig, fixtureSettings, toConfigMap } from "./mocks";
 
 const CNPG_SERVER_BEFORE = [
+    "local all cnpg_metrics_exporter peer map=cnpg_metrics_exporter",
     "local all all peer map=local",
-    "hostssl postgres streaming_replica all cert",
-    "hostssl replication streaming_replica all cert",
-    "hostssl all cnpg_pooler_pgbouncer all cert",
+    "hostssl postgres streaming_replica all cert map=cnpg_streaming_replica",
+    "hostssl replication streaming_replica all cert map=cnpg_streaming_replica",
+    "hostssl all cnpg_pooler_pgbouncer all cert map=cnpg_pooler_pgbouncer",
 ];
 const CNPG_SERVER_AFTER = ["host all all all scram-sha-256"];
 const CNPG_POOLER_BEFORE = ["local pgbouncer pgbouncer peer"];

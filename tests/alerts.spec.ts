@@ -1,6 +1,6 @@
 /**
  * Alerts as pure data: what buildPrometheusRules makes of the infra fixture config and of
- * changes to it. Metric names are those of CloudNativePG 1.26.1 (config/manager/default-monitoring.yaml,
+ * changes to it. Metric names are those of CloudNativePG 1.30.0, as 1.26.1 (config/manager/default-monitoring.yaml,
  * pkg/management/postgres/webserver/metricserver/pg_collector.go,
  * pkg/management/pgbouncer/metricsserver/pools.go), Dragonfly v1.39.0
  * (src/server/server_family.cc) and Harbor v2.15.1 (src/pkg/exporter, unchanged since v2.12.4); the PromQL itself is run
@@ -93,7 +93,7 @@ describe("alerts from the infra fixture config", () => {
     it("derives each threshold from the config and its budget", () => {
         // daily schedule 86400 s + 180 min grace. On the Barman Cloud plugin (shipped) from the
         // ObjectStore through the backup-metrics exporter or the plugin's own gauge, never from
-        // CNPG 1.26.1's collector gauge, which stays 0 for plugin backups (only the in-tree
+        // CNPG 1.30.0's (as 1.26.1's) collector gauge, which stays 0 for plugin backups (only the in-tree
         // pkg/management/postgres/backup.go calls UpdateBackupTimes).
         const tooOld = one(cfg, "PostgresBackupTooOld").expr;
         assert.equal(tooOld.match(/ > 97200\b/g)?.length, 2);

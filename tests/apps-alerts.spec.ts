@@ -2,8 +2,9 @@
  * The apps stack's alerts: one PrometheusRule for the co-located clusters, thresholds from each
  * cluster's own config (instances, backup schedule, max_connections over the tuned defaults of
  * components/apps/spec.ts), each rule labelled with its application; CNPG's PodMonitor on the
- * co-located clusters while alerts are on (CloudNativePG 1.26.1 api/v1/cluster_types.go
- * MonitoringConfiguration.EnablePodMonitor), since the rules read what it scrapes. The PromQL
+ * co-located clusters while alerts are on (CloudNativePG 1.30.0 api/v1/cluster_types.go
+ * MonitoringConfiguration.EnablePodMonitor, deprecated there but still honoured: cluster_funcs.go
+ * IsPodMonitorEnabled), since the rules read what it scrapes. The PromQL
  * itself runs in `npm run test:rules` (suite apps, tests/promtool/apps-cases.ts).
  */
 import assert from "node:assert/strict";

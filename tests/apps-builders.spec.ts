@@ -1,6 +1,6 @@
 /**
  * Pure builders and checks of the apps stack (no mocks): the pull secret JSON, connection values,
- * ClusterMesh stubs, the co-located Cluster spec against the CNPG 1.26.1 field names, the infra
+ * ClusterMesh stubs, the co-located Cluster spec against the CNPG field names (in both the 1.26.1 and 1.30.0 CRDs), the infra
  * pooler's global annotation, config errors and the run-time checks against the infra outputs.
  */
 import { strict as assert } from "node:assert";
@@ -159,7 +159,7 @@ describe("apps builders", () => {
     });
 });
 
-/** Field names the co-located Cluster may use, from the CNPG 1.26.1 Cluster CRD (spec level). */
+/** Field names the co-located Cluster may use: in the CNPG 1.30.0 Cluster CRD and in 1.26.1's (spec level). */
 const CNPG_CLUSTER_SPEC_FIELDS = new Set([
     "affinity", "backup", "bootstrap", "certificates", "description", "enablePDB",
     "enableSuperuserAccess", "env", "envFrom", "ephemeralVolumeSource", "ephemeralVolumesSizeLimit",
@@ -197,7 +197,7 @@ describe("co-located cluster spec (kubekloud-api, seed 004)", () => {
     const bootstrap = spec.bootstrap as { initdb: Record<string, unknown> };
     const backup = spec.backup as Record<string, unknown>;
 
-    it("uses only CNPG 1.26.1 Cluster fields", () => {
+    it("uses only Cluster fields of both CNPG 1.26.1 and 1.30.0", () => {
         for (const k of Object.keys(spec)) assert.ok(CNPG_CLUSTER_SPEC_FIELDS.has(k), k);
         for (const k of Object.keys(postgresql)) assert.ok(CNPG_POSTGRESQL_FIELDS.has(k), k);
         for (const k of Object.keys(bootstrap)) assert.equal(k, "initdb");

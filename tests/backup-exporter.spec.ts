@@ -8,7 +8,7 @@
  *   docs/metrics/extend/customresourcestate-metrics.md;
  * - plugin-barman-cloud v0.13.0 api/v1/objectstore_types.go: status.serverRecoveryWindow.<server>
  *   {firstRecoverabilityPoint, lastSuccessfulBackupTime, lastFailedBackupTime};
- * - CloudNativePG 1.26.1 api/v1/cluster_types.go: condition type LastBackupSucceeded, reason
+ * - CloudNativePG 1.30.0 (as 1.26.1) api/v1/cluster_types.go: condition type LastBackupSucceeded, reason
  *   LastBackupFailed;
  * - prometheus-operator v0.82.2 pkg/apis/monitoring/v1/servicemonitor_types.go (spec.selector,
  *   spec.endpoints) and types.go Endpoint (port, interval, honorLabels): the ServiceMonitor's

@@ -12,7 +12,7 @@
  *   barmancloud.cnpg.io_objectstores.yaml;
  * - cloudnative-pg/charts plugin-barman-cloud-v0.7.0: charts/plugin-barman-cloud/values.yaml
  *   (replicaCount, crds.create, resources), Chart.yaml (appVersion v0.13.0);
- * - cloudnative-pg/cloudnative-pg v1.26.1: internal/webhook/v1/cluster_webhook.go
+ * - cloudnative-pg/cloudnative-pg v1.30.0 (as v1.26.1): internal/webhook/v1/cluster_webhook.go
  *   (validatePluginConfiguration: "Cannot enable a WAL archiver plugin when barmanObjectStore is
  *   configured"), config/crd/bases/postgresql.cnpg.io_clusters.yaml (spec.plugins[] fields).
  */
@@ -116,7 +116,7 @@ describe("Barman Cloud plugin", () => {
                     parameters: { barmanObjectName: "shared-postgres-backups" },
                 },
             ]);
-            // CNPG 1.26.1 rejects a WAL-archiver plugin next to backup.barmanObjectStore, and
+            // CNPG 1.30.0 (as 1.26.1) rejects a WAL-archiver plugin next to backup.barmanObjectStore, and
             // warns about backup.retentionPolicy without it.
             assert.equal(spec.backup, undefined);
             assert.equal(spec.env, undefined);

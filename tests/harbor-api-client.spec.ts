@@ -40,7 +40,7 @@ describe("Harbor API providers (fake Harbor)", function () {
             const err = await rejectsWith(
                 projectProvider.create(projectInputs()),
                 `Harbor API POST ${fake.apiUrl}/projects failed after 4 attempt(s); last status 500 ` +
-                    `(INTERNAL_SERVER_ERROR: injected failure)`,
+                    `(UNKNOWN: internal server error)`,
             );
             assert.equal((err as Error & { status?: number }).status, 500);
             assert.equal(fake.count("POST", /^\/projects$/), 4);
@@ -92,26 +92,27 @@ describe("Harbor API providers (fake Harbor)", function () {
         });
 
         it("follows page/page_size pagination using X-Total-Count", async () => {
-            fake.seedProject("synergyflow");
+            const project = fake.seedProject("synergyflow");
             for (let i = 0; i < 25; i++) {
                 fake.seedRobot("synergyflow", `bot-${i}`);
             }
             const client = new HarborClient({ ...connection(), pageSize: 10 });
-            const robots = await client.listAll<{ name: string }>("/robots");
+            const q = { q: `Level=project,ProjectID=${project.project_id}` };
+            const robots = await client.listAll<{ name: string }>("/robots", q);
             assert.equal(robots.length, 25);
             assert.equal(fake.count("GET", /^\/robots$/), 3);
             const pages = fake.requests.filter((r) => r.path === "/robots");
             assert.deepEqual(
-                pages.map((r) => [r.query.get("page"), r.query.get("page_size")]),
+                pages.map((r) => [r.query.get("page"), r.query.get("page_size"), r.query.get("q")]),
                 [
-                    ["1", "10"],
-                    ["2", "10"],
-                    ["3", "10"],
+                    ["1", "10", q.q],
+                    ["2", "10", q.q],
+                    ["3", "10", q.q],
                 ],
             );
             const early = await client.listAll<{ name: string }>(
                 "/robots",
-                {},
+                q,
                 (r) => r.name === "robot$synergyflow+bot-12",
             );
             assert.equal(early.length, 13);

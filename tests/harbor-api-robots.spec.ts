@@ -49,6 +49,16 @@ describe("Harbor API providers (fake Harbor)", function () {
             });
         });
 
+        it("disables a robot declared disabled after creating it (Harbor 2.15.1 creates it enabled)", async () => {
+            const created = await r.create(robotInputs({ disabled: true }));
+            const stored = fake.robots.get(Number(created.id))!;
+            assert.equal(stored.disable, true);
+            assert.equal(fake.count("PUT", /^\/robots\/[0-9]+$/), 1);
+            assert.equal(created.outs!.secret, stored.secret);
+            await r.create(robotInputs({ name: "synergyflow-pusher" }));
+            assert.equal(fake.count("PUT", /^\/robots\/[0-9]+$/), 1);
+        });
+
         it("rotates the secret in place when `rotation` changes", async () => {
             const created = await r.create(robotInputs());
             const news = robotInputs({ rotation: "2025-06" });

@@ -135,7 +135,7 @@ describe("harbor config rules", () => {
 
     // goharbor/harbor-helm v1.19.1 (as v1.16.4) templates/_helpers.tpl (caBundleVolume: a Secret in Harbor's
     // namespace), goharbor/harbor v2.15.1 (as v2.12.4) src/common/dao/pgsql.go (pgx, sslmode passed through),
-    // cloudnative-pg v1.26.1 internal/controller/cluster_pki.go (renewCASecret, 90-day CA).
+    // cloudnative-pg v1.30.0 (as v1.26.1) internal/controller/cluster_pki.go (renewCASecret, 90-day CA).
     for (const sslmode of ["verify-ca", "verify-full"]) {
         it(`rejects sslmode ${sslmode}, which Harbor cannot keep verifying against CNPG's CA`, () => {
             assert.deepEqual(harborDatabaseProblems(harbor({ database: { sslmode } })), [

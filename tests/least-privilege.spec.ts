@@ -156,7 +156,7 @@ describe("least privilege: Pod Security per application", () => {
 });
 
 describe("availability: PodDisruptionBudgets of co-located clusters", () => {
-    // CNPG 1.26.1 internal/controller/cluster_create.go (reconcilePodDisruptionBudget): a primary
+    // CNPG 1.30.0 (as 1.26.1) internal/controller/cluster_create.go (reconcilePodDisruptionBudget): a primary
     // PDB with minAvailable 1 whenever enablePDB is true (default), so a single instance blocks drains.
     const cfg = parseConfig(fixtureConfig("apps"));
     const kubekloud = cfg.applications.find((a) => a.name === "kubekloud-api")!;

@@ -5,7 +5,7 @@
  * mesh; 1.19 policy-default-local-cluster: the local one; docs.cilium.io
  * network/clustermesh/policy). A change that opens or closes a path fails a row.
  *
- * Upstream facts the rows rely on: CloudNativePG 1.26.1 ports 5432 (pkg/postgres/configuration.go
+ * Upstream facts the rows rely on: CloudNativePG 1.30.0 (as 1.26.1) ports 5432 (pkg/postgres/configuration.go
  * ServerPort), 8000 and 9187 (pkg/management/url/url.go StatusPort, PostgresMetricsPort), PgBouncer
  * 5432 and 9127 (pkg/management/pgbouncer/config/config.go, url.go PgBouncerMetricsPort); pod
  * labels cnpg.io/cluster, cnpg.io/podRole, cnpg.io/poolerName (pkg/utils/labels_annotations.go);

@@ -10,7 +10,7 @@
  * kubeconfig changes, adding or removing it replaces nothing by itself. CloudNativePG
  * internal/webhook/v1/cluster_webhook.go `validateStorageConfigurationChange` (v1.26.1, same at
  * v1.30.0): "can't shrink existing storage"; pkg/reconciler/persistentvolumeclaim/build.go
- * (v1.26.1): the storage class is read when a PVC is built.
+ * (v1.26.1 and v1.30.0): the storage class is read when a PVC is built.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";

@@ -68,7 +68,7 @@ describe("CNPG builders", () => {
                             key: "ACCESS_SECRET_KEY",
                         },
                     },
-                    // No encryption key: CNPG 1.26.1's Cluster CRD
+                    // No encryption key: CNPG 1.30.0's (as 1.26.1's) Cluster CRD
                     // (postgresql.cnpg.io_clusters.yaml, barmanObjectStore.wal/data.encryption):
                     // "empty string (use the bucket policy, default)". MinIO without a KMS
                     // rejects SSE requests.
@@ -144,7 +144,7 @@ describe("CNPG builders", () => {
             cluster: { name: "shared-postgres" },
             schedule: "0 0 2 * * *",
             method: "barmanObjectStore",
-            // CNPG 1.26.1 ScheduledBackup CRD: immediate "If the first backup has to be
+            // CNPG 1.30.0 (as 1.26.1) ScheduledBackup CRD: immediate "If the first backup has to be
             // immediately start after creation or not" (default false): without it WAL archived
             // before the first 02:00 has no base backup to replay onto.
             immediate: true,

@@ -2,7 +2,7 @@
  * A restored cluster's own size and whether it writes into the backup bucket
  * (`postgres.recovery.{instances, resources, storage, walStorage, backups}`): a drill takes no
  * WAL archive and no daily base backup unless asked; a cut-over cluster always backs up.
- * Field names are the CNPG 1.26.1 Cluster CRD's (spec.resources, spec.storage, spec.walStorage,
+ * Field names are the CNPG 1.30.0 (as 1.26.1) Cluster CRD's (spec.resources, spec.storage, spec.walStorage,
  * spec.plugins[].isWALArchiver, spec.backup.barmanObjectStore) and the Barman Cloud plugin
  * v0.13.0's (web/docs/usage.md: a Cluster archives only through a plugin entry marked
  * isWALArchiver; recovery reads through externalClusters[].plugin alone).

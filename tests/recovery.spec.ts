@@ -3,10 +3,11 @@
  * `postgres.recovery`), and examples/restore-drill.yaml (an overlay on Pulumi.infra.yaml).
  *
  * Upstream read for these pins:
- * - cloudnative-pg/cloudnative-pg v1.26.1 internal/webhook/v1/cluster_webhook.go:
+ * - cloudnative-pg/cloudnative-pg v1.30.0 (as v1.26.1 but where noted) internal/webhook/v1/cluster_webhook.go:
  *   validateRecoveryTarget ("Recovery target options are mutually exclusive", targetTime parsed by
  *   machinery v0.3.0 pkg/types ParseTargetTime, "Invalid TargetLSN", "BackupID is missing" for
- *   targetName/targetXID/targetImmediate), validateBootstrapRecoverySource (the source must be an
+ *   targetName/targetXID/targetImmediate; new at v1.30.0: "recovery target name must be shorter
+ *   than 64 bytes" and "must not contain ASCII control characters"), validateBootstrapRecoverySource (the source must be an
  *   external cluster with barmanObjectStore or plugin), validatePluginConfiguration;
  *   config/crd/bases/postgresql.cnpg.io_clusters.yaml (bootstrap.recovery, recoveryTarget,
  *   externalClusters[].plugin / .barmanObjectStore, backup.barmanObjectStore.serverName);
@@ -53,16 +54,16 @@ type Settings = Record<string, any>;
 const EXAMPLE = path.join(PROJECT_DIR, "examples", "restore-drill.yaml");
 const STACK = path.join(PROJECT_DIR, "Pulumi.infra.yaml");
 
-/** bootstrap.recovery fields of the CNPG 1.26.1 Cluster CRD. */
+/** bootstrap.recovery fields of the CNPG 1.30.0 Cluster CRD (as 1.26.1). */
 const RECOVERY_FIELDS = [
     "backup", "database", "owner", "recoveryTarget", "secret", "source", "volumeSnapshots",
 ]; // prettier-ignore
-/** bootstrap.recovery.recoveryTarget fields of the CNPG 1.26.1 Cluster CRD. */
+/** bootstrap.recovery.recoveryTarget fields of the CNPG 1.30.0 Cluster CRD (as 1.26.1). */
 const RECOVERY_TARGET_FIELDS = [
     "backupID", "exclusive", "targetImmediate", "targetLSN", "targetName", "targetTLI",
     "targetTime", "targetXID",
 ]; // prettier-ignore
-/** externalClusters[] fields of the CNPG 1.26.1 Cluster CRD. */
+/** externalClusters[] fields of the CNPG 1.30.0 Cluster CRD (as 1.26.1). */
 const EXTERNAL_CLUSTER_FIELDS = [
     "barmanObjectStore", "connectionParameters", "name", "password", "plugin", "sslCert",
     "sslKey", "sslRootCert",
@@ -272,6 +273,26 @@ describe("recovery", () => {
                 { name: "shared-postgres-r1", target: { restorePoint: "before-upgrade" } },
                 [
                     "- platform:postgres.recovery.target.backupID: is required with restorePoint: CloudNativePG can pick the base backup itself only for time-based recovery (webhook: 'BackupID is missing'); name the last backup taken before the restore point",
+                ],
+            ],
+            [
+                "a restore point of 64 bytes",
+                {
+                    name: "shared-postgres-r1",
+                    target: { restorePoint: "p".repeat(64), backupID: "20261130T020000" },
+                },
+                [
+                    `- platform:postgres.recovery.target.restorePoint = "${"p".repeat(64)}": is 64 bytes: CloudNativePG refuses a recovery target name of 64 bytes or more (webhook: 'recovery target name must be shorter than 64 bytes', PostgreSQL's MAXFNAMELEN, which pg_create_restore_point enforces too)`,
+                ],
+            ],
+            [
+                "a restore point with a control character",
+                {
+                    name: "shared-postgres-r1",
+                    target: { restorePoint: "before\tupgrade", backupID: "20261130T020000" },
+                },
+                [
+                    "- platform:postgres.recovery.target.restorePoint = \"before\\tupgrade\": contains an ASCII control character: CloudNativePG refuses it in a recovery target name (webhook: 'recovery target name must not contain ASCII control characters')",
                 ],
             ],
             [

@@ -1,7 +1,7 @@
 /**
  * Pure builders of the apps stack: the Harbor pull secret's `.dockerconfigjson`, an application's
  * database connection values, the ClusterMesh stub Services, and a co-located CloudNativePG
- * `Cluster` (field names of the CNPG 1.26.1 Cluster CRD). Tested without mocks.
+ * `Cluster` (field names of the CNPG 1.30.0 Cluster CRD, each also in 1.26.1's). Tested without mocks.
  */
 import { appNamespace, type ApplicationConfig, type ColocatedPostgresConfig } from "./config";
 import {
@@ -274,7 +274,7 @@ export function colocatedBackupPath(app: ApplicationConfig, pg: ColocatedPostgre
 }
 
 /**
- * Whether CNPG keeps PodDisruptionBudgets for a co-located cluster. CNPG 1.26.1
+ * Whether CNPG keeps PodDisruptionBudgets for a co-located cluster. CNPG 1.30.0, as 1.26.1
  * (internal/controller/cluster_create.go reconcilePodDisruptionBudget, pkg/specs/
  * poddisruptionbudget.go) keeps one on the primary with minAvailable 1, and one on the replicas
  * only from 3 instances. With a single instance that PDB can never be satisfied during an eviction,

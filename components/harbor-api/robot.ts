@@ -279,7 +279,13 @@ export const robotProvider: pulumi.dynamic.ResourceProvider<
         if (typeof created.secret !== "string" || created.secret === "") {
             throw new Error(`Harbor created robot ${created.name} but returned no secret`);
         }
-        const robot = await client.getOptional<HarborRobotBody>(`/robots/${created.id}`);
+        let robot = await client.getOptional<HarborRobotBody>(`/robots/${created.id}`);
+        if (inputs.disabled && robot !== undefined && robot.disable !== true) {
+            // Harbor 2.15.1 handler/robot.go CreateRobot copies name, description and duration
+            // only: a robot declared disabled is created enabled, so disable it right away.
+            await putRobot(client, robot, inputs);
+            robot = await client.getOptional<HarborRobotBody>(`/robots/${created.id}`);
+        }
         return {
             id: String(created.id),
             outs: {

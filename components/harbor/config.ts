@@ -349,7 +349,7 @@ export function harborRedisProblems(h: HarborConfig): Problem[] {
  * Why Harbor cannot verify the database's certificate. Harbor 2.15.1 (as 2.12.4) connects with pgx
  * (src/common/dao/pgsql.go) and trusts only its image's CA bundle, to which chart 1.19.1 (as 1.16.4) adds one
  * Secret `caBundleSecretName` (key ca.crt) from Harbor's own namespace (templates/_helpers.tpl
- * `harbor.caBundleVolume`). CNPG 1.26.1 keeps its generated CA `<cluster>-ca` in the cluster's
+ * `harbor.caBundleVolume`). CNPG 1.30.0 (as 1.26.1) keeps its generated CA `<cluster>-ca` in the cluster's
  * namespace and renews it 7 days before its 90 days run out (internal/controller/cluster_pki.go
  * `renewCASecret`, internal/configuration `CertificateDuration = 90`): a copy taken at `pulumi up`
  * expires with the old certificate and would cut Harbor off its database between two runs. So the

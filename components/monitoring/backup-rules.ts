@@ -3,7 +3,7 @@
  * apps): base backup too old, last backup failed, WAL archiving failing. Pure.
  *
  * Where the backup times come from, by path (upstream files in components/monitoring/exporter.ts):
- * - in-tree barmanObjectStore: CNPG 1.26.1's `cnpg_collector_last_available_backup_timestamp` /
+ * - in-tree barmanObjectStore: CNPG 1.30.0's (as 1.26.1's) `cnpg_collector_last_available_backup_timestamp` /
  *   `cnpg_collector_last_failed_backup_timestamp` (pkg/management/postgres/webserver/metricserver/pg_collector.go,
  *   set on the primary from status.lastSuccessfulBackup / lastFailedBackup; the replicas export
  *   0, hence `max`);
@@ -18,7 +18,7 @@
  *   names, prometheus.NewDesc(FqName)) and exports on the instances' metrics port
  *   (pkg/management/postgres/webserver/metricserver/pg_collector.go pluginCollector): the rules keep working, unchanged, after an operator upgrade; the
  *   newest of the two wins. The Cluster's condition LastBackupSucceeded False with reason
- *   LastBackupFailed (CNPG 1.26.1 pkg/resources/status/backup.go FlagBackupAsFailed, for plugin
+ *   LastBackupFailed (CNPG 1.30.0, as 1.26.1, pkg/resources/status/backup.go FlagBackupAsFailed, for plugin
  *   backups too) is the failure signal that also covers a backup that never reached the plugin.
  *
  * The exporter's series keep the object's `namespace` (its ServiceMonitor honours labels).

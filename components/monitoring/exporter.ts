@@ -1,11 +1,11 @@
 /**
  * The backup-metrics exporter: a kube-state-metrics (v2.19.1) in custom-resource-state-only mode
- * that exports what CloudNativePG 1.26.1 does not for backups through the Barman Cloud plugin.
+ * that exports what CloudNativePG 1.30.0 (as 1.26.1) does not for backups through the Barman Cloud plugin.
  * Pure builders; components/monitoring/exporter-component.ts creates the objects.
  *
  * Why (re-read at CNPG 1.30.0: unchanged but for the plugin gauges CNPG collects since 1.27.0,
  * which backup-rules.ts uses beside this exporter's series; the Cluster condition still reaches
- * Prometheus only through here): CNPG 1.26.1 fills the Cluster's status.lastSuccessfulBackup only on its in-tree path
+ * Prometheus only through here): CNPG 1.30.0, as 1.26.1, fills the Cluster's status.lastSuccessfulBackup only on its in-tree path
  * (pkg/management/postgres/backup.go calls UpdateBackupTimes; plugin_backup.go does not), so
  * `cnpg_collector_last_available_backup_timestamp` stays 0 for plugin backups, and it collects no
  * plugin metrics (internal/cnpi/plugin/client/metrics.go arrives in 1.27.0). The plugin

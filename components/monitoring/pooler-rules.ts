@@ -2,7 +2,7 @@
  * The alerts of one PgBouncer Pooler: every Pooler of the stack's topology
  * (components/postgres/topology.ts), a tenant's main pooler and its session-mode one alike. Pure.
  *
- * Metrics, read in CloudNativePG 1.26.1 pkg/management/pgbouncer/metricsserver/pools.go and
+ * Metrics, read in CloudNativePG 1.30.0 (as 1.26.1) pkg/management/pgbouncer/metricsserver/pools.go and
  * pgbouncer_collector.go: `cnpg_pgbouncer_up`, `cnpg_pgbouncer_pools_cl_waiting`,
  * `cnpg_pgbouncer_pools_sv_{active,idle,used,tested,login}{database,user}`. The Pooler's
  * PodMonitor (pkg/specs/pgbouncer/podmonitor.go at 1.26.1 and 1.30.0) relabels nothing unless

@@ -5,12 +5,14 @@
  * moves its alert with it. Pure: no Pulumi.
  *
  * Metric names, read in the upstream sources at the pinned versions:
- * - CloudNativePG 1.26.1, config/manager/default-monitoring.yaml (queries `backends`,
+ * - CloudNativePG 1.30.0 (names as in 1.26.1), config/manager/default-monitoring.yaml (queries `backends`,
  *   `pg_replication`, `pg_stat_archiver`): `cnpg_backends_total{datname,usename,state}`,
  *   `cnpg_pg_replication_lag`, `cnpg_pg_replication_in_recovery`,
  *   `cnpg_pg_replication_streaming_replicas`, `cnpg_pg_stat_archiver_last_archived_time`,
- *   `cnpg_pg_stat_archiver_last_failed_time` (custom queries are `cnpg_<query>_<column>`).
- * - CloudNativePG 1.26.1, pkg/management/postgres/webserver/metricserver/pg_collector.go
+ *   `cnpg_pg_stat_archiver_last_failed_time` (custom queries are `cnpg_<query>_<column>`). New at
+ *   1.30.0: `pg_stat_archiver` has a predicate_query, so only the primary (or archive_mode=always)
+ *   exports it, which the per-instance archiving rule (./backup-rules.ts) does not mind.
+ * - CloudNativePG 1.30.0 (as 1.26.1), pkg/management/postgres/webserver/metricserver/pg_collector.go
  *   (namespace `cnpg`, subsystem `collector`): `cnpg_collector_up{cluster}`,
  *   `cnpg_collector_last_available_backup_timestamp` and
  *   `cnpg_collector_last_failed_backup_timestamp` (plain gauges set from the Cluster's
@@ -19,7 +21,7 @@
  *   FlagBackupAsFailed together with the condition LastBackupSucceeded=False, and
  *   lastSuccessfulBackup by api/v1/cluster_funcs.go UpdateBackupTimes after a Barman Cloud backup
  *   (pkg/management/postgres/backup.go), so "last failure newer than last success" is that
- *   condition being false. On the Barman Cloud plugin CNPG 1.26.1 fills neither, and the
+ *   condition being false. On the Barman Cloud plugin CNPG 1.30.0 (as 1.26.1) fills neither, and the
  *   backup rules read the plugin's ObjectStore through the backup-metrics exporter and the
  *   plugin's own gauges instead (components/monitoring/backup-rules.ts, exporter.ts).
  * - PgBouncer's: see ./pooler-rules.ts.

@@ -7,7 +7,7 @@
  * open); the exporter also talks to nothing but the API server. Pure.
  *
  * Ports, read upstream:
- * - operator, chart cloudnative-pg 0.25.0 (CNPG 1.26.1): the webhook server on
+ * - operator, chart cloudnative-pg 0.29.0 (CNPG 1.30.0; the same in 0.25.0 / 1.26.1): the webhook server on
  *   `webhook.port` 9443 (values.yaml), behind Service cnpg-webhook-service (templates/service.yaml,
  *   targetPort webhook-server), which the API server calls for every Cluster, Pooler,
  *   ScheduledBackup, Backup and Database; the kubelet probes /readyz on the same port

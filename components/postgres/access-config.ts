@@ -63,7 +63,7 @@ export function tenantTlsProblems(tenants: TenantConfig[]): Problem[] {
 /**
  * `sslmode=require` encrypts but trusts any certificate, so a relay on the LAN could sit between
  * Pulumi and the primary. verify-ca needs the cluster's CA; verify-full also needs a DNS name the
- * certificate carries: CNPG 1.26.1 issues server certificates with DNS names only
+ * certificate carries: CNPG 1.30.0 (as 1.26.1) issues server certificates with DNS names only
  * (api/v1/cluster_funcs.go GetClusterAltDNSNames: the Services plus `serverAltDNSNames`), so an IP
  * address can never match, and the admin host is added to `serverAltDNSNames` (./spec.ts).
  */

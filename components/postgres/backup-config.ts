@@ -10,7 +10,8 @@
  * Rules CloudNativePG enforces (internal/webhook/v1/cluster_webhook.go, re-read at v1.30.0:
  * validatePluginConfiguration unchanged since 1.26.1) are checked here
  * before anything reaches the cluster: recovery target options are mutually exclusive, a named
- * restore point needs a backupID, targetTime and targetLSN must parse, a WAL-archiver plugin cannot
+ * restore point needs a backupID and, since 1.30.0 (validateRecoveryTarget), is shorter than 64
+ * bytes and free of ASCII control characters, targetTime and targetLSN must parse, a WAL-archiver plugin cannot
  * be combined with `backup.barmanObjectStore`, and the plugin needs CNPG 1.26 (`isWALArchiver`).
  */
 import { z } from "zod";
@@ -190,6 +191,23 @@ export function recoveryProblems(
             key: "target.backupID",
             message:
                 "is required with restorePoint: CloudNativePG can pick the base backup itself only for time-based recovery (webhook: 'BackupID is missing'); name the last backup taken before the restore point",
+        });
+    }
+    const restorePoint = r.target.restorePoint;
+    if (restorePoint !== undefined && Buffer.byteLength(restorePoint, "utf8") >= 64) {
+        problems.push({
+            key: "target.restorePoint",
+            value: restorePoint,
+            message: `is ${Buffer.byteLength(restorePoint, "utf8")} bytes: CloudNativePG refuses a recovery target name of 64 bytes or more (webhook: 'recovery target name must be shorter than 64 bytes', PostgreSQL's MAXFNAMELEN, which pg_create_restore_point enforces too)`,
+        });
+    }
+    // eslint-disable-next-line no-control-regex
+    if (restorePoint !== undefined && /[\x00-\x1f\x7f]/.test(restorePoint)) {
+        problems.push({
+            key: "target.restorePoint",
+            value: restorePoint,
+            message:
+                "contains an ASCII control character: CloudNativePG refuses it in a recovery target name (webhook: 'recovery target name must not contain ASCII control characters')",
         });
     }
     if (r.target.exclusive !== undefined && kinds.every((k) => k === "latest")) {

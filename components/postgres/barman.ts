@@ -4,10 +4,10 @@
  * - plugin (Barman Cloud CNPG-I plugin v0.13.0): an `ObjectStore` (barmancloud.cnpg.io/v1) per
  *   destination, `Cluster.spec.plugins` naming it as WAL archiver, ScheduledBackups with
  *   `method: plugin`, and recovery from an `externalClusters[].plugin` source;
- * - in-tree (CNPG 1.26.1, deprecated): `spec.backup.barmanObjectStore`, `method:
+ * - in-tree (deprecated since CNPG 1.26, still in 1.30.0): `spec.backup.barmanObjectStore`, `method:
  *   barmanObjectStore`, and recovery from an `externalClusters[].barmanObjectStore` source.
  *
- * Field names follow cnpg-v1.26.1 postgresql.cnpg.io_clusters.yaml / _scheduledbackups.yaml and
+ * Field names follow cnpg-v1.30.0 (as v1.26.1) postgresql.cnpg.io_clusters.yaml / _scheduledbackups.yaml and
  * plugin-barman-cloud v0.13.0 barmancloud.cnpg.io_objectstores.yaml; the plugin's parameters
  * (`barmanObjectName`, `serverName`) follow its web/docs/usage.md and parameters.md.
  */

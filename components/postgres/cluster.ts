@@ -188,9 +188,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 pg.backup.serverName ?? pg.name,
             );
             // After the current cluster: its update releases the admin Service on cut-over. CNPG
-            // 1.26.1 (internal/controller/cluster_create.go, reconcileManagedServices) deletes a
-            // managed Service that left a cluster's spec and refuses to reconcile one another
-            // cluster owns, so the restored cluster takes it over once the old one let it go.
+            // 1.30.0, as 1.26.1 (internal/controller/cluster_create.go, reconcileManagedServices
+            // and serviceReconciler) deletes a managed Service that left a cluster's spec and
+            // refuses to reconcile one another cluster owns, so the restored cluster takes it over
+            // once the old one let it go.
             const restoredDeps: pulumi.Resource[] = [...dependsOn, this.current];
             restoredDeps.push(
                 ...recoverySourceResources(

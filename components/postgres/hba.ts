@@ -1,14 +1,16 @@
 /**
  * Host-based authentication of the shared cluster and its poolers, as pure builders.
  *
- * Server (`Cluster.spec.postgresql.pg_hba`). CloudNativePG 1.26.1 writes pg_hba.conf as
- * (pkg/postgres/configuration.go, hbaTemplateString):
+ * Server (`Cluster.spec.postgresql.pg_hba`). CloudNativePG 1.30.0 writes pg_hba.conf as
+ * (pkg/postgres/configuration.go, hbaTemplateString; 1.26.1 had the same lines without the
+ * metrics exporter's and the cert lines' `map=`):
  *
+ *     local all cnpg_metrics_exporter peer map=cnpg_metrics_exporter   ← the metrics queries
  *     local all all peer map=local                        ← instance manager, backups, exec
- *     hostssl postgres streaming_replica all cert         ← replicas
- *     hostssl replication streaming_replica all cert
- *     hostssl all cnpg_pooler_pgbouncer all cert          ← the poolers' auth_query login
- *     <the user rules, in order>
+ *     hostssl postgres streaming_replica all cert map=cnpg_streaming_replica   ← replicas
+ *     hostssl replication streaming_replica all cert map=cnpg_streaming_replica
+ *     hostssl all cnpg_pooler_pgbouncer all cert map=cnpg_pooler_pgbouncer     ← auth_query login
+ *     <the user rules, in order; only `${podselector:NAME}` references are expanded>
  *     host all all all <scram-sha-256>                    ← appended after everything
  *
  * PostgreSQL takes the first line that matches, so the rules here come first among the user rules:
@@ -18,7 +20,7 @@
  * `kubectl port-forward` connections arrive: the container runtime dials 127.0.0.1 inside the pod).
  * What CNPG needs keeps working: its own lines precede ours.
  *
- * Pooler (`Pooler.spec.pgbouncer.pg_hba`). CNPG 1.26.1 writes PgBouncer's hba file as
+ * Pooler (`Pooler.spec.pgbouncer.pg_hba`). CNPG 1.30.0 (as 1.26.1) writes PgBouncer's hba file as
  * (pkg/management/pgbouncer/config/config.go, pgbouncerHBAFileTemplateString):
  *
  *     local pgbouncer pgbouncer peer

@@ -1,6 +1,6 @@
 /**
  * Pure builders for the CloudNativePG custom resources of the shared cluster: the `Cluster`, its
- * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.26.1 CRDs.
+ * `ScheduledBackup`, and one `Pooler` per tenant. Field names follow the CNPG 1.30.0 CRDs (each also in 1.26.1's).
  */
 import type { BackupConfig, PostgresConfig, TenantConfig } from "./config";
 import { CILIUM_GLOBAL_ANNOTATION, TENANT_LABEL } from "../contract/names";

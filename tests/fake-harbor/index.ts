@@ -1,4 +1,4 @@
-// In-memory fake of the parts of Harbor 2.12's REST API v2.0 used by components/harbor-api:
+// In-memory fake of the parts of Harbor 2.15.1's REST API v2.0 used by components/harbor-api:
 // projects (+ metadata), quotas, robot accounts (v2), the GC schedule and tag retention.
 // Status codes, bodies, Location headers, X-Total-Count/Link pagination and the
 // `{"errors":[{"code","message"}]}` error shape follow Harbor's swagger, and where the swagger and
@@ -190,12 +190,13 @@ export class FakeHarbor implements FakeState {
             );
             if (fault !== undefined) {
                 fault.remaining--;
-                reply.sendError(fault.status, "INTERNAL_SERVER_ERROR", "injected failure");
+                // A failing Harbor: SendError answers any 5xx as UNKNOWN "internal server error".
+                reply.sendError(fault.status, "UNKNOWN", "internal server error");
                 return;
             }
             if (path === "/ping" && method === "GET") {
-                // handler/ping.go: 200 "Pong", no authentication.
-                reply.send(200, "Pong");
+                // handler/ping.go: 200 "Pong" (text/plain in the swagger), no authentication.
+                reply.sendText(200, "Pong");
                 return;
             }
             const basic = (user: string, password: string): string =>

@@ -1,5 +1,9 @@
-// Projects (+ metadata) and their storage quotas: goharbor/harbor v2.15.1
-// src/server/v2.0/handler/project.go, project_metadata.go and quota.go.
+// Projects (+ metadata) and their storage quotas, answering as goharbor/harbor v2.15.1 does:
+// src/server/v2.0/handler/project.go (CreateProject, validateProjectReq, UpdateProject,
+// DeleteProject, deletable), project_metadata.go and quota.go (UpdateQuota), with the texts of
+// src/pkg/project/manager.go (Create, Get), src/pkg/project/dao/dao.go, src/pkg/quota/dao/dao.go,
+// src/controller/quota/driver/project/project.go (Validate), src/lib/quota_storage_limit.go and
+// src/lib/errors/const.go (PreconditionFailedError, BadRequestError: "<kind>: <cause>").
 import type * as http from "node:http";
 import type { FakeProject, FakeState, RouteRequest } from "./state";
 import { HttpError, PREFIX, type Reply } from "./wire";
@@ -12,16 +16,22 @@ export function findProject(
 ): FakeProject {
     const isName = headers["x-is-resource-name"] === "true";
     const decoded = decodeURIComponent(nameOrId);
-    let project: FakeProject | undefined;
     if (!isName && /^[0-9]+$/.test(decoded)) {
-        project = [...harbor.projects.values()].find((p) => p.project_id === Number(decoded));
-    } else {
-        project = harbor.projects.get(decoded);
+        const id = Number(decoded);
+        const byId = [...harbor.projects.values()].find((p) => p.project_id === id);
+        if (byId === undefined) {
+            throw new HttpError(404, "NOT_FOUND", `project ${id} not found`);
+        }
+        return byId;
     }
-    if (project === undefined) {
+    if (decoded.includes(" ")) {
+        throw new HttpError(400, "BAD_REQUEST", `invalid project name: '${decoded}'`);
+    }
+    const byName = harbor.projects.get(decoded);
+    if (byName === undefined) {
         throw new HttpError(404, "NOT_FOUND", `project ${decoded} not found`);
     }
-    return project;
+    return byName;
 }
 
 /** /projects, /projects/{name_or_id} and /projects/{name_or_id}/metadatas/{key}. */
@@ -38,9 +48,21 @@ export function routeProjects(harbor: FakeState, req: RouteRequest, reply: Reply
             return true;
         }
         if (method === "POST") {
-            const name = input.project_name;
-            if (typeof name !== "string" || !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name)) {
-                throw new HttpError(400, "BAD_REQUEST", "invalid project name");
+            const name = typeof input.project_name === "string" ? input.project_name : "";
+            validateNewProject(input);
+            if (name === "" || name.length > 255) {
+                throw new HttpError(
+                    400,
+                    "BAD_REQUEST",
+                    `Project name ${name} is illegal in length. (greater than 255 or less than 1)`,
+                );
+            }
+            if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name)) {
+                throw new HttpError(
+                    400,
+                    "BAD_REQUEST",
+                    "project name is not in lower case or contains illegal characters",
+                );
             }
             if (harbor.projects.has(name)) {
                 throw new HttpError(409, "CONFLICT", `The project named ${name} already exists`);
@@ -48,11 +70,11 @@ export function routeProjects(harbor: FakeState, req: RouteRequest, reply: Reply
             const project = harbor.seedProject(name);
             const metadata = (input.metadata ?? {}) as Record<string, string>;
             project.metadata = { ...project.metadata, ...metadata };
-            if (typeof input.public === "boolean") {
+            if (typeof input.public === "boolean" && metadata.public === undefined) {
                 project.metadata.public = String(input.public);
             }
             const quota = [...harbor.quotas.values()].find((q) => q.ref.id === project.project_id);
-            if (quota && typeof input.storage_limit === "number") {
+            if (quota && typeof input.storage_limit === "number" && input.storage_limit !== 0) {
                 quota.hard.storage = input.storage_limit;
             }
             reply.send(201, undefined, {
@@ -70,6 +92,16 @@ export function routeProjects(harbor: FakeState, req: RouteRequest, reply: Reply
         }
         if (method === "PUT") {
             const metadata = (input.metadata ?? {}) as Record<string, string>;
+            const rid = metadata.retention_id;
+            if (rid !== undefined && rid !== project.metadata.retention_id) {
+                throw new HttpError(
+                    400,
+                    "BAD_REQUEST",
+                    "the retention_id in the request's payload when updating a project should be " +
+                        "omitted, alternatively passing the one that has already been associated " +
+                        "to this project",
+                );
+            }
             project.metadata = { ...project.metadata, ...metadata };
             reply.send(200);
             return true;
@@ -101,7 +133,7 @@ function deleteProject(harbor: FakeState, project: FakeProject): void {
         throw new HttpError(
             412,
             "PRECONDITION",
-            `the project contains repositories, can not be deleted`,
+            "precondition failed: the project contains repositories, can not be deleted",
         );
     }
     harbor.projects.delete(project.name);
@@ -140,17 +172,59 @@ export function routeQuotas(harbor: FakeState, req: RouteRequest, reply: Reply):
         return true;
     }
     if (a !== undefined && method === "PUT") {
+        const hard = (input.hard ?? {}) as Record<string, unknown>;
+        if (Object.keys(hard).length === 0) {
+            throw new HttpError(400, "BAD_REQUEST", "hard required in body");
+        }
         const quota = harbor.quotas.get(Number(a));
         if (quota === undefined) {
-            throw new HttpError(404, "NOT_FOUND", `quota ${a} not found`);
+            throw new HttpError(404, "NOT_FOUND", `quota ${Number(a)} not found`);
         }
-        const hard = (input.hard ?? {}) as Record<string, unknown>;
-        if (typeof hard.storage !== "number") {
-            throw new HttpError(400, "BAD_REQUEST", "hard.storage is required");
+        const invalid = Object.entries(hard)
+            .map(([resource, value]) =>
+                resource !== "storage"
+                    ? `resource ${resource} not support`
+                    : storageLimitError(Number(value)),
+            )
+            .find((message) => message !== undefined);
+        const message = invalid ?? (hard.storage === undefined ? "resource storage not found" : "");
+        if (message !== "") {
+            throw new HttpError(400, "BAD_REQUEST", message);
         }
-        quota.hard.storage = hard.storage;
+        quota.hard.storage = Number(hard.storage);
         reply.send(200);
         return true;
     }
     return false;
+}
+
+/** lib.ValidateQuotaLimit: -1 (unlimited) or 1..1024 TiB. */
+function storageLimitError(limit: number): string | undefined {
+    if (limit <= 0 && limit !== -1) {
+        return `invalid non-positive value for quota limit, value=${limit}`;
+    }
+    if (limit > 1125899906842624) {
+        return `exceeded 1024TB, which is 1125899906842624 Bytes, value=${limit}`;
+    }
+    return undefined;
+}
+
+/** CreateProject's checks of metadata.public and validateProjectReq's of storage_limit. */
+function validateNewProject(input: Record<string, unknown>): void {
+    const metadata = (input.metadata ?? {}) as Record<string, string | undefined>;
+    const pub = metadata.public;
+    if (pub !== undefined && pub !== "" && pub !== "true" && pub !== "false") {
+        throw new HttpError(
+            400,
+            "BAD_REQUEST",
+            `metadata.public should only be 'true' or 'false', but got: '${pub}'`,
+        );
+    }
+    const limit = input.storage_limit;
+    if (typeof limit === "number" && limit !== 0) {
+        const error = storageLimitError(limit);
+        if (error !== undefined) {
+            throw new HttpError(400, "BAD_REQUEST", `bad request: ${error}`);
+        }
+    }
 }

@@ -1,9 +1,14 @@
 // How the fake Harbor answers on the wire: the `{"errors":[{"code","message"}]}` error shape,
 // JSON bodies with an X-Request-Id, and page/page_size pagination with X-Total-Count and Link,
 // as Harbor's swagger gives them. An error is thrown as an HttpError by a handler and sent by the
-// server; in goharbor/harbor v2.15.1 src/lib/http/error.go any error without a mapped code is a
-// 500 whose message is replaced by "internal server error", and errors.BadRequestError prefixes
-// "bad request: ".
+// server as goharbor/harbor v2.15.1 src/lib/http/error.go SendError does: Content-Type
+// "application/json; charset=utf-8", the `{"errors":[...]}` line written with Fprintln (a trailing
+// newline), and any status of 500 or more sent as code UNKNOWN with the message "internal server
+// error" (the cause is only logged). src/lib/errors/errors.go MarshalJSON writes Error() as the
+// message, so errors.BadRequestError(cause) reads "bad request: <cause>" and
+// PreconditionFailedError(cause) "precondition failed: <cause>". Bodies are encoded as Go's
+// encoding/json does (go-openapi's JSON producer and json.Marshal): <, > and & escaped, one line
+// ending in a newline.
 import type * as http from "node:http";
 
 export const PREFIX = "/api/v2.0";
@@ -30,15 +35,32 @@ export class Reply {
     ) {}
 
     sendError(status: number, code: string, message: string): void {
-        this.send(status, { errors: [{ code, message }] });
+        const sent =
+            status >= 500
+                ? { code: "UNKNOWN", message: "internal server error" }
+                : { code, message };
+        this.send(
+            status,
+            { errors: [sent] },
+            { "Content-Type": "application/json; charset=utf-8" },
+        );
     }
 
     send(status: number, body?: unknown, headers: Record<string, string> = {}): void {
-        const text = body === undefined ? "" : JSON.stringify(body);
+        const text = body === undefined ? "" : goJson(body);
         this.res.writeHead(status, {
             ...(text === "" ? {} : { "Content-Type": "application/json" }),
             "X-Request-Id": `req-${this.requestNumber()}`,
             ...headers,
+        });
+        this.res.end(text);
+    }
+
+    /** A text/plain body, as go-openapi's text producer writes a string: as it is. */
+    sendText(status: number, text: string): void {
+        this.res.writeHead(status, {
+            "Content-Type": "text/plain",
+            "X-Request-Id": `req-${this.requestNumber()}`,
         });
         this.res.end(text);
     }
@@ -65,4 +87,16 @@ export class Reply {
             ...(links.length > 0 ? { Link: links.join(" , ") } : {}),
         });
     }
+}
+
+/** JSON as Go's encoding/json Encoder writes it: HTML-safe escapes and a trailing newline. */
+export function goJson(value: unknown): string {
+    const escapes: Record<string, string> = {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    };
+    return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => escapes[c] ?? c) + "\n";
 }

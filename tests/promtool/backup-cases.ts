@@ -5,7 +5,7 @@
  * (kube-state-metrics v2.19.1 custom resource state, `kube_customresource_<name>` with the
  * labels of components/monitoring/exporter.ts) or from the plugin's own gauges once CNPG ≥ 1.27
  * collects them (plugin-barman-cloud v0.13.0 internal/cnpgi/instance/metrics.go: every instance
- * reports them, 0 without a recovery window). CNPG 1.26.1's collector gauge stays 0 for plugin
+ * reports them, 0 without a recovery window). CNPG's collector gauge (1.30.0 as 1.26.1) stays 0 for plugin
  * backups and must not matter. Suite `infra-in-tree` is the same config with
  * cnpg.barmanCloudPlugin.enabled false: the collector gauges (pg_collector.go).
  * Daily at 02:00 ("0 0 2 * * *") + 180 min grace = 97200 s; the evaluation starts at Unix 0.
