@@ -365,6 +365,32 @@ export function infraSettingsFile(projectDir: string, infraStack: string): strin
 }
 
 /**
+ * The outputs the apps program's StackReference reads under the mock runtime, by the name it
+ * gets (a bare stack name takes the mock organization, as the program qualifies it): the given
+ * infra outputs, else placeholders built from the infra settings file (`placeholdersFrom`). Empty
+ * without `platform:infraStack`. The render and the takeover plan both run the program on it.
+ */
+export function infraStackOutputs(
+    projectDir: string,
+    infraRef: string | undefined,
+    opts: { infraOutputs?: Record<string, unknown>; infraConfigFile?: string } = {},
+): {
+    stackOutputs: Record<string, Record<string, unknown>>;
+    name?: string;
+    placeholdersFrom?: string;
+} {
+    if (!infraRef) return { stackOutputs: {} };
+    const name = qualifiedInfraStack(infraRef, MOCK_ORGANIZATION, "platform");
+    if (opts.infraOutputs) return { stackOutputs: { [name]: opts.infraOutputs }, name };
+    const placeholdersFrom = opts.infraConfigFile ?? infraSettingsFile(projectDir, infraRef);
+    return {
+        stackOutputs: { [name]: placeholderInfraOutputs(projectDir, placeholdersFrom) },
+        name,
+        placeholdersFrom,
+    };
+}
+
+/**
  * Placeholders for the infra stack's outputs when the apps stack renders without them: what the
  * infra stack would write for its settings file (parsed with the program's own config parser,
  * written by the same builder as `buildInfra`, checked against the contract). Hosts, items and
@@ -414,18 +440,11 @@ export async function render(opts: RenderOptions): Promise<RenderedFiles> {
     // Validate first, so that a bad config fails with its message and nothing else.
     const cfg = parseStackConfig(config, (key) => secretKeys.includes(key), locate);
     // The program reads the infra stack's outputs through a StackReference named in its config.
-    const stackOutputs: Record<string, Record<string, unknown>> = {};
-    const infraRef = (cfg as { infraStack?: string }).infraStack;
-    const placeholdersFrom =
-        infraRef && !opts.infraOutputs
-            ? (opts.infraConfigFile ?? infraSettingsFile(projectDir, infraRef))
-            : undefined;
-    // The name the program's StackReference gets (a bare stack name takes this organization).
-    const infraName = infraRef && qualifiedInfraStack(infraRef, MOCK_ORGANIZATION, "platform");
-    if (infraName) {
-        stackOutputs[infraName] =
-            opts.infraOutputs ?? placeholderInfraOutputs(projectDir, placeholdersFrom ?? "");
-    }
+    const {
+        stackOutputs,
+        name: infraName,
+        placeholdersFrom,
+    } = infraStackOutputs(projectDir, (cfg as { infraStack?: string }).infraStack, opts);
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(projectDir, "index")) as () => unknown;

@@ -14,7 +14,7 @@ import { ConfigError, parseConfig } from "../components/config";
 import { describedError } from "../components/stack-file";
 import { MIN_PULUMI_CLI } from "../components/takeover/config";
 import { ProgramError, runProgram } from "./mock-runtime";
-import { infraSettingsFile, loadStackConfig, placeholderInfraOutputs } from "./render";
+import { infraStackOutputs, loadStackConfig } from "./render";
 import { buildPlan, type Plan } from "./takeover-plan";
 import { InventoryError, readInventory } from "./takeover-inventory";
 import { formattedWithPlanConfig, StackFileWriteError } from "./takeover/stack-file";
@@ -39,13 +39,7 @@ export async function planTakeover(opts: {
     } catch (e) {
         throw e instanceof ConfigError ? describedError(e, config, locate) : e;
     }
-    const stackOutputs: Record<string, Record<string, unknown>> = {};
-    if (cfg.infraStack) {
-        stackOutputs[cfg.infraStack] = placeholderInfraOutputs(
-            projectDir,
-            infraSettingsFile(projectDir, cfg.infraStack),
-        );
-    }
+    const { stackOutputs } = infraStackOutputs(projectDir, cfg.infraStack);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(projectDir, "index")) as () => unknown;
     const result = await runProgram(program, {

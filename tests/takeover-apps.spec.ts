@@ -57,6 +57,21 @@ describe("takeover of the apps stack", function () {
         );
     });
 
+    it("plans a stack file that names its infra stack without the organization, as the committed one does", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "apps-")), "Pulumi.apps.yaml");
+        fs.copyFileSync(fixtureFile("infra"), path.join(path.dirname(file), "Pulumi.infra.yaml"));
+        const text = fs
+            .readFileSync(fixtureFile("apps"), "utf8")
+            .replace(/^(\s*platform:infraStack:).*$/m, "$1 infra");
+        assert.match(text, /platform:infraStack: infra\n/);
+        fs.writeFileSync(file, text);
+        const bare = await planTakeover({ stack: "apps", inventoryDir: FIXTURE, configFile: file });
+        assert.deepEqual(
+            bare.plan.adopt.map((a) => a.id).sort(),
+            plan.adopt.map((a) => a.id).sort(),
+        );
+    });
+
     it("reads the import source from the postgres workload as the image reads its env", () => {
         assert.deepEqual(plan.config["platform:takeover"].colocatedImports, {
             "kubekloud-api/kubekloud-api-postgres": {
