@@ -46,6 +46,19 @@ export function fixtureSettings(stack: string): Record<string, unknown> {
     return readStackSettings(file, fs.readFileSync(file, "utf8"));
 }
 
+/**
+ * The infra fixture without Harbor and Dragonfly, with room for the tenants a spec adds whatever
+ * the fixture's budget is: a small, fast render for the plan-diff specs.
+ */
+export function smallInfraSettings(): Record<string, any> {
+    const s = structuredClone(fixtureSettings("infra")) as Record<string, any>;
+    delete s["platform:harbor"];
+    delete s["platform:harborProjects"];
+    delete s["platform:dragonfly"];
+    s["platform:postgres"].maxConnections = 1000;
+    return s;
+}
+
 /** The committed Pulumi.<stack>.yaml as the flat config map (tests of the committed configs only). */
 export function committedConfig(stack: string): Record<string, string> {
     return loadStackConfig(

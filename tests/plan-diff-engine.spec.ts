@@ -28,19 +28,12 @@ import {
     stackFromFiles,
     type StackRender,
 } from "../scripts/plan-diff";
-import { fixtureSettings } from "./mocks";
+import { fixtureSettings, smallInfraSettings } from "./mocks";
 
 type Settings = Record<string, any>;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-engine-"));
 
-function smallInfra(): Settings {
-    const s = structuredClone(fixtureSettings("infra")) as Settings;
-    delete s["platform:harbor"];
-    delete s["platform:harborProjects"];
-    delete s["platform:dragonfly"];
-    s["platform:postgres"].maxConnections = 1000;
-    return s;
-}
+const smallInfra = (): Settings => smallInfraSettings();
 
 async function renderInfra(name: string, change: (s: Settings) => void = () => undefined) {
     const settings = smallInfra();

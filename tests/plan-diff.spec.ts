@@ -21,19 +21,11 @@ import {
     stackFromFiles,
     type StackRender,
 } from "../scripts/plan-diff";
-import { SECRET_PREFIX, fixtureSettings } from "./mocks";
+import { SECRET_PREFIX, smallInfraSettings } from "./mocks";
 
 type Settings = Record<string, any>;
 
-function smallInfra(): Settings {
-    const s = structuredClone(fixtureSettings("infra")) as Settings;
-    delete s["platform:harbor"];
-    delete s["platform:harborProjects"];
-    delete s["platform:dragonfly"];
-    // Room for the extra tenant the specs add, whatever the committed budget is.
-    s["platform:postgres"].maxConnections = 1000;
-    return s;
-}
+const smallInfra = (): Settings => smallInfraSettings();
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-"));
 
